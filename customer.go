@@ -1,0 +1,91 @@
+package coft
+
+import (
+	"context"
+	"net/mail"
+	"time"
+)
+
+// Customer is a merchant's customer, the owner of saved cards.
+type Customer struct {
+	ID                string // cst_…, assigned by the service
+	MerchantID        string
+	ObjectReferenceID string // the merchant's own id for the customer, unique per merchant
+	MobileNumber      string
+	MobileCountryCode string
+	EmailAddress      string
+	FirstName         string
+	LastName          string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Validate checks the customer's fields.
+func (c *Customer) Validate() error {
+	if c.ObjectReferenceID != "" && !isReference(c.ObjectReferenceID, 128) {
+		return Invalid("object_reference_id", "object_reference_id must be at most 128 letters, digits or one of _-.@+:")
+	}
+	if c.MobileNumber != "" && (!allDigits(c.MobileNumber) || len(c.MobileNumber) < 6 || len(c.MobileNumber) > 15) {
+		return Invalid("mobile_number", "mobile_number must be 6 to 15 digits.")
+	}
+	if c.MobileCountryCode != "" && !validCountryCode(c.MobileCountryCode) {
+		return Invalid("mobile_country_code", "mobile_country_code must be 1 to 4 digits, such as 91.")
+	}
+	if err := ValidateEmail("email_address", c.EmailAddress); err != nil {
+		return err
+	}
+	if len(c.FirstName) > 100 {
+		return FieldError(ERANGE, "first_name", "first_name must be at most 100 characters.")
+	}
+	if len(c.LastName) > 100 {
+		return FieldError(ERANGE, "last_name", "last_name must be at most 100 characters.")
+	}
+	return nil
+}
+
+// ValidateEmail accepts an empty string or a plain address such as a@b.in.
+func ValidateEmail(field, s string) error {
+	if s == "" {
+		return nil
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > 254 {
+		return Invalid(field, "%s must be an e-mail address such as name@example.com.", field)
+	}
+	return nil
+}
+
+func validCountryCode(s string) bool {
+	if len(s) > 0 && s[0] == '+' {
+		s = s[1:]
+	}
+	return allDigits(s) && len(s) <= 4
+}
+
+// isReference reports whether s is 1..max characters of [A-Za-z0-9_-.@+:].
+func isReference(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '_' || c == '-' || c == '.' || c == '@' || c == '+' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// CustomerStore keeps customers. Every method is scoped to one merchant: a
+// customer of another merchant is reported as ENOTFOUND.
+type CustomerStore interface {
+	// CreateCustomer stores a new customer. Returns ECONFLICT if the
+	// merchant already has a customer with the same object_reference_id.
+	CreateCustomer(ctx context.Context, c *Customer) error
+	// UpdateCustomer replaces the customer's fields. Returns ENOTFOUND or ECONFLICT.
+	UpdateCustomer(ctx context.Context, c *Customer) error
+	// FindCustomer finds a customer by id (cst_…) or object_reference_id.
+	// Returns ENOTFOUND if the merchant has no such customer.
+	FindCustomer(ctx context.Context, merchantID, idOrReference string) (*Customer, error)
+}

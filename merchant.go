@@ -1,0 +1,99 @@
+package coft
+
+import (
+	"context"
+	"net/url"
+	"time"
+)
+
+// Merchant is a business that takes card payments through the service.
+type Merchant struct {
+	ID   string // merchant_id, chosen at onboarding
+	Name string // shown to customers on the consent and bank pages
+
+	// APIKeyHash is the SHA-256 of the merchant's API key. The key itself is
+	// shown once, when it is created, and never stored.
+	APIKeyHash []byte
+	// ResponseKey signs the parameters sent back to the return URL.
+	ResponseKey string
+
+	// TokenizationEnabled turns card-on-file tokenization on for the merchant.
+	TokenizationEnabled bool
+	// HostedConsent shows the service's consent page before the bank page when
+	// a payment does not say whether to tokenize.
+	HostedConsent bool
+
+	ReturnURL       string // default return URL for orders that give none
+	WebhookURL      string
+	WebhookUsername string
+	WebhookPassword string
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Validate checks the merchant's settings.
+func (m *Merchant) Validate() error {
+	if m.ID == "" {
+		return Missing("id")
+	}
+	if !isIdentifier(m.ID, 64) {
+		return Invalid("id", "id must be 1 to 64 letters, digits, '_' or '-'.")
+	}
+	if len(m.Name) > 120 {
+		return FieldError(ERANGE, "name", "name must be at most 120 characters.")
+	}
+	if err := ValidateHTTPURL("return_url", m.ReturnURL); err != nil {
+		return err
+	}
+	return ValidateHTTPURL("webhook_url", m.WebhookURL)
+}
+
+// DisplayName is the name customers see: the merchant's name, else its id.
+func (m *Merchant) DisplayName() string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.ID
+}
+
+// ValidateHTTPURL accepts an empty string or an absolute http(s) URL.
+func ValidateHTTPURL(field, s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s) > 2048 {
+		return Invalid(field, "%s must be an absolute http or https URL.", field)
+	}
+	return nil
+}
+
+// MerchantStore keeps merchants.
+type MerchantStore interface {
+	// CreateMerchant stores a new merchant. Returns ECONFLICT if the id is taken.
+	CreateMerchant(ctx context.Context, m *Merchant) error
+	// UpdateMerchant replaces a merchant's settings. Returns ENOTFOUND if
+	// the merchant does not exist.
+	UpdateMerchant(ctx context.Context, m *Merchant) error
+	// FindMerchantByID returns ENOTFOUND if the merchant does not exist.
+	FindMerchantByID(ctx context.Context, id string) (*Merchant, error)
+	// FindMerchantByAPIKeyHash returns ENOTFOUND if no merchant has the key.
+	FindMerchantByAPIKeyHash(ctx context.Context, hash []byte) (*Merchant, error)
+	// ListMerchants returns every merchant, ordered by id.
+	ListMerchants(ctx context.Context) ([]*Merchant, error)
+}
+
+// isIdentifier reports whether s is 1..max characters of [A-Za-z0-9_-].
+func isIdentifier(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

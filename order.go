@@ -1,0 +1,131 @@
+package coft
+
+import (
+	"context"
+	"time"
+)
+
+// OrderStatus is the status word of an order or transaction.
+type OrderStatus string
+
+// Order and transaction statuses, as Juspay names them.
+const (
+	StatusCreated              OrderStatus = "CREATED"
+	StatusNew                  OrderStatus = "NEW"
+	StatusPendingVBV           OrderStatus = "PENDING_VBV"
+	StatusCharged              OrderStatus = "CHARGED"
+	StatusJuspayDeclined       OrderStatus = "JUSPAY_DECLINED"
+	StatusAuthenticationFailed OrderStatus = "AUTHENTICATION_FAILED"
+	StatusAuthorizationFailed  OrderStatus = "AUTHORIZATION_FAILED"
+	StatusAuthorizing          OrderStatus = "AUTHORIZING"
+)
+
+var statusIDs = map[OrderStatus]int{
+	StatusCreated:              1,
+	StatusNew:                  10,
+	StatusCharged:              21,
+	StatusJuspayDeclined:       22,
+	StatusPendingVBV:           23,
+	StatusAuthenticationFailed: 26,
+	StatusAuthorizationFailed:  27,
+	StatusAuthorizing:          28,
+}
+
+// ID returns the numeric status_id of the status.
+func (s OrderStatus) ID() int { return statusIDs[s] }
+
+// MaxUDF is the number of user-defined fields an order carries.
+const MaxUDF = 10
+
+// Order is a merchant's request to be paid an amount.
+type Order struct {
+	ID            string // ord_…, assigned by the service
+	MerchantID    string
+	OrderID       string // the merchant's id for the order, unique per merchant
+	Amount        Amount
+	Currency      string
+	Status        OrderStatus
+	CustomerID    string // as the merchant passed it: a cst_… id or an object_reference_id
+	CustomerEmail string
+	CustomerPhone string
+	ReturnURL     string
+	WebhookURL    string // metadata.webhook_url: overrides the merchant's
+	Description   string
+	ProductID     string
+	UDF           [MaxUDF]string
+	// Metadata holds metadata.* fields other than webhook_url.
+	Metadata        map[string]string
+	BillingAddress  map[string]string // billing_address_* fields, prefix removed
+	ShippingAddress map[string]string // shipping_address_* fields, prefix removed
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Validate checks the order's fields.
+func (o *Order) Validate() error {
+	if o.OrderID == "" {
+		return Missing("order_id")
+	}
+	if !isAlphanumeric(o.OrderID) || len(o.OrderID) > 20 {
+		return Invalid("order_id", "order_id must be 1 to 20 letters or digits.")
+	}
+	if o.Amount <= 0 {
+		return FieldError(ERANGE, "amount", "amount must be greater than 0.")
+	}
+	if o.Currency != "INR" {
+		return Invalid("currency", "currency must be INR.")
+	}
+	if err := ValidateEmail("customer_email", o.CustomerEmail); err != nil {
+		return err
+	}
+	if o.CustomerPhone != "" && (!allDigits(o.CustomerPhone) || len(o.CustomerPhone) < 6 || len(o.CustomerPhone) > 15) {
+		return Invalid("customer_phone", "customer_phone must be 6 to 15 digits.")
+	}
+	if err := ValidateHTTPURL("return_url", o.ReturnURL); err != nil {
+		return err
+	}
+	if err := ValidateHTTPURL("metadata.webhook_url", o.WebhookURL); err != nil {
+		return err
+	}
+	if len(o.Description) > 255 {
+		return FieldError(ERANGE, "description", "description must be at most 255 characters.")
+	}
+	if len(o.ProductID) > 64 {
+		return FieldError(ERANGE, "product_id", "product_id must be at most 64 characters.")
+	}
+	for i, u := range o.UDF {
+		if len(u) > 255 {
+			return FieldError(ERANGE, UDFName(i), "%s must be at most 255 characters.", UDFName(i))
+		}
+	}
+	return nil
+}
+
+// UDFName returns the field name of the i-th (0-based) user-defined field.
+func UDFName(i int) string { return udfNames[i] }
+
+var udfNames = [MaxUDF]string{"udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7", "udf8", "udf9", "udf10"}
+
+func isAlphanumeric(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// OrderStore keeps orders. Every method is scoped to one merchant: an order
+// of another merchant is reported as ENOTFOUND.
+type OrderStore interface {
+	// CreateOrder stores a new order. Returns ECONFLICT (field order_id) if
+	// the merchant already has an order with the same order_id.
+	CreateOrder(ctx context.Context, o *Order) error
+	// FindOrder finds an order by the merchant's order_id. Returns ENOTFOUND.
+	FindOrder(ctx context.Context, merchantID, orderID string) (*Order, error)
+	// UpdateOrder reads the order, applies fn and writes the result, all in
+	// one transaction. fn's error aborts the update and is returned as is.
+	// Returns ENOTFOUND if the order does not exist.
+	UpdateOrder(ctx context.Context, merchantID, orderID string, fn func(*Order) error) (*Order, error)
+}

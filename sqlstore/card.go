@@ -1,0 +1,179 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/coftkit/coft"
+)
+
+const cardColumns = `c.reference, c.merchant_id, c.customer_id, c.fingerprint, c.isin, c.last4,
+	c.exp_month, c.exp_year, c.name_on_card, c.nickname, c.brand, c.card_type, c.sub_type, c.issuer,
+	c.bank_code, c.issuer_country, c.issuer_tokenizes, c.pan_ciphertext, c.key_id, c.created_at, c.updated_at,
+	t.reference, t.last4, t.isin, t.exp_month, t.exp_year, t.par, t.status, t.provider,
+	t.ciphertext, t.key_id, t.created_at, t.updated_at`
+
+const cardFrom = ` FROM cards c LEFT JOIN network_tokens t ON t.card_reference = c.reference`
+
+// SaveCard stores a card for a customer under c.Reference, which the caller
+// assigns before sealing the number (the locker binds the ciphertext to the
+// reference). If the customer already has the card under the same
+// reference it is updated in place; under another reference, ECONFLICT.
+func (db *DB) SaveCard(ctx context.Context, c *coft.Card) error {
+	if c.Reference == "" {
+		return coft.Errorf(coft.EINTERNAL, "SaveCard: card has no reference")
+	}
+	now := db.now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var ref string
+		var created any
+		err := tx.QueryRowContext(ctx, db.rebind(`SELECT reference, created_at FROM cards
+			WHERE merchant_id = ? AND customer_id = ? AND fingerprint = ?`+db.forUpdate()),
+			c.MerchantID, c.CustomerID, c.Fingerprint).Scan(&ref, &created)
+		switch {
+		case err == sql.ErrNoRows:
+			c.CreatedAt, c.UpdatedAt = now, now
+			_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO cards (reference, merchant_id, customer_id,
+				fingerprint, isin, last4, exp_month, exp_year, name_on_card, nickname, brand, card_type,
+				sub_type, issuer, bank_code, issuer_country, issuer_tokenizes, pan_ciphertext, key_id, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				c.Reference, c.MerchantID, c.CustomerID, c.Fingerprint, c.ISIN, c.Last4, c.ExpMonth,
+				c.ExpYear, c.NameOnCard, c.Nickname, c.Brand, c.Type, c.SubType, c.Issuer, c.BankCode,
+				c.IssuerCountry, c.IssuerTokenizes, c.PANCiphertext, c.KeyID, c.CreatedAt, c.UpdatedAt)
+			return mapError(err, "", "card_reference")
+		case err != nil:
+			return err
+		case ref != c.Reference:
+			return coft.FieldError(coft.ECONFLICT, "card_reference", "The customer already has this card saved as %s.", ref)
+		}
+		c.UpdatedAt = now
+		_, err = tx.ExecContext(ctx, db.rebind(`UPDATE cards SET exp_month = ?, exp_year = ?, name_on_card = ?,
+			brand = ?, card_type = ?, sub_type = ?, issuer = ?, bank_code = ?, issuer_country = ?,
+			issuer_tokenizes = ?, pan_ciphertext = ?, key_id = ?, updated_at = ? WHERE reference = ?`),
+			c.ExpMonth, c.ExpYear, c.NameOnCard, c.Brand, c.Type, c.SubType, c.Issuer, c.BankCode,
+			c.IssuerCountry, c.IssuerTokenizes, c.PANCiphertext, c.KeyID, c.UpdatedAt, c.Reference)
+		return err
+	})
+}
+
+// FindCardByFingerprint returns the customer's card with the fingerprint,
+// or ENOTFOUND.
+func (db *DB) FindCardByFingerprint(ctx context.Context, merchantID, customerID, fingerprint string) (*coft.Card, error) {
+	row := db.queryRow(ctx, `SELECT `+cardColumns+cardFrom+`
+		WHERE c.merchant_id = ? AND c.customer_id = ? AND c.fingerprint = ?`, merchantID, customerID, fingerprint)
+	return scanCard(row)
+}
+
+// SaveNetworkToken stores or replaces the network token of a card.
+// Returns ENOTFOUND if the merchant has no such card.
+func (db *DB) SaveNetworkToken(ctx context.Context, merchantID, cardReference string, t *coft.NetworkToken) error {
+	now := db.now()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM cards WHERE merchant_id = ? AND reference = ?`),
+			merchantID, cardReference).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return coft.FieldError(coft.ENOTFOUND, "card_reference", "Card not found.")
+		}
+		if t.CreatedAt.IsZero() {
+			t.CreatedAt = now
+		}
+		t.UpdatedAt = now
+		_, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM network_tokens WHERE card_reference = ?`), cardReference)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO network_tokens (card_reference, reference, last4, isin,
+			exp_month, exp_year, par, status, provider, ciphertext, key_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			cardReference, t.Reference, t.Last4, t.ISIN, t.ExpMonth, t.ExpYear, t.PAR, t.Status,
+			t.Provider, t.Ciphertext, t.KeyID, t.CreatedAt, t.UpdatedAt)
+		return mapError(err, "", "token.card_reference")
+	})
+}
+
+// ListCards returns the customer's cards, newest first.
+func (db *DB) ListCards(ctx context.Context, merchantID, customerID string) ([]*coft.Card, error) {
+	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
+		WHERE c.merchant_id = ? AND c.customer_id = ? ORDER BY c.created_at DESC, c.reference`), merchantID, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cards := []*coft.Card{}
+	for rows.Next() {
+		c, err := scanCard(rows)
+		if err != nil {
+			return nil, err
+		}
+		cards = append(cards, c)
+	}
+	return cards, rows.Err()
+}
+
+// FindCard returns ENOTFOUND if the merchant has no card with the reference.
+func (db *DB) FindCard(ctx context.Context, merchantID, reference string) (*coft.Card, error) {
+	row := db.queryRow(ctx, `SELECT `+cardColumns+cardFrom+`
+		WHERE c.merchant_id = ? AND c.reference = ?`, merchantID, reference)
+	return scanCard(row)
+}
+
+// UpdateCardNickname returns ENOTFOUND if the merchant has no such card.
+func (db *DB) UpdateCardNickname(ctx context.Context, merchantID, reference, nickname string) (*coft.Card, error) {
+	res, err := db.exec(ctx, `UPDATE cards SET nickname = ?, updated_at = ?
+		WHERE merchant_id = ? AND reference = ?`, nickname, db.now(), merchantID, reference)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, coft.FieldError(coft.ENOTFOUND, "card_reference", "Card not found.")
+	}
+	return db.FindCard(ctx, merchantID, reference)
+}
+
+// DeleteCard removes a card and its token from the locker.
+// Returns ENOTFOUND if the merchant has no such card.
+func (db *DB) DeleteCard(ctx context.Context, merchantID, reference string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM network_tokens WHERE card_reference IN
+			(SELECT reference FROM cards WHERE merchant_id = ? AND reference = ?)`), merchantID, reference); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM cards WHERE merchant_id = ? AND reference = ?`), merchantID, reference)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return coft.FieldError(coft.ENOTFOUND, "card_reference", "Card not found.")
+		}
+		return nil
+	})
+}
+
+func scanCard(s scanner) (*coft.Card, error) {
+	var c coft.Card
+	var t struct {
+		ref, last4, isin, expMonth, expYear, par, status, provider, keyID sql.NullString
+		ciphertext                                                        []byte
+		created, updated                                                  sql.NullTime
+	}
+	err := s.Scan(&c.Reference, &c.MerchantID, &c.CustomerID, &c.Fingerprint, &c.ISIN, &c.Last4,
+		&c.ExpMonth, &c.ExpYear, &c.NameOnCard, &c.Nickname, &c.Brand, &c.Type, &c.SubType, &c.Issuer,
+		&c.BankCode, &c.IssuerCountry, &c.IssuerTokenizes, &c.PANCiphertext, &c.KeyID, &c.CreatedAt, &c.UpdatedAt,
+		&t.ref, &t.last4, &t.isin, &t.expMonth, &t.expYear, &t.par, &t.status, &t.provider,
+		&t.ciphertext, &t.keyID, &t.created, &t.updated)
+	if err != nil {
+		return nil, mapError(err, "Card not found.", "")
+	}
+	if t.ref.Valid {
+		c.Token = &coft.NetworkToken{Reference: t.ref.String, Last4: t.last4.String, ISIN: t.isin.String,
+			ExpMonth: t.expMonth.String, ExpYear: t.expYear.String, PAR: t.par.String, Status: t.status.String,
+			Provider: t.provider.String, Ciphertext: t.ciphertext, KeyID: t.keyID.String,
+			CreatedAt: t.created.Time, UpdatedAt: t.updated.Time}
+	}
+	return &c, nil
+}
+
+var _ coft.CardStore = (*DB)(nil)

@@ -1,0 +1,91 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/coftkit/coft"
+)
+
+const merchantColumns = `id, name, api_key_hash, response_key, tokenization_enabled, hosted_consent,
+	return_url, webhook_url, webhook_username, webhook_password, created_at, updated_at`
+
+// CreateMerchant stores a new merchant. Returns ECONFLICT if the id is taken.
+func (db *DB) CreateMerchant(ctx context.Context, m *coft.Merchant) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	m.CreatedAt = db.now()
+	m.UpdatedAt = m.CreatedAt
+	_, err := db.exec(ctx, `INSERT INTO merchants (`+merchantColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.Name, m.APIKeyHash, m.ResponseKey, m.TokenizationEnabled, m.HostedConsent,
+		m.ReturnURL, m.WebhookURL, m.WebhookUsername, m.WebhookPassword, m.CreatedAt, m.UpdatedAt)
+	return mapError(err, "", "id")
+}
+
+// UpdateMerchant replaces a merchant's settings and key hash.
+// Returns ENOTFOUND if the merchant does not exist.
+func (db *DB) UpdateMerchant(ctx context.Context, m *coft.Merchant) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	m.UpdatedAt = db.now()
+	res, err := db.exec(ctx, `UPDATE merchants SET name = ?, api_key_hash = ?, response_key = ?,
+		tokenization_enabled = ?, hosted_consent = ?, return_url = ?, webhook_url = ?,
+		webhook_username = ?, webhook_password = ?, updated_at = ? WHERE id = ?`,
+		m.Name, m.APIKeyHash, m.ResponseKey, m.TokenizationEnabled, m.HostedConsent, m.ReturnURL,
+		m.WebhookURL, m.WebhookUsername, m.WebhookPassword, m.UpdatedAt, m.ID)
+	if err != nil {
+		return mapError(err, "", "api_key")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return coft.Errorf(coft.ENOTFOUND, "Merchant not found.")
+	}
+	return nil
+}
+
+// FindMerchantByID returns ENOTFOUND if the merchant does not exist.
+func (db *DB) FindMerchantByID(ctx context.Context, id string) (*coft.Merchant, error) {
+	row := db.queryRow(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE id = ?`, id)
+	return scanMerchant(row)
+}
+
+// FindMerchantByAPIKeyHash returns ENOTFOUND if no merchant has the key.
+func (db *DB) FindMerchantByAPIKeyHash(ctx context.Context, hash []byte) (*coft.Merchant, error) {
+	row := db.queryRow(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE api_key_hash = ?`, hash)
+	return scanMerchant(row)
+}
+
+// ListMerchants returns every merchant, ordered by id.
+func (db *DB) ListMerchants(ctx context.Context) ([]*coft.Merchant, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+merchantColumns+` FROM merchants ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ms []*coft.Merchant
+	for rows.Next() {
+		m, err := scanMerchant(rows)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, m)
+	}
+	return ms, rows.Err()
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanMerchant(s scanner) (*coft.Merchant, error) {
+	var m coft.Merchant
+	err := s.Scan(&m.ID, &m.Name, &m.APIKeyHash, &m.ResponseKey, &m.TokenizationEnabled, &m.HostedConsent,
+		&m.ReturnURL, &m.WebhookURL, &m.WebhookUsername, &m.WebhookPassword, &m.CreatedAt, &m.UpdatedAt)
+	if err != nil {
+		return nil, mapError(err, "Merchant not found.", "")
+	}
+	return &m, nil
+}
+
+var _ coft.MerchantStore = (*DB)(nil)
+var _ scanner = (*sql.Row)(nil)

@@ -1,0 +1,111 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/coftkit/coft"
+)
+
+const orderColumns = `id, merchant_id, order_id, amount, currency, status, customer_id, customer_email,
+	customer_phone, return_url, webhook_url, description, product_id, details, created_at, updated_at`
+
+// orderDetails are the order's fields that are shown but never queried,
+// kept as one JSON column.
+type orderDetails struct {
+	UDF             [coft.MaxUDF]string `json:"udf"`
+	Metadata        map[string]string   `json:"metadata,omitempty"`
+	BillingAddress  map[string]string   `json:"billing_address,omitempty"`
+	ShippingAddress map[string]string   `json:"shipping_address,omitempty"`
+}
+
+// CreateOrder stores a new order, assigning its id. Returns ECONFLICT
+// (field order_id) if the merchant already has an order with that order_id.
+func (db *DB) CreateOrder(ctx context.Context, o *coft.Order) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	o.ID = coft.NewID("ord_")
+	o.CreatedAt = db.now()
+	o.UpdatedAt = o.CreatedAt
+	details, err := marshalDetails(o)
+	if err != nil {
+		return err
+	}
+	_, err = db.exec(ctx, `INSERT INTO orders (`+orderColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, o.MerchantID, o.OrderID, int64(o.Amount), o.Currency, string(o.Status), o.CustomerID,
+		o.CustomerEmail, o.CustomerPhone, o.ReturnURL, o.WebhookURL, o.Description, o.ProductID,
+		details, o.CreatedAt, o.UpdatedAt)
+	return mapError(err, "", "order_id")
+}
+
+// FindOrder finds an order by the merchant's order_id.
+func (db *DB) FindOrder(ctx context.Context, merchantID, orderID string) (*coft.Order, error) {
+	row := db.queryRow(ctx, `SELECT `+orderColumns+` FROM orders
+		WHERE merchant_id = ? AND order_id = ?`, merchantID, orderID)
+	return scanOrder(row)
+}
+
+// UpdateOrder reads the order, applies fn and writes the result in one
+// transaction. fn's error aborts the update and is returned as is.
+func (db *DB) UpdateOrder(ctx context.Context, merchantID, orderID string, fn func(*coft.Order) error) (*coft.Order, error) {
+	var o *coft.Order
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		row := tx.QueryRowContext(ctx, db.rebind(`SELECT `+orderColumns+` FROM orders
+			WHERE merchant_id = ? AND order_id = ?`+db.forUpdate()), merchantID, orderID)
+		if o, err = scanOrder(row); err != nil {
+			return err
+		}
+		if err := fn(o); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		o.UpdatedAt = db.now()
+		details, err := marshalDetails(o)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.rebind(`UPDATE orders SET amount = ?, currency = ?, status = ?,
+			customer_id = ?, customer_email = ?, customer_phone = ?, return_url = ?, webhook_url = ?,
+			description = ?, product_id = ?, details = ?, updated_at = ? WHERE id = ?`),
+			int64(o.Amount), o.Currency, string(o.Status), o.CustomerID, o.CustomerEmail, o.CustomerPhone,
+			o.ReturnURL, o.WebhookURL, o.Description, o.ProductID, details, o.UpdatedAt, o.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func marshalDetails(o *coft.Order) (string, error) {
+	b, err := json.Marshal(orderDetails{UDF: o.UDF, Metadata: o.Metadata,
+		BillingAddress: o.BillingAddress, ShippingAddress: o.ShippingAddress})
+	return string(b), err
+}
+
+func scanOrder(s scanner) (*coft.Order, error) {
+	var o coft.Order
+	var amount int64
+	var status, details string
+	err := s.Scan(&o.ID, &o.MerchantID, &o.OrderID, &amount, &o.Currency, &status, &o.CustomerID,
+		&o.CustomerEmail, &o.CustomerPhone, &o.ReturnURL, &o.WebhookURL, &o.Description, &o.ProductID,
+		&details, &o.CreatedAt, &o.UpdatedAt)
+	if err != nil {
+		return nil, mapError(err, "Order not found.", "")
+	}
+	o.Amount, o.Status = coft.Amount(amount), coft.OrderStatus(status)
+	var d orderDetails
+	if err := json.Unmarshal([]byte(details), &d); err != nil {
+		return nil, err
+	}
+	o.UDF, o.Metadata, o.BillingAddress, o.ShippingAddress = d.UDF, d.Metadata, d.BillingAddress, d.ShippingAddress
+	return &o, nil
+}
+
+var _ coft.OrderStore = (*DB)(nil)

@@ -1,0 +1,113 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"net/http"
+	"strings"
+
+	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/authtoken"
+)
+
+// auth is who a request acts for: a merchant, through its API key, or a
+// browser holding a client_auth_token scoped to one order or customer.
+type auth struct {
+	merchant *coft.Merchant
+	// client is set when the request came with a client_auth_token.
+	client *authtoken.Scope
+}
+
+// authFrom returns the request's auth, set by authenticate.
+func authFrom(ctx context.Context) *auth {
+	a, _ := ctx.Value(authKey).(*auth)
+	return a
+}
+
+// HashAPIKey returns the hash under which an API key is stored.
+func HashAPIKey(key string) []byte {
+	h := sha256.Sum256([]byte(key))
+	return h[:]
+}
+
+// Who may call an endpoint.
+type access int
+
+const (
+	merchantOnly  access = iota // the API key
+	clientAllowed               // the API key or a client_auth_token
+	publicAllowed               // also anonymous, with a merchant_id parameter
+)
+
+// authenticate resolves the caller and puts its auth in the context.
+func (s *Server) authenticate(level access, next http.Handler) http.Handler {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		a, err := s.resolveAuth(r, level)
+		if err != nil {
+			if coft.ErrorCode(err) == coft.EUNAUTHORIZED && r.Header.Get("Authorization") == "" {
+				w.Header().Set("WWW-Authenticate", `Basic realm="merchant API key"`)
+			}
+			return err
+		}
+		if ri := infoFrom(r.Context()); ri != nil {
+			ri.merchantID = a.merchant.ID
+		}
+		r = r.WithContext(context.WithValue(r.Context(), authKey, a))
+		next.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+func (s *Server) resolveAuth(r *http.Request, level access) (*auth, error) {
+	ctx := r.Context()
+	if h := r.Header.Get("Authorization"); h != "" {
+		key, _, ok := r.BasicAuth()
+		if !ok || key == "" {
+			return nil, coft.Errorf(coft.EUNAUTHORIZED, "Authorization must be Basic with the API key as username.")
+		}
+		m, err := s.findMerchantByKeyHash(ctx, HashAPIKey(key))
+		if coft.ErrorCode(err) == coft.ENOTFOUND {
+			return nil, coft.Errorf(coft.EUNAUTHORIZED, "Invalid Authentication")
+		} else if err != nil {
+			return nil, err
+		}
+		if id := r.Header.Get("x-merchantid"); id != "" && id != m.ID {
+			return nil, coft.FieldError(coft.EFORBIDDEN, "x-merchantid", "x-merchantid does not match the API key's merchant.")
+		}
+		return &auth{merchant: m}, nil
+	}
+	if level >= clientAllowed {
+		if tok := clientToken(r); tok != "" {
+			scope, err := s.Tokens.VerifyClientAuthToken(tok)
+			if err != nil {
+				return nil, err
+			}
+			m, err := s.findMerchantByID(ctx, scope.MerchantID)
+			if err != nil {
+				return nil, coft.Errorf(coft.EUNAUTHORIZED, "Invalid client_auth_token.")
+			}
+			return &auth{merchant: m, client: &scope}, nil
+		}
+	}
+	if level >= publicAllowed {
+		if id := r.URL.Query().Get("merchant_id"); id != "" {
+			m, err := s.findMerchantByID(ctx, id)
+			if coft.ErrorCode(err) == coft.ENOTFOUND {
+				return nil, coft.FieldError(coft.ENOTFOUND, "merchant_id", "Merchant not found.")
+			} else if err != nil {
+				return nil, err
+			}
+			return &auth{merchant: m}, nil
+		}
+	}
+	return nil, coft.Errorf(coft.EUNAUTHORIZED, "Authentication required: Basic auth with the API key.")
+}
+
+// clientToken finds a client_auth_token in the query string or the
+// x-client-auth-token header. (Form bodies are read by the handler.)
+func clientToken(r *http.Request) string {
+	if t := r.Header.Get("x-client-auth-token"); t != "" {
+		return t
+	}
+	return strings.TrimSpace(r.URL.Query().Get("client_auth_token"))
+}

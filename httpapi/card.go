@@ -1,0 +1,305 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/coftkit/coft"
+)
+
+type cardView struct {
+	CardToken         string     `json:"card_token"`
+	CardReference     string     `json:"card_reference"`
+	CardNumber        string     `json:"card_number"`
+	CardISIN          string     `json:"card_isin"`
+	CardExpYear       string     `json:"card_exp_year"`
+	CardExpMonth      string     `json:"card_exp_month"`
+	CardType          string     `json:"card_type"`
+	CardIssuer        string     `json:"card_issuer"`
+	CardBrand         string     `json:"card_brand"`
+	Nickname          string     `json:"nickname"`
+	NameOnCard        string     `json:"name_on_card"`
+	Expired           bool       `json:"expired"`
+	CardFingerprint   string     `json:"card_fingerprint"`
+	JuspayBankCode    string     `json:"juspay_bank_code"`
+	CardSubType       string     `json:"card_sub_type"`
+	CardIssuerCountry string     `json:"card_issuer_country"`
+	TokenizeSupport   bool       `json:"tokenize_support"`
+	ProviderCategory  string     `json:"provider_category"`
+	Provider          string     `json:"provider"`
+	Token             *tokenView `json:"token,omitempty"`
+}
+
+// tokenView is the "token" block of saved cards, order status and webhooks.
+type tokenView struct {
+	CardReference      string `json:"card_reference"`
+	LastFourDigits     string `json:"last_four_digits"`
+	CardFingerprint    string `json:"card_fingerprint"`
+	CardISIN           string `json:"card_isin"`
+	ExpiryYear         string `json:"expiry_year"`
+	ExpiryMonth        string `json:"expiry_month"`
+	PAR                string `json:"par"`
+	TokenizationStatus string `json:"tokenization_status"`
+}
+
+func tokenViewOf(c *coft.Card) *tokenView {
+	t := c.Token
+	if t == nil {
+		return nil
+	}
+	return &tokenView{CardReference: t.Reference, LastFourDigits: t.Last4, CardFingerprint: c.Fingerprint,
+		CardISIN: t.ISIN, ExpiryYear: t.ExpYear, ExpiryMonth: t.ExpMonth, PAR: t.PAR, TokenizationStatus: t.Status}
+}
+
+// cardView shows a saved card. A card can be tokenized when its BIN is
+// eligible for the merchant and it has no live token yet.
+func (s *Server) cardView(m *coft.Merchant, c *coft.Card) *cardView {
+	v := &cardView{
+		CardToken: s.Tokens.CardToken(m.ID, c.CustomerID, c.Reference, s.ClientTokenTTL), CardReference: c.Reference,
+		CardNumber: c.MaskedNumber(), CardISIN: c.ISIN, CardExpYear: c.ExpYear, CardExpMonth: c.ExpMonth,
+		CardType: c.Type, CardIssuer: c.Issuer, CardBrand: c.Brand, Nickname: c.Nickname, NameOnCard: c.NameOnCard,
+		Expired: c.Expired(s.Now()), CardFingerprint: c.Fingerprint, JuspayBankCode: c.BankCode,
+		CardSubType: orNA(c.SubType), CardIssuerCountry: c.IssuerCountry,
+		ProviderCategory: "CONTAINER", Provider: "JUSPAY", Token: tokenViewOf(c),
+	}
+	live := c.Token != nil && (c.Token.Status == coft.TokenActive || c.Token.Status == coft.TokenInitiated || c.Token.Status == coft.TokenSuspended)
+	if c.Token != nil {
+		v.ProviderCategory, v.Provider = "NETWORK", c.Token.Provider
+	}
+	v.TokenizeSupport = !live && coft.TokenizeSupport(m, c.Bin())
+	return v
+}
+
+func orNA(s string) string {
+	if s == "" {
+		return "NA"
+	}
+	return s
+}
+
+// handleCardList serves GET /cards?customer_id=…
+func (s *Server) handleCardList(w http.ResponseWriter, r *http.Request) error {
+	a := authFrom(r.Context())
+	p, err := readParams(w, r, fields{"customer_id", "options.check_cvv_less_support"})
+	if err != nil {
+		return err
+	}
+	id := strings.TrimSpace(p["customer_id"])
+	if a.client != nil && a.client.CustomerID != "" && id == "" {
+		id = a.client.CustomerID
+	}
+	if id == "" {
+		return coft.Missing("customer_id")
+	}
+	c, err := s.Store.FindCustomer(r.Context(), a.merchant.ID, id)
+	if coft.ErrorCode(err) == coft.ENOTFOUND {
+		return coft.FieldError(coft.ENOTFOUND, "customer_id", "Customer not found.")
+	} else if err != nil {
+		return err
+	}
+	if err := s.checkClientCustomer(r, a, c); err != nil {
+		return err
+	}
+	cards, err := s.Store.ListCards(r.Context(), a.merchant.ID, c.ID)
+	if err != nil {
+		return err
+	}
+	views := make([]*cardView, len(cards))
+	for i, card := range cards {
+		views[i] = s.cardView(a.merchant, card)
+	}
+	writeJSON(w, http.StatusOK, struct {
+		CustomerID string      `json:"customer_id"`
+		MerchantID string      `json:"merchantId"`
+		Cards      []*cardView `json:"cards"`
+	}{id, a.merchant.ID, views})
+	return nil
+}
+
+// checkClientCustomer refuses a client token scoped to another customer,
+// or to an order of another customer.
+func (s *Server) checkClientCustomer(r *http.Request, a *auth, c *coft.Customer) error {
+	if a.client == nil {
+		return nil
+	}
+	if a.client.CustomerID != "" {
+		if a.client.CustomerID != c.ID {
+			return coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this customer.")
+		}
+		return nil
+	}
+	o, err := s.Store.FindOrder(r.Context(), a.merchant.ID, a.client.OrderID)
+	if err != nil {
+		return coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this customer.")
+	}
+	if o.CustomerID != c.ID && o.CustomerID != c.ObjectReferenceID || o.CustomerID == "" {
+		return coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this customer.")
+	}
+	return nil
+}
+
+// cardByToken resolves a card_token to the merchant's card.
+func (s *Server) cardByToken(r *http.Request, m *coft.Merchant, token string) (*coft.Card, error) {
+	if token == "" {
+		return nil, coft.Missing("card_token")
+	}
+	_, ref, err := s.Tokens.VerifyCardToken(m.ID, token)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Store.FindCard(r.Context(), m.ID, ref)
+	if coft.ErrorCode(err) == coft.ENOTFOUND {
+		return nil, coft.FieldError(coft.ENOTFOUND, "card_token", "The card has been deleted.")
+	}
+	return c, err
+}
+
+// handleCardDelete serves POST /card/delete.
+func (s *Server) handleCardDelete(w http.ResponseWriter, r *http.Request) error {
+	a := authFrom(r.Context())
+	p, err := readParams(w, r, fields{"card_token"})
+	if err != nil {
+		return err
+	}
+	c, err := s.cardByToken(r, a.merchant, p["card_token"])
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteCard(r.Context(), a.merchant.ID, c.Reference); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		CardToken     string `json:"card_token"`
+		CardReference string `json:"card_reference"`
+		Deleted       bool   `json:"deleted"`
+	}{p["card_token"], c.Reference, true})
+	return nil
+}
+
+// handleCardUpdate serves POST /card/update (the card's nickname).
+func (s *Server) handleCardUpdate(w http.ResponseWriter, r *http.Request) error {
+	a := authFrom(r.Context())
+	p, err := readParams(w, r, fields{"card_token", "customer_id", "nickname"})
+	if err != nil {
+		return err
+	}
+	c, err := s.cardByToken(r, a.merchant, p["card_token"])
+	if err != nil {
+		return err
+	}
+	if id := p["customer_id"]; id != "" {
+		cust, err := s.Store.FindCustomer(r.Context(), a.merchant.ID, id)
+		if err != nil || cust.ID != c.CustomerID {
+			return coft.Invalid("customer_id", "customer_id does not own this card.")
+		}
+	}
+	nick, ok := p["nickname"]
+	if !ok {
+		return coft.Missing("nickname")
+	}
+	if nick = strings.TrimSpace(nick); len(nick) > 64 {
+		return coft.FieldError(coft.ERANGE, "nickname", "nickname must be at most 64 characters.")
+	}
+	c, err = s.Store.UpdateCardNickname(r.Context(), a.merchant.ID, c.Reference, nick)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.cardView(a.merchant, c))
+	return nil
+}
+
+// handleCardDeleteV4 serves POST /v4/card/delete: by card_reference and
+// customer_id, removing the card and its network token.
+func (s *Server) handleCardDeleteV4(w http.ResponseWriter, r *http.Request) error {
+	a := authFrom(r.Context())
+	p, err := readParams(w, r, fields{"card_reference", "customer_id"})
+	if err != nil {
+		return err
+	}
+	ref, custID := strings.TrimSpace(p["card_reference"]), strings.TrimSpace(p["customer_id"])
+	if ref == "" {
+		return coft.Missing("card_reference")
+	}
+	if custID == "" {
+		return coft.Missing("customer_id")
+	}
+	cust, err := s.Store.FindCustomer(r.Context(), a.merchant.ID, custID)
+	if coft.ErrorCode(err) == coft.ENOTFOUND {
+		return coft.FieldError(coft.ENOTFOUND, "customer_id", "Customer not found.")
+	} else if err != nil {
+		return err
+	}
+	c, err := s.Store.FindCard(r.Context(), a.merchant.ID, ref)
+	if coft.ErrorCode(err) == coft.ENOTFOUND || err == nil && c.CustomerID != cust.ID {
+		return coft.FieldError(coft.ENOTFOUND, "card_reference", "The customer has no card with this card_reference.")
+	} else if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteCard(r.Context(), a.merchant.ID, c.Reference); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Status string `json:"status"`
+	}{"SUCCESS"})
+	return nil
+}
+
+// cardBinView is the Card Info response; the *_support keys appear only
+// when asked for.
+type cardBinView struct {
+	ID                string `json:"id"`
+	Object            string `json:"object"`
+	Brand             string `json:"brand"`
+	Bank              string `json:"bank"`
+	Country           string `json:"country"`
+	Type              string `json:"type"`
+	CardSubType       string `json:"card_sub_type"`
+	JuspayBankCode    string `json:"juspay_bank_code"`
+	TokenizeSupport   *bool  `json:"tokenize_support,omitempty"`
+	MandateSupport    *bool  `json:"mandate_support,omitempty"`
+	DirectOTPSupport  *bool  `json:"direct_otp_support,omitempty"`
+	ATMPinAuthSupport *bool  `json:"atm_pin_auth_support,omitempty"`
+}
+
+var cardBinFields = fields{"options.check_tokenize_support", "options.check_mandate_support",
+	"options.check_direct_otp_support", "options.check_atm_pin_auth_support"}
+
+// handleCardBin serves GET /cardbins/{bin}.
+func (s *Server) handleCardBin(w http.ResponseWriter, r *http.Request) error {
+	a := authFrom(r.Context())
+	p, err := readParams(w, r, cardBinFields)
+	if err != nil {
+		return err
+	}
+	bin := r.PathValue("bin")
+	if !coft.ValidBIN(bin) {
+		return coft.Invalid("bin", "bin must be 6 to 9 digits.")
+	}
+	b, ok := s.Bins.Lookup(bin)
+	if !ok {
+		return coft.Errorf(coft.ENOTFOUND, "Cannot find what you are looking for")
+	}
+	v := cardBinView{ID: bin, Object: "cardbin", Brand: b.Brand, Bank: b.Bank, Country: b.Country,
+		Type: b.Type, CardSubType: b.SubType, JuspayBankCode: b.BankCode}
+	for _, opt := range []struct {
+		key string
+		dst **bool
+		val bool
+	}{
+		{"options.check_tokenize_support", &v.TokenizeSupport, coft.TokenizeSupport(a.merchant, b)},
+		{"options.check_mandate_support", &v.MandateSupport, false},
+		{"options.check_direct_otp_support", &v.DirectOTPSupport, false},
+		{"options.check_atm_pin_auth_support", &v.ATMPinAuthSupport, false},
+	} {
+		asked, err := p.flag(opt.key)
+		if err != nil {
+			return err
+		}
+		if asked {
+			val := opt.val
+			*opt.dst = &val
+		}
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}

@@ -1,0 +1,114 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/coftkit/coft"
+)
+
+// errorKind is how one domain error code is written on the wire.
+type errorKind struct {
+	httpStatus int
+	status     string // top-level "status"
+	errorCode  string // "error_code" (classic) and "errorCode" (camelCase APIs)
+	infoCode   string // "error_info.code"
+	category   string // "error_info.category"
+}
+
+// errorKinds maps each domain error code to its HTTP status and Juspay codes.
+var errorKinds = map[string]errorKind{
+	coft.EINVALID:      {http.StatusBadRequest, "error", "invalid", "INVALID_INPUT", "USER_ERROR"},
+	coft.EMISSING:      {http.StatusBadRequest, "error", "nullable", "INVALID_INPUT", "USER_ERROR"},
+	coft.ERANGE:        {http.StatusBadRequest, "error", "invalidRange", "INVALID_INPUT", "USER_ERROR"},
+	coft.ECONFLICT:     {http.StatusConflict, "error", "invalid_request_error", "INVALID_INPUT", "USER_ERROR"},
+	coft.ENOTFOUND:     {http.StatusNotFound, "invalid_request_error", "object_not_found", "RESOURCE_NOT_FOUND", "USER_ERROR"},
+	coft.EUNAUTHORIZED: {http.StatusUnauthorized, "error", "access_denied", "UNAUTHORIZED", "USER_ERROR"},
+	coft.EFORBIDDEN:    {http.StatusForbidden, "error", "access_denied", "UNAUTHORIZED", "USER_ERROR"},
+	coft.EINTERNAL:     {http.StatusInternalServerError, "error", "internal_error", "INTERNAL_SERVER_ERROR", "SERVER_ERROR"},
+}
+
+// statusError is an error that also sets the HTTP status, for transport
+// failures that have no domain code of their own (body too large, …).
+type statusError struct {
+	status int
+	err    *coft.Error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
+type errorBody struct {
+	Status       string    `json:"status"`
+	ErrorCode    string    `json:"error_code"`
+	ErrorMessage string    `json:"error_message"`
+	UserMessage  string    `json:"user_message"`
+	ErrorInfo    errorInfo `json:"error_info"`
+}
+
+type errorInfo struct {
+	Category         string       `json:"category"`
+	Code             string       `json:"code"`
+	RequestID        string       `json:"request_id"`
+	DeveloperMessage string       `json:"developer_message"`
+	UserMessage      string       `json:"user_message"`
+	Fields           []fieldError `json:"fields,omitempty"`
+}
+
+type fieldError struct {
+	FieldName string `json:"field_name"`
+	Reason    string `json:"reason"`
+}
+
+// camelErrorBody is the error shape of the newer camelCase APIs.
+type camelErrorBody struct {
+	ErrorCode    string `json:"errorCode"`
+	ErrorMessage string `json:"errorMessage"`
+	Field        string `json:"field,omitempty"`
+}
+
+// writeError renders err in the Juspay error shape. Internal errors are
+// logged with the request's context and shown only as "Internal error.".
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := coft.ErrorCode(err)
+	kind := errorKinds[code]
+	if kind.httpStatus == 0 {
+		kind = errorKinds[coft.EINTERNAL]
+	}
+	httpStatus := kind.httpStatus
+	var se *statusError
+	if errors.As(err, &se) {
+		httpStatus = se.status
+	}
+	if code == coft.EINTERNAL {
+		slog.ErrorContext(r.Context(), "request failed", "error", err.Error())
+	}
+	msg := coft.ErrorMessage(err)
+	field := coft.ErrorField(err)
+	if camelCaseAPI(r) {
+		writeJSON(w, httpStatus, camelErrorBody{ErrorCode: camelCodes[code], ErrorMessage: msg, Field: field})
+		return
+	}
+	body := errorBody{
+		Status: kind.status, ErrorCode: kind.errorCode, ErrorMessage: msg, UserMessage: msg,
+		ErrorInfo: errorInfo{Category: kind.category, Code: kind.infoCode, RequestID: requestID(r.Context()),
+			DeveloperMessage: msg, UserMessage: msg},
+	}
+	if field != "" {
+		body.ErrorInfo.Fields = []fieldError{{FieldName: field, Reason: msg}}
+	}
+	writeJSON(w, httpStatus, body)
+}
+
+// camelCodes are the errorCode values of the camelCase APIs.
+var camelCodes = map[string]string{
+	coft.EINVALID:      "INVALID_REQUEST",
+	coft.EMISSING:      "INVALID_REQUEST",
+	coft.ERANGE:        "INVALID_REQUEST",
+	coft.ECONFLICT:     "CONFLICT",
+	coft.ENOTFOUND:     "NOT_FOUND",
+	coft.EUNAUTHORIZED: "UNAUTHORIZED",
+	coft.EFORBIDDEN:    "FORBIDDEN",
+	coft.EINTERNAL:     "INTERNAL_ERROR",
+}

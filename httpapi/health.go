@@ -1,0 +1,28 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/coftkit/coft"
+)
+
+// handleHealth answers while the process runs.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReady answers 200 only when the database does.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if err := s.Store.Ping(r.Context()); err != nil {
+		slog.WarnContext(r.Context(), "database not ready", "error", err.Error())
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+}
+
+// handleNotFound answers paths and methods the API does not serve.
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) error {
+	return coft.Errorf(coft.ENOTFOUND, "No endpoint %s %s.", r.Method, r.URL.Path)
+}

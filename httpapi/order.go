@@ -1,0 +1,236 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/authtoken"
+)
+
+// orderView is the order object of Order Status, Create Order (with a
+// client auth token) and webhooks.
+type orderView struct {
+	ID              string       `json:"id"`
+	OrderID         string       `json:"order_id"`
+	MerchantID      string       `json:"merchant_id"`
+	Amount          coft.Amount  `json:"amount"`
+	Currency        string       `json:"currency"`
+	Status          string       `json:"status"`
+	StatusID        int          `json:"status_id"`
+	CustomerID      string       `json:"customer_id"`
+	CustomerEmail   string       `json:"customer_email"`
+	CustomerPhone   string       `json:"customer_phone"`
+	ReturnURL       string       `json:"return_url"`
+	ProductID       string       `json:"product_id"`
+	Description     string       `json:"description"`
+	DateCreated     string       `json:"date_created"`
+	UDF1            string       `json:"udf1"`
+	UDF2            string       `json:"udf2"`
+	UDF3            string       `json:"udf3"`
+	UDF4            string       `json:"udf4"`
+	UDF5            string       `json:"udf5"`
+	UDF6            string       `json:"udf6"`
+	UDF7            string       `json:"udf7"`
+	UDF8            string       `json:"udf8"`
+	UDF9            string       `json:"udf9"`
+	UDF10           string       `json:"udf10"`
+	PaymentLinks    paymentLinks `json:"payment_links"`
+	Refunded        bool         `json:"refunded"`
+	AmountRefunded  coft.Amount  `json:"amount_refunded"`
+	EffectiveAmount coft.Amount  `json:"effective_amount"`
+	Juspay          *clientAuth  `json:"juspay,omitempty"`
+}
+
+type paymentLinks struct {
+	Web    string `json:"web"`
+	Mobile string `json:"mobile"`
+	Iframe string `json:"iframe"`
+}
+
+type clientAuth struct {
+	ClientAuthToken       string `json:"client_auth_token"`
+	ClientAuthTokenExpiry string `json:"client_auth_token_expiry"`
+}
+
+func (s *Server) paymentLinks(o *coft.Order) paymentLinks {
+	base := s.BaseURL + "/orders/" + o.ID + "/payment-page"
+	return paymentLinks{Web: base, Mobile: base + "?mobile=true", Iframe: base + "?iframe=true"}
+}
+
+func (s *Server) orderView(o *coft.Order) *orderView {
+	v := &orderView{
+		ID: o.ID, OrderID: o.OrderID, MerchantID: o.MerchantID, Amount: o.Amount, Currency: o.Currency,
+		Status: string(o.Status), StatusID: o.Status.ID(), CustomerID: o.CustomerID,
+		CustomerEmail: o.CustomerEmail, CustomerPhone: o.CustomerPhone, ReturnURL: o.ReturnURL,
+		ProductID: o.ProductID, Description: o.Description, DateCreated: timestamp(o.CreatedAt),
+		UDF1: o.UDF[0], UDF2: o.UDF[1], UDF3: o.UDF[2], UDF4: o.UDF[3], UDF5: o.UDF[4],
+		UDF6: o.UDF[5], UDF7: o.UDF[6], UDF8: o.UDF[7], UDF9: o.UDF[8], UDF10: o.UDF[9],
+		PaymentLinks: s.paymentLinks(o), EffectiveAmount: o.Amount,
+	}
+	return v
+}
+
+func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// orderFields are the fields Create Order accepts.
+var orderFields = fields{"order_id", "amount", "currency", "customer_id", "customer_email", "customer_phone",
+	"return_url", "description", "product_id", "udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7",
+	"udf8", "udf9", "udf10", "billing_address_", "shipping_address_", "metadata.", "options.get_client_auth_token",
+	"gateway_id", "mandate_max_amount"}
+
+// handleOrderCreate serves POST /orders.
+func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) error {
+	a := authFrom(r.Context())
+	p, err := readParams(w, r, orderFields)
+	if err != nil {
+		return err
+	}
+	o, err := s.orderFromParams(r, a.merchant, p, "")
+	if err != nil {
+		return err
+	}
+	withToken, err := p.flag("options.get_client_auth_token")
+	if err != nil {
+		return err
+	}
+	if err := s.Store.CreateOrder(r.Context(), o); err != nil {
+		return err
+	}
+	if !withToken {
+		writeJSON(w, http.StatusOK, struct {
+			Status       string       `json:"status"`
+			StatusID     int          `json:"status_id"`
+			ID           string       `json:"id"`
+			OrderID      string       `json:"order_id"`
+			PaymentLinks paymentLinks `json:"payment_links"`
+		}{string(coft.StatusCreated), coft.StatusCreated.ID(), o.ID, o.OrderID, s.paymentLinks(o)})
+		return nil
+	}
+	v := s.orderView(o)
+	v.Juspay = s.clientAuth(authtoken.Scope{MerchantID: o.MerchantID, OrderID: o.OrderID})
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) clientAuth(scope authtoken.Scope) *clientAuth {
+	tok, exp := s.Tokens.ClientAuthToken(scope, s.ClientTokenTTL)
+	return &clientAuth{ClientAuthToken: tok, ClientAuthTokenExpiry: timestamp(exp)}
+}
+
+// orderFromParams builds a new order from Create Order's fields. prefix is
+// "" for POST /orders and "order." when the order comes inside /txns.
+func (s *Server) orderFromParams(r *http.Request, m *coft.Merchant, p params, prefix string) (*coft.Order, error) {
+	get := func(k string) string { return strings.TrimSpace(p[prefix+k]) }
+	o := &coft.Order{
+		MerchantID: m.ID, OrderID: get("order_id"), Currency: strings.ToUpper(get("currency")),
+		Status: coft.StatusNew, CustomerID: get("customer_id"), CustomerEmail: get("customer_email"),
+		CustomerPhone: get("customer_phone"), ReturnURL: get("return_url"), Description: get("description"),
+		ProductID:       get("product_id"),
+		BillingAddress:  p.withPrefix(prefix + "billing_address_"),
+		ShippingAddress: p.withPrefix(prefix + "shipping_address_"),
+		Metadata:        p.withPrefix(prefix + "metadata."),
+	}
+	if o.OrderID == "" {
+		return nil, coft.Missing(prefix + "order_id")
+	}
+	amount, err := coft.ParseAmount(prefix+"amount", get("amount"))
+	if err != nil {
+		return nil, err
+	}
+	o.Amount = amount
+	if o.Currency == "" {
+		o.Currency = "INR"
+	}
+	if o.ReturnURL == "" {
+		o.ReturnURL = m.ReturnURL
+	}
+	if wh, ok := o.Metadata["webhook_url"]; ok {
+		o.WebhookURL = wh
+		delete(o.Metadata, "webhook_url")
+	}
+	for i := range coft.MaxUDF {
+		o.UDF[i] = get(coft.UDFName(i))
+	}
+	if err := o.Validate(); err != nil {
+		return nil, prefixField(err, prefix)
+	}
+	if o.CustomerID != "" {
+		if _, err := s.Store.FindCustomer(r.Context(), m.ID, o.CustomerID); coft.ErrorCode(err) == coft.ENOTFOUND {
+			return nil, coft.FieldError(coft.EINVALID, prefix+"customer_id", "customer_id does not name a customer of this merchant.")
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// prefixField puts prefix before the field an error names.
+func prefixField(err error, prefix string) error {
+	if prefix == "" || coft.ErrorField(err) == "" {
+		return err
+	}
+	return coft.FieldError(coft.ErrorCode(err), prefix+coft.ErrorField(err), "%s", coft.ErrorMessage(err))
+}
+
+// findOrderFor returns the order named in the path, checking that a client
+// token, if that is how the caller came, is scoped to it.
+func (s *Server) findOrderFor(r *http.Request) (*coft.Order, error) {
+	a := authFrom(r.Context())
+	id := r.PathValue("order_id")
+	if a.client != nil && a.client.OrderID != id {
+		return nil, coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this order.")
+	}
+	return s.Store.FindOrder(r.Context(), a.merchant.ID, id)
+}
+
+// handleOrderStatus serves GET /orders/{order_id}.
+func (s *Server) handleOrderStatus(w http.ResponseWriter, r *http.Request) error {
+	if _, err := readParams(w, r, nil); err != nil {
+		return err
+	}
+	o, err := s.findOrderFor(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.orderView(o))
+	return nil
+}
+
+var orderUpdateFields = fields{"amount", "udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7", "udf8", "udf9", "udf10"}
+
+// handleOrderUpdate serves POST /orders/{order_id}: amount and udf fields
+// may change while the order is NEW.
+func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) error {
+	a := authFrom(r.Context())
+	p, err := readParams(w, r, orderUpdateFields)
+	if err != nil {
+		return err
+	}
+	var amount coft.Amount
+	if v, ok := p["amount"]; ok {
+		if amount, err = coft.ParseAmount("amount", v); err != nil {
+			return err
+		}
+	}
+	o, err := s.Store.UpdateOrder(r.Context(), a.merchant.ID, r.PathValue("order_id"), func(o *coft.Order) error {
+		if o.Status != coft.StatusNew {
+			return coft.Errorf(coft.ECONFLICT, "Order %s is %s; it can be updated only while NEW.", o.OrderID, o.Status)
+		}
+		if amount != 0 {
+			o.Amount = amount
+		}
+		for i := range coft.MaxUDF {
+			if v, ok := p[coft.UDFName(i)]; ok {
+				o.UDF[i] = v
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.orderView(o))
+	return nil
+}

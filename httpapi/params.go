@@ -1,0 +1,162 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/coftkit/coft"
+)
+
+// maxBodyBytes bounds every request body.
+const maxBodyBytes = 64 << 10
+
+// params are a request's input: the query string merged with a
+// form-encoded or JSON body (body values win). JSON objects are flattened
+// to the dotted keys the form encoding uses ({"options":{"a":true}} →
+// "options.a" = "true").
+type params map[string]string
+
+// fields declares the keys an endpoint accepts: exact names, and prefixes
+// ending in "." or "_" (e.g. "metadata.", "billing_address_").
+type fields []string
+
+// commonFields are accepted everywhere: merchants' clients send them
+// with every call.
+var commonFields = fields{"merchant_id", "format", "version", "client_auth_token"}
+
+func (f fields) allows(key string) bool {
+	for _, a := range f {
+		if a == key || (strings.HasSuffix(a, ".") || strings.HasSuffix(a, "_")) && strings.HasPrefix(key, a) && len(key) > len(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// readParams decodes the request's input and refuses keys that allowed
+// does not name, so a misspelt field is reported instead of ignored.
+func readParams(w http.ResponseWriter, r *http.Request, allowed fields) (params, error) {
+	p := params{}
+	for k, vs := range r.URL.Query() {
+		p[k] = vs[0]
+	}
+	if r.Method == http.MethodPost || r.Method == http.MethodPut {
+		if err := readBody(w, r, p); err != nil {
+			return nil, err
+		}
+	}
+	for k := range p {
+		if !allowed.allows(k) && !commonFields.allows(k) {
+			return nil, coft.FieldError(coft.EINVALID, k, "%s is not a known field.", k)
+		}
+	}
+	return p, nil
+}
+
+func readBody(w http.ResponseWriter, r *http.Request, p params) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return &statusError{http.StatusRequestEntityTooLarge, coft.Errorf(coft.EINVALID, "Request body is larger than %d bytes.", maxBodyBytes)}
+		}
+		return coft.Errorf(coft.EINVALID, "Request body could not be read.")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/x-www-form-urlencoded", "":
+		vs, err := url.ParseQuery(string(body))
+		if err != nil {
+			return coft.Errorf(coft.EINVALID, "Request body is not valid form encoding.")
+		}
+		for k, v := range vs {
+			p[k] = v[0]
+		}
+		return nil
+	case "application/json":
+		var obj map[string]any
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		if err := dec.Decode(&obj); err != nil || dec.More() {
+			return coft.Errorf(coft.EINVALID, "Request body is not a valid JSON object.")
+		}
+		return flatten(p, "", obj)
+	default:
+		return &statusError{http.StatusUnsupportedMediaType,
+			coft.FieldError(coft.EINVALID, "Content-Type", "Content-Type must be application/x-www-form-urlencoded or application/json.")}
+	}
+}
+
+func flatten(p params, prefix string, obj map[string]any) error {
+	for k, v := range obj {
+		key := prefix + k
+		switch v := v.(type) {
+		case nil:
+			// null is the same as absent.
+		case string:
+			p[key] = v
+		case bool:
+			if v {
+				p[key] = "true"
+			} else {
+				p[key] = "false"
+			}
+		case json.Number:
+			p[key] = v.String()
+		case map[string]any:
+			if err := flatten(p, key+".", v); err != nil {
+				return err
+			}
+		default:
+			return coft.Invalid(key, "%s must be a string, number, boolean or object.", key)
+		}
+	}
+	return nil
+}
+
+// bool reads a boolean field: absent is nil; "true"/"false" (any case) are
+// the only accepted values.
+func (p params) bool(key string) (*bool, error) {
+	v, ok := p[key]
+	if !ok || v == "" {
+		return nil, nil
+	}
+	switch strings.ToLower(v) {
+	case "true":
+		t := true
+		return &t, nil
+	case "false":
+		f := false
+		return &f, nil
+	}
+	return nil, coft.Invalid(key, "%s must be true or false.", key)
+}
+
+// flag reads a boolean field that defaults to false.
+func (p params) flag(key string) (bool, error) {
+	b, err := p.bool(key)
+	return b != nil && *b, err
+}
+
+// withPrefix returns the fields under prefix, with the prefix removed.
+func (p params) withPrefix(prefix string) map[string]string {
+	var m map[string]string
+	for k, v := range p {
+		if rest, ok := strings.CutPrefix(k, prefix); ok && rest != "" {
+			if m == nil {
+				m = map[string]string{}
+			}
+			m[rest] = v
+		}
+	}
+	return m
+}

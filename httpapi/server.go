@@ -1,0 +1,119 @@
+// Package httpapi serves the merchant API over HTTP in Juspay's wire shapes:
+// routes, authentication, input decoding, and one renderer for errors.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/authtoken"
+)
+
+// Store is the storage the API needs.
+type Store interface {
+	coft.MerchantStore
+	coft.CustomerStore
+	coft.OrderStore
+	coft.CardStore
+	Ping(ctx context.Context) error
+}
+
+// Locker seals card numbers and computes their fingerprints.
+type Locker interface {
+	Seal(plaintext, aad string) (ciphertext []byte, keyID string, err error)
+	Open(ciphertext []byte, keyID, aad string) (string, error)
+	Fingerprint(pan string) string
+}
+
+// Server is the merchant API. Fill the exported fields, then call Handler.
+type Server struct {
+	Store   Store
+	Bins    coft.BinLookup
+	Locker  Locker
+	Tokens  *authtoken.Issuer
+	Logger  *slog.Logger
+	BaseURL string // e.g. "https://pay.example.com", used in payment links
+	// ClientTokenTTL is how long a client_auth_token or card_token lives.
+	ClientTokenTTL time.Duration
+	// MerchantCacheTTL is how long a merchant's settings may be served from
+	// memory. A settings change made through another instance takes effect
+	// here within this time.
+	MerchantCacheTTL time.Duration
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+
+	once      sync.Once
+	metrics   *metrics
+	merchants merchantCache
+}
+
+func (s *Server) init() {
+	s.once.Do(func() {
+		s.metrics = newMetrics()
+		if s.Logger == nil {
+			s.Logger = slog.Default()
+		}
+		if s.Now == nil {
+			s.Now = time.Now
+		}
+		if s.ClientTokenTTL == 0 {
+			s.ClientTokenTTL = 15 * time.Minute
+		}
+		s.merchants.ttl = s.MerchantCacheTTL
+	})
+}
+
+// merchantCache keeps recently used merchants by API key hash and by id,
+// sparing a database read on every request.
+type merchantCache struct {
+	ttl time.Duration
+	m   sync.Map // string key → cachedMerchant
+}
+
+type cachedMerchant struct {
+	m   *coft.Merchant
+	exp time.Time
+}
+
+func (c *merchantCache) get(key string, now time.Time) *coft.Merchant {
+	if v, ok := c.m.Load(key); ok && now.Before(v.(cachedMerchant).exp) {
+		return v.(cachedMerchant).m
+	}
+	return nil
+}
+
+func (c *merchantCache) put(key string, m *coft.Merchant, now time.Time) {
+	if c.ttl > 0 {
+		c.m.Store(key, cachedMerchant{m, now.Add(c.ttl)})
+	}
+}
+
+func (s *Server) findMerchantByID(ctx context.Context, id string) (*coft.Merchant, error) {
+	now := s.Now()
+	if m := s.merchants.get("id:"+id, now); m != nil {
+		return m, nil
+	}
+	m, err := s.Store.FindMerchantByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.merchants.put("id:"+id, m, now)
+	return m, nil
+}
+
+func (s *Server) findMerchantByKeyHash(ctx context.Context, hash []byte) (*coft.Merchant, error) {
+	now := s.Now()
+	key := "key:" + string(hash)
+	if m := s.merchants.get(key, now); m != nil {
+		return m, nil
+	}
+	m, err := s.Store.FindMerchantByAPIKeyHash(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	s.merchants.put(key, m, now)
+	return m, nil
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+
+	"github.com/coftkit/coft/httpapi"
+	"github.com/coftkit/coft/sqlstore"
+)
+
+// config is the service's configuration, read from the environment.
+type config struct {
+	addr        string
+	databaseURL string
+	dataDir     string
+	baseURL     string
+	logLevel    slog.Level
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		addr:        getenv("ADDR"),
+		databaseURL: getenv("DATABASE_URL"),
+		dataDir:     getenv("DATA_DIR"),
+		baseURL:     strings.TrimRight(getenv("BASE_URL"), "/"),
+	}
+	if c.addr == "" {
+		c.addr = "127.0.0.1:8080"
+	}
+	if c.dataDir == "" {
+		c.dataDir = "data"
+	}
+	if c.databaseURL == "" {
+		c.databaseURL = filepath.Join(c.dataDir, "coft.db")
+	}
+	if lv := getenv("LOG_LEVEL"); lv != "" {
+		if err := c.logLevel.UnmarshalText([]byte(lv)); err != nil {
+			return c, fmt.Errorf("LOG_LEVEL: %w", err)
+		}
+	}
+	return c, nil
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(httpapi.LogHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})})
+}
+
+func openStore(ctx context.Context, c config) (*sqlstore.DB, error) {
+	db, err := sqlstore.Open(ctx, c.databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	return db, nil
+}

@@ -1,0 +1,73 @@
+// Command server runs the card-on-file tokenization consent service and
+// administers it.
+//
+//	server                      run the service (same as "server serve")
+//	server merchants create …   onboard a merchant, print its credentials
+//	server merchants update …   change a merchant's settings or rotate keys
+//	server merchants list       list merchants
+//
+// Configuration comes from the environment: ADDR, DATABASE_URL, DATA_DIR,
+// BASE_URL, LOG_LEVEL, LOCKER_KEY, FINGERPRINT_KEY, SIGNING_KEY.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program, with its inputs and outputs passed in so that
+// tests can call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stdout, stderr)
+	case "merchants":
+		return merchants(ctx, args, getenv, stdout, stderr)
+	case "bare":
+		return bare(ctx, args, getenv, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage:
+  server [serve]                       run the service
+  server merchants create -id ID [settings]
+  server merchants update -id ID [settings] [-rotate-api-key] [-rotate-response-key]
+  server merchants list
+  server bare                          serve a bare handler (the load run's baseline)
+
+settings: -name NAME -hosted-consent=true|false -tokenization=true|false
+          -return-url URL -webhook-url URL -webhook-username U -webhook-password P
+
+environment:
+  ADDR             listen address (default 127.0.0.1:8080)
+  DATABASE_URL     postgres://… for PostgreSQL; else a SQLite path (default DATA_DIR/coft.db)
+  DATA_DIR         sandbox data directory (default ./data)
+  BASE_URL         public URL of the service (default http://ADDR)
+  LOG_LEVEL        debug, info, warn or error (default info)
+  LOCKER_KEY       id:base64key[,id:base64key…] card encryption keys, first active
+  FINGERPRINT_KEY  base64 key of card fingerprints (never rotated)
+  SIGNING_KEY      base64 key of client auth and card tokens
+  (keys not set are generated into DATA_DIR/keys.json for the sandbox)
+`

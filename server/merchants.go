@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/httpapi"
+	"github.com/coftkit/coft/sqlstore"
+)
+
+// merchantOutput is what the merchants commands print. APIKey appears only
+// when a key was just created: it is stored hashed and cannot be shown later.
+type merchantOutput struct {
+	MerchantID          string `json:"merchant_id"`
+	Name                string `json:"name"`
+	APIKey              string `json:"api_key,omitempty"`
+	ResponseKey         string `json:"response_key"`
+	TokenizationEnabled bool   `json:"tokenization_enabled"`
+	HostedConsent       bool   `json:"hosted_consent"`
+	ReturnURL           string `json:"return_url"`
+	WebhookURL          string `json:"webhook_url"`
+	WebhookUsername     string `json:"webhook_username"`
+}
+
+func outputOf(m *coft.Merchant, apiKey string) merchantOutput {
+	return merchantOutput{MerchantID: m.ID, Name: m.Name, APIKey: apiKey, ResponseKey: m.ResponseKey,
+		TokenizationEnabled: m.TokenizationEnabled, HostedConsent: m.HostedConsent, ReturnURL: m.ReturnURL,
+		WebhookURL: m.WebhookURL, WebhookUsername: m.WebhookUsername}
+}
+
+// newAPIKey returns a fresh API key: 32 upper-case hex digits, the look of
+// Juspay's keys.
+func newAPIKey() string { return strings.ToUpper(coft.RandomHex(16)) }
+
+func merchants(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("merchants: want create, update or list")
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("merchants "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	id := fs.String("id", "", "merchant id (letters, digits, _ and -)")
+	name := fs.String("name", "", "name shown to customers")
+	hosted := fs.Bool("hosted-consent", true, "show the hosted consent page when a payment does not say whether to tokenize")
+	tokenization := fs.Bool("tokenization", true, "enable card-on-file tokenization")
+	returnURL := fs.String("return-url", "", "default return URL of orders")
+	webhookURL := fs.String("webhook-url", "", "webhook URL")
+	webhookUser := fs.String("webhook-username", "", "webhook Basic auth username")
+	webhookPass := fs.String("webhook-password", "", "webhook Basic auth password")
+	rotateKey := fs.Bool("rotate-api-key", false, "update: issue a new API key (the old one stops working)")
+	rotateResp := fs.Bool("rotate-response-key", false, "update: issue a new response key")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("merchants %s: unexpected argument %q", sub, fs.Arg(0))
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+
+	switch sub {
+	case "list":
+		ms, err := db.ListMerchants(ctx)
+		if err != nil {
+			return err
+		}
+		out := make([]merchantOutput, len(ms))
+		for i, m := range ms {
+			out[i] = outputOf(m, "")
+		}
+		return enc.Encode(out)
+	case "create":
+		if *id == "" {
+			return fmt.Errorf("merchants create: -id is required")
+		}
+		key := newAPIKey()
+		m := &coft.Merchant{ID: *id, Name: *name, APIKeyHash: httpapi.HashAPIKey(key), ResponseKey: strings.ToUpper(coft.RandomHex(16)),
+			TokenizationEnabled: *tokenization, HostedConsent: *hosted, ReturnURL: *returnURL,
+			WebhookURL: *webhookURL, WebhookUsername: *webhookUser, WebhookPassword: *webhookPass}
+		if err := db.CreateMerchant(ctx, m); err != nil {
+			return cliError(err)
+		}
+		return enc.Encode(outputOf(m, key))
+	case "update":
+		if *id == "" {
+			return fmt.Errorf("merchants update: -id is required")
+		}
+		m, err := db.FindMerchantByID(ctx, *id)
+		if err != nil {
+			return cliError(err)
+		}
+		// Only the flags given change anything.
+		var key string
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "name":
+				m.Name = *name
+			case "hosted-consent":
+				m.HostedConsent = *hosted
+			case "tokenization":
+				m.TokenizationEnabled = *tokenization
+			case "return-url":
+				m.ReturnURL = *returnURL
+			case "webhook-url":
+				m.WebhookURL = *webhookURL
+			case "webhook-username":
+				m.WebhookUsername = *webhookUser
+			case "webhook-password":
+				m.WebhookPassword = *webhookPass
+			case "rotate-api-key":
+				if *rotateKey {
+					key = newAPIKey()
+					m.APIKeyHash = httpapi.HashAPIKey(key)
+				}
+			case "rotate-response-key":
+				if *rotateResp {
+					m.ResponseKey = strings.ToUpper(coft.RandomHex(16))
+				}
+			}
+		})
+		if err := db.UpdateMerchant(ctx, m); err != nil {
+			return cliError(err)
+		}
+		return enc.Encode(outputOf(m, key))
+	}
+	return fmt.Errorf("merchants: unknown subcommand %q (want create, update or list)", sub)
+}
+
+// cliError words a domain error for the command line.
+func cliError(err error) error {
+	if f := coft.ErrorField(err); f != "" {
+		return fmt.Errorf("%s: %s", f, coft.ErrorMessage(err))
+	}
+	if coft.ErrorCode(err) != coft.EINTERNAL {
+		return fmt.Errorf("%s", coft.ErrorMessage(err))
+	}
+	return err
+}
+
+// ensureDemoMerchant creates the sandbox merchant "demo" (hosted consent
+// on) when the database has no merchant at all, and prints its
+// credentials: they are shown only this once.
+func ensureDemoMerchant(ctx context.Context, db *sqlstore.DB, cfg config, stdout io.Writer) error {
+	ms, err := db.ListMerchants(ctx)
+	if err != nil {
+		return err
+	}
+	if len(ms) > 0 {
+		for _, m := range ms {
+			if m.ID == "demo" {
+				fmt.Fprintf(stdout, "Sandbox merchant \"demo\" exists. Lost its API key? go run ./server merchants update -id demo -rotate-api-key\n")
+			}
+		}
+		return nil
+	}
+	key := newAPIKey()
+	m := &coft.Merchant{ID: "demo", Name: "Demo Store", APIKeyHash: httpapi.HashAPIKey(key),
+		ResponseKey: strings.ToUpper(coft.RandomHex(16)), TokenizationEnabled: true, HostedConsent: true}
+	if err := db.CreateMerchant(ctx, m); err != nil {
+		if coft.ErrorCode(err) == coft.ECONFLICT { // another instance made it first
+			return nil
+		}
+		return err
+	}
+	base := cfg.baseURL
+	if base == "" {
+		base = "http://" + cfg.addr
+	}
+	fmt.Fprintf(stdout, `
+Sandbox merchant "demo" created. Its API key is shown only now:
+  merchant_id:  demo
+  api_key:      %s
+  response_key: %s
+Try:
+  curl -u %s: -d order_id=order1 -d amount=100.00 %s/orders
+  curl -u %s: %s/orders/order1
+
+`, key, m.ResponseKey, key, base, key, base)
+	return nil
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/coftkit/coft/authtoken"
+	"github.com/coftkit/coft/bintable"
+	"github.com/coftkit/coft/httpapi"
+	"github.com/coftkit/coft/locker"
+)
+
+// serve runs the service until ctx is cancelled, then shuts down
+// gracefully: in-flight requests get up to ten seconds to finish.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.logLevel)
+	slog.SetDefault(logger)
+
+	// Listen first, so a taken port fails before anything else starts.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if cfg.baseURL == "" {
+		cfg.baseURL = "http://" + ln.Addr().String()
+	}
+
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	keys, err := locker.LoadKeys(cfg.dataDir, getenv)
+	if err != nil {
+		return err
+	}
+	lk, err := locker.New(keys)
+	if err != nil {
+		return err
+	}
+	bins, err := bintable.New()
+	if err != nil {
+		return err
+	}
+	if err := ensureDemoMerchant(ctx, db, cfg, stdout); err != nil {
+		return err
+	}
+
+	api := &httpapi.Server{
+		Store: db, Bins: bins, Locker: lk, Logger: logger, BaseURL: cfg.baseURL,
+		Tokens:           authtoken.New(lk.SigningKey(), nil),
+		MerchantCacheTTL: 5 * time.Second,
+	}
+	srv := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.baseURL, "database", string(db.Dialect()))
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// bare serves a minimal handler that answers a small JSON body, the
+// baseline the load run compares the service's endpoints with.
+func bare(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	addr := getenv("ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8081"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	body := []byte(`{"id":"541919","object":"cardbin","brand":"MASTERCARD","bank":"HDFC Bank","country":"INDIA","type":"DEBIT","card_sub_type":"PLATINUM","juspay_bank_code":"JP_HDFC","tokenize_support":true}` + "\n")
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	})}
+	go func() { <-ctx.Done(); srv.Close() }()
+	fmt.Fprintln(stderr, "bare handler listening on", ln.Addr())
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

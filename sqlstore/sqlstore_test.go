@@ -3,9 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -14,57 +12,15 @@ import (
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/sqlstore"
+	"github.com/coftkit/coft/sqlstore/sqltest"
 )
 
-// MustOpenDB opens a fresh database for a test: a SQLite file in a temporary
-// directory, or, for PostgreSQL, a new schema in the database that
-// TEST_DATABASE_URL names, dropped when the test ends.
-func MustOpenDB(tb testing.TB, dialect sqlstore.Dialect) *sqlstore.DB {
-	tb.Helper()
-	ctx := context.Background()
-	if dialect == sqlstore.SQLite {
-		db, err := sqlstore.OpenSQLite(ctx, tb.TempDir()+"/test.db")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() { db.Close() })
-		return db
-	}
-	url := os.Getenv("TEST_DATABASE_URL")
-	if url == "" {
-		tb.Skip("TEST_DATABASE_URL is not set; PostgreSQL suite skipped")
-	}
-	schema := "t_" + coft.RandomHex(6)
-	admin, err := sql.Open("pgx", url)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatalf("PostgreSQL at TEST_DATABASE_URL: %v", err)
-	}
-	tb.Cleanup(func() {
-		a, err := sql.Open("pgx", url)
-		if err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	db, err := sqlstore.OpenPostgres(ctx, url+sep+"search_path="+schema)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
+// MustOpenDB opens a fresh database of the dialect for a test.
+var MustOpenDB = sqltest.MustOpenDB
 
 // dialects runs a test against every store implementation.
 func dialects(t *testing.T, fn func(t *testing.T, db *sqlstore.DB)) {
-	for _, d := range []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres} {
+	for _, d := range sqltest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			fn(t, MustOpenDB(t, d))

@@ -1,0 +1,232 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/authtoken"
+	"github.com/coftkit/coft/bintable"
+	"github.com/coftkit/coft/httpapi"
+	"github.com/coftkit/coft/locker"
+	"github.com/coftkit/coft/sqlstore"
+	"github.com/coftkit/coft/sqlstore/sqltest"
+)
+
+// harness is a real API server on a random port over a real database.
+type harness struct {
+	t      *testing.T
+	db     *sqlstore.DB
+	api    *httpapi.Server
+	srv    *httptest.Server
+	locker *locker.Locker
+	logs   *syncBuffer
+	now    time.Time
+	mu     sync.Mutex
+
+	keyA, keyB string // API keys of merchants "alpha" and "beta"
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newHarness(t *testing.T, dialect sqlstore.Dialect) *harness {
+	t.Helper()
+	h := &harness{t: t, db: sqltest.MustOpenDB(t, dialect), logs: &syncBuffer{},
+		now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	h.db.Now = h.clock
+	keys, err := locker.LoadKeys(t.TempDir(), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.locker, err = locker.New(keys); err != nil {
+		t.Fatal(err)
+	}
+	h.api = &httpapi.Server{
+		Store: h.db, Bins: bintable.MustNew(), Locker: h.locker,
+		Tokens: authtoken.New(h.locker.SigningKey(), h.clock),
+		Logger: slog.New(httpapi.LogHandler{Handler: slog.NewJSONHandler(h.logs, nil)}),
+		Now:    h.clock,
+	}
+	h.srv = httptest.NewServer(h.api.Handler())
+	t.Cleanup(h.srv.Close)
+	h.keyA = h.merchant("alpha", true)
+	h.keyB = h.merchant("beta", true)
+	return h
+}
+
+func (h *harness) clock() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.now
+}
+
+func (h *harness) advance(d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.now = h.now.Add(d)
+}
+
+// merchant creates a merchant and returns its API key.
+func (h *harness) merchant(id string, tokenization bool) string {
+	key := "KEY" + strings.ToUpper(coft.RandomHex(8))
+	m := &coft.Merchant{ID: id, Name: "Shop " + id, APIKeyHash: httpapi.HashAPIKey(key), ResponseKey: "rk",
+		TokenizationEnabled: tokenization, HostedConsent: true}
+	if err := h.db.CreateMerchant(context.Background(), m); err != nil {
+		h.t.Fatal(err)
+	}
+	return key
+}
+
+// request is one HTTP call; key is the API key ("" for none).
+type request struct {
+	method, path, key string
+	form              string            // form-encoded body
+	json              string            // JSON body (sets Content-Type)
+	header            map[string]string // extra headers
+}
+
+type response struct {
+	status int
+	header http.Header
+	raw    string
+	body   map[string]any
+}
+
+func (h *harness) do(r request) response {
+	h.t.Helper()
+	var body io.Reader
+	ct := ""
+	switch {
+	case r.json != "":
+		body, ct = strings.NewReader(r.json), "application/json"
+	case r.form != "":
+		body, ct = strings.NewReader(r.form), "application/x-www-form-urlencoded"
+	}
+	req, err := http.NewRequest(r.method, h.srv.URL+r.path, body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	if r.key != "" {
+		req.SetBasicAuth(r.key, "")
+	}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := response{status: res.StatusCode, header: res.Header, raw: string(raw)}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(raw, &out.body); err != nil {
+			h.t.Fatalf("%s %s: invalid JSON %q: %v", r.method, r.path, raw, err)
+		}
+	}
+	return out
+}
+
+// must does the request and fails the test unless the status is want.
+func (h *harness) must(want int, r request) response {
+	h.t.Helper()
+	res := h.do(r)
+	if res.status != want {
+		h.t.Fatalf("%s %s: status %d, want %d; body %s", r.method, r.path, res.status, want, res.raw)
+	}
+	return res
+}
+
+// get returns the value at a dotted path ("error_info.fields.0.field_name").
+func (r response) get(path string) any {
+	var v any = r.body
+	for _, p := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[p]
+		case []any:
+			i, err := strconv.Atoi(p)
+			if err != nil || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+func (r response) str(path string) string {
+	s, _ := r.get(path).(string)
+	return s
+}
+
+// errorField is the field a Juspay error names.
+func (r response) errorField() string { return r.str("error_info.fields.0.field_name") }
+
+// saveCard puts a card in the locker for a customer, the way a payment does.
+func (h *harness) saveCard(merchantID, customerID, pan string) *coft.Card {
+	h.t.Helper()
+	b, ok := h.api.Bins.Lookup(pan)
+	if !ok {
+		h.t.Fatalf("no BIN for test card")
+	}
+	c := &coft.Card{Reference: coft.RandomHex(16), MerchantID: merchantID, CustomerID: customerID,
+		Fingerprint: h.locker.Fingerprint(pan), ISIN: pan[:6], Last4: pan[len(pan)-4:], ExpMonth: "12", ExpYear: "2031",
+		NameOnCard: "Asha Rao", Brand: b.Brand, Type: b.Type, SubType: b.SubType, Issuer: b.Bank, BankCode: b.BankCode,
+		IssuerCountry: b.Country, IssuerTokenizes: b.IssuerTokenizes}
+	var err error
+	if c.PANCiphertext, c.KeyID, err = h.locker.Seal(pan, c.Reference); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.db.SaveCard(context.Background(), c); err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+// customer creates a customer through the API and returns its id.
+func (h *harness) customer(key, ref string) string {
+	h.t.Helper()
+	res := h.must(200, request{method: "POST", path: "/customers", key: key,
+		form: "object_reference_id=" + ref + "&mobile_number=9876543210&email_address=" + ref + "@example.com"})
+	return res.str("id")
+}
+
+// forDialects runs a test against a harness on every database.
+func forDialects(t *testing.T, fn func(t *testing.T, h *harness)) {
+	for _, d := range sqltest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			fn(t, newHarness(t, d))
+		})
+	}
+}

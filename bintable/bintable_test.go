@@ -1,6 +1,7 @@
 package bintable
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -275,5 +276,21 @@ func BenchmarkLookup(b *testing.B) {
 				sink, _ = table.Lookup(bm.in)
 			}
 		})
+	}
+}
+
+// TestREADMETestCards keeps the README's test-card table in step with the
+// embedded table.
+func TestREADMETestCards(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := MustNew()
+	for _, b := range tab.Entries() {
+		n, _ := tab.TestCard(b.BIN)
+		if !strings.Contains(string(readme), "| `"+n+"` | "+b.Brand+" | "+b.Bank+" |") {
+			t.Errorf("README lacks test card %s (%s %s)", n, b.Brand, b.Bank)
+		}
 	}
 }

@@ -1,9 +1,37 @@
 package httpapi
 
 import (
+	"io/fs"
 	"net/http"
 	"strings"
+
+	"github.com/coftkit/coft/static"
 )
+
+// route is one endpoint of the merchant API.
+type route struct {
+	pattern string
+	access  access
+	handle  handlerFunc
+	doc     string // shown on the home page
+}
+
+// apiRoutes is the merchant API, in the order the home page lists it.
+func (s *Server) apiRoutes() []route {
+	return []route{
+		{"POST /orders", merchantOnly, s.handleOrderCreate, "Create an order (options.get_client_auth_token for a browser token)."},
+		{"GET /orders/{order_id}", merchantOnly, s.handleOrderStatus, "Order status."},
+		{"POST /orders/{order_id}", merchantOnly, s.handleOrderUpdate, "Update amount or udf fields while the order is NEW."},
+		{"POST /customers", merchantOnly, s.handleCustomerCreate, "Create a customer."},
+		{"GET /customers/{customer_id}", merchantOnly, s.handleCustomerGet, "Get a customer by id or object_reference_id."},
+		{"POST /customers/{customer_id}", merchantOnly, s.handleCustomerUpdate, "Update a customer."},
+		{"GET /cardbins/{bin}", publicAllowed, s.handleCardBin, "Card info for a BIN, with tokenize_support."},
+		{"GET /cards", clientAllowed, s.handleCardList, "A customer's saved cards, with tokenize_support and token."},
+		{"POST /card/delete", merchantOnly, s.handleCardDelete, "Delete a saved card by card_token."},
+		{"POST /card/update", merchantOnly, s.handleCardUpdate, "Set a saved card's nickname."},
+		{"POST /v4/card/delete", merchantOnly, s.handleCardDeleteV4, "Delete a card and its network token by card_reference."},
+	}
+}
 
 // Handler returns the whole URL surface of the service. Its middleware
 // runs, in order: recover → request id, log and metrics → security headers
@@ -11,28 +39,18 @@ import (
 func (s *Server) Handler() http.Handler {
 	s.init()
 	mux := http.NewServeMux()
-	handle := func(pattern string, level access, h handlerFunc) {
-		mux.Handle(pattern, s.authenticate(level, h))
-	}
 
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.Handle("GET /metrics", s.metrics.handler())
 
-	handle("POST /orders", merchantOnly, s.handleOrderCreate)
-	handle("GET /orders/{order_id}", merchantOnly, s.handleOrderStatus)
-	handle("POST /orders/{order_id}", merchantOnly, s.handleOrderUpdate)
+	for _, rt := range s.apiRoutes() {
+		mux.Handle(rt.pattern, s.authenticate(rt.access, rt.handle))
+	}
 
-	handle("POST /customers", merchantOnly, s.handleCustomerCreate)
-	handle("GET /customers/{customer_id}", merchantOnly, s.handleCustomerGet)
-	handle("POST /customers/{customer_id}", merchantOnly, s.handleCustomerUpdate)
-
-	handle("GET /cardbins/{bin}", publicAllowed, s.handleCardBin)
-	handle("GET /cards", clientAllowed, s.handleCardList)
-	handle("POST /card/delete", merchantOnly, s.handleCardDelete)
-	handle("POST /card/update", merchantOnly, s.handleCardUpdate)
-	handle("POST /v4/card/delete", merchantOnly, s.handleCardDeleteV4)
-
+	mux.Handle("GET /{$}", handlerFunc(s.handleHome))
+	assets, _ := fs.Sub(static.FS, ".")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheAssets(http.FileServerFS(assets))))
 	mux.Handle("/", handlerFunc(s.handleNotFound))
 
 	return recoverPanics(s.observe(secureHeaders(mux)))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/authtoken"
+	"github.com/coftkit/coft/components"
 )
 
 // Store is the storage the API needs.
@@ -44,6 +45,8 @@ type Server struct {
 	MerchantCacheTTL time.Duration
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// TestCards are listed on the home page.
+	TestCards []components.TestCard
 
 	once      sync.Once
 	metrics   *metrics

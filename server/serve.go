@@ -13,6 +13,7 @@ import (
 
 	"github.com/coftkit/coft/authtoken"
 	"github.com/coftkit/coft/bintable"
+	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/httpapi"
 	"github.com/coftkit/coft/locker"
 )
@@ -67,6 +68,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Store: db, Bins: bins, Locker: lk, Logger: logger, BaseURL: cfg.baseURL,
 		Tokens:           authtoken.New(lk.SigningKey(), nil),
 		MerchantCacheTTL: 5 * time.Second,
+		TestCards:        testCards(bins),
 	}
 	srv := &http.Server{
 		Handler:           api.Handler(),
@@ -94,6 +96,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// testCards lists a test card for every BIN of the sandbox table.
+func testCards(t *bintable.Table) []components.TestCard {
+	var cards []components.TestCard
+	for _, b := range t.Entries() {
+		if n, ok := t.TestCard(b.BIN); ok {
+			cards = append(cards, components.TestCard{Number: n, Bin: b})
+		}
+	}
+	return cards
 }
 
 // bare serves a minimal handler that answers a small JSON body, the

@@ -1,0 +1,47 @@
+# Card-on-file tokenization consent service. `make help` lists the targets.
+
+GO      ?= go
+ADDR    ?= 127.0.0.1:8080
+BIN     := bin/server
+PG_URL  := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+
+# The PostgreSQL suite runs when PostgreSQL answers on 127.0.0.1:5432 (or
+# TEST_DATABASE_URL names one); CI also sets REQUIRE_POSTGRES=1 so that an
+# unreachable database fails the run instead of skipping.
+TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo '$(PG_URL)')
+export TEST_DATABASE_URL
+
+.PHONY: help generate check-generated build run test test-short bench fuzz vet clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+generate: ## regenerate templ components
+	$(GO) tool templ generate
+
+check-generated: generate ## fail if generated files are not committed
+	git diff --exit-code -- components
+
+build: ## build the server binary into bin/
+	$(GO) build -trimpath -o $(BIN) ./server
+
+run: build ## run the service on $(ADDR) with SQLite under ./data and the sandbox
+	ADDR=$(ADDR) ./$(BIN)
+
+vet: ## go vet and gofmt
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1)
+
+test: vet ## run every test (PostgreSQL too when it answers)
+	@if [ -z "$(TEST_DATABASE_URL)" ]; then echo "PostgreSQL not reachable: its suite will be skipped"; fi
+	$(GO) test -count=1 ./...
+
+bench: ## Go benchmarks and the HTTP load run against a bare baseline
+	$(GO) test -run '^$$' -bench . -benchmem ./bintable ./sqlstore ./locker ./authtoken
+	$(GO) run ./loadtest
+
+fuzz: ## run each fuzz target for a bounded time
+	$(GO) test -run '^$$' -fuzz FuzzVerifyClientAuthToken -fuzztime 20s ./authtoken
+
+clean: ## remove build output (not ./data)
+	rm -rf bin

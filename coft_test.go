@@ -1,0 +1,100 @@
+package coft_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/coftkit/coft"
+)
+
+func TestParseAmount(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want coft.Amount
+		code string
+	}{
+		{"100", 10000, ""}, {"100.5", 10050, ""}, {"100.50", 10050, ""}, {"0.01", 1, ""}, {"1.00", 100, ""},
+		{"", 0, coft.EMISSING}, {"100.005", 0, coft.ERANGE}, {"0", 0, coft.ERANGE}, {"0.00", 0, coft.ERANGE},
+		{"-1", 0, coft.EINVALID}, {"1e3", 0, coft.EINVALID}, {"1.", 0, coft.EINVALID}, {".5", 0, coft.EINVALID},
+		{"1,000", 0, coft.EINVALID}, {" 1", 0, coft.EINVALID}, {"100000000.01", 0, coft.ERANGE},
+		{"99999999999999999999", 0, coft.ERANGE},
+	} {
+		got, err := coft.ParseAmount("amount", tc.in)
+		if got != tc.want || coft.ErrorCode(err) != tc.code {
+			t.Errorf("ParseAmount(%q) = %v, %v; want %v, code %q", tc.in, got, err, tc.want, tc.code)
+		}
+		if err != nil && coft.ErrorField(err) != "amount" {
+			t.Errorf("ParseAmount(%q) names field %q", tc.in, coft.ErrorField(err))
+		}
+	}
+	for a, want := range map[coft.Amount]string{1: "0.01", 10050: "100.50", 100: "1.00", 0: "0.00", -250: "-2.50"} {
+		if a.String() != want {
+			t.Errorf("Amount(%d) = %q, want %q", a, a.String(), want)
+		}
+	}
+}
+
+func TestLuhn(t *testing.T) {
+	for in, want := range map[string]bool{
+		"4242424242424242": true, "4242424242424241": false, "378282246310005": true, "30569309025904": true,
+		"0": true, "": false, "4242-4242": false,
+	} {
+		if coft.LuhnValid(in) != want {
+			t.Errorf("LuhnValid(%q) != %v", in, want)
+		}
+	}
+}
+
+func TestCardExpired(t *testing.T) {
+	// 31 Dec 2026, 20:00 UTC is already 1 Jan 2027 in India.
+	now := time.Date(2026, 12, 31, 20, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		mm, yyyy string
+		want     bool
+	}{
+		{"12", "2026", true}, {"01", "2027", false}, {"06", "2030", false}, {"13", "2030", true}, {"ab", "2030", true},
+	} {
+		if got := coft.CardExpired(tc.mm, tc.yyyy, now); got != tc.want {
+			t.Errorf("CardExpired(%s/%s) = %v", tc.mm, tc.yyyy, got)
+		}
+	}
+}
+
+func TestTokenizeSupport(t *testing.T) {
+	on := &coft.Merchant{TokenizationEnabled: true}
+	hdfc := coft.CardBin{Brand: coft.BrandMastercard, Country: "INDIA", IssuerTokenizes: true}
+	if !coft.TokenizeSupport(on, hdfc) {
+		t.Fatal("domestic tokenizable card refused")
+	}
+	for name, tc := range map[string]struct {
+		m *coft.Merchant
+		b coft.CardBin
+	}{
+		"tokenization off": {&coft.Merchant{}, hdfc},
+		"no merchant":      {nil, hdfc},
+		"international":    {on, coft.CardBin{Brand: coft.BrandVisa, Country: "UNITED STATES", IssuerTokenizes: true}},
+		"maestro":          {on, coft.CardBin{Brand: coft.BrandMaestro, Country: "INDIA", IssuerTokenizes: true}},
+		"issuer":           {on, coft.CardBin{Brand: coft.BrandRuPay, Country: "INDIA"}},
+	} {
+		if coft.TokenizeSupport(tc.m, tc.b) {
+			t.Errorf("%s: tokenizable", name)
+		}
+	}
+}
+
+func TestMaskedNumber(t *testing.T) {
+	c := &coft.Card{ISIN: "433587", Last4: "2216"}
+	if got := c.MaskedNumber(); got != "4335-XXXXXXXX-2216" {
+		t.Fatalf("MaskedNumber = %q", got)
+	}
+}
+
+func TestErrorsHideInternals(t *testing.T) {
+	if coft.ErrorMessage(errTest("db password in here")) != "Internal error." || coft.ErrorCode(errTest("x")) != coft.EINTERNAL {
+		t.Fatal("internal error leaked")
+	}
+}
+
+type errTest string
+
+func (e errTest) Error() string { return string(e) }

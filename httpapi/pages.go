@@ -1,0 +1,38 @@
+package httpapi
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+
+	"github.com/coftkit/coft/components"
+)
+
+// pageCSP is the policy of server-rendered pages: own styles and images only.
+const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+// handleHome serves the sandbox's landing page.
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
+	var eps []components.Endpoint
+	for _, rt := range s.apiRoutes() {
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		eps = append(eps, components.Endpoint{Method: method, Path: path, What: rt.doc})
+	}
+	var buf bytes.Buffer
+	if err := components.Home(s.BaseURL, eps, s.TestCards).Render(r.Context(), &buf); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(buf.Bytes())
+	return nil
+}
+
+// cacheAssets lets browsers keep static assets for an hour.
+func cacheAssets(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'")
+		next.ServeHTTP(w, r)
+	})
+}

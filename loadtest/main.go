@@ -1,0 +1,311 @@
+// Command loadtest measures the service's HTTP throughput against a bare
+// net/http handler, in the same run and on the same machine, so that the
+// ratios hold even where the absolute numbers drift.
+//
+//	go run ./loadtest [-c 32] [-d 5s] [-database-url postgres://…] [-log-level warn] [-json FILE] [-strict]
+//	go run ./loadtest -scale …   order status with 10,000 vs 1,000,000 stored orders
+//
+// It builds the server command, starts "server bare" and "server serve" as
+// child processes on free local ports (SQLite in a scratch directory, or a
+// fresh schema of the PostgreSQL database given), creates a merchant and
+// runs each scenario with -c concurrent keep-alive clients for -d after a
+// warm-up. Goals are printed as PASS or MISS; only -strict makes a miss
+// fail the run. Every child is stopped on exit, Ctrl-C included.
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command's flags.
+type options struct {
+	concurrency      int
+	duration, warmup time.Duration
+	server           string
+	databaseURL      string
+	logLevel         string
+	scale            bool
+	jsonFile         string
+	strict           bool
+	stderr           io.Writer
+}
+
+// report is everything a run measured, as -json writes it.
+type report struct {
+	Database    string        `json:"database"`
+	Concurrency int           `json:"concurrency"`
+	Duration    string        `json:"duration"`
+	Warmup      string        `json:"warmup"`
+	LogLevel    string        `json:"log_level"`
+	CPUs        int           `json:"cpus"`
+	BaselineRPS float64       `json:"baseline_rps,omitempty"`
+	Scenarios   []result      `json:"scenarios,omitempty"`
+	Memory      *memoryReport `json:"memory,omitempty"`
+	Scale       []result      `json:"scale,omitempty"`
+	ScaleP50    *goal         `json:"scale_p50_ratio,omitempty"`
+}
+
+// memoryReport is the service's memory, in MB.
+type memoryReport struct {
+	IdleRSS *goal `json:"idle_rss_mb"`
+	PeakRSS *goal `json:"peak_rss_mb"`
+}
+
+// goal is a measured value and the bound it should keep.
+type goal struct {
+	Value float64 `json:"value"`
+	Op    string  `json:"op"` // ">=" or "<="
+	Limit float64 `json:"limit"`
+	Pass  bool    `json:"pass"`
+}
+
+func atLeast(v, limit float64) *goal { return &goal{v, ">=", limit, v >= limit} }
+func atMost(v, limit float64) *goal  { return &goal{v, "<=", limit, v <= limit} }
+
+// String is the goal as the table shows it, e.g. "≥0.80 PASS".
+func (g *goal) String() string {
+	if g == nil {
+		return ""
+	}
+	op, verdict := "≥", "MISS"
+	if g.Op == "<=" {
+		op = "≤"
+	}
+	if g.Pass {
+		verdict = "PASS"
+	}
+	return fmt.Sprintf("%s%s %s", op, strconv.FormatFloat(g.Limit, 'f', -1, 64), verdict)
+}
+
+// goals lists the report's goals.
+func (r *report) goals() []*goal {
+	var gs []*goal
+	for _, s := range slices.Concat(r.Scenarios, r.Scale) {
+		gs = append(gs, s.Goal)
+	}
+	if r.Memory != nil {
+		gs = append(gs, r.Memory.IdleRSS, r.Memory.PeakRSS)
+	}
+	return append(gs, r.ScaleP50)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := options{stderr: stderr}
+	fs.IntVar(&o.concurrency, "c", 32, "concurrent clients")
+	fs.DurationVar(&o.duration, "d", 5*time.Second, "measured duration of each scenario")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warm-up before each scenario")
+	fs.StringVar(&o.server, "server", "", "server binary to run (default: build ./server)")
+	fs.StringVar(&o.databaseURL, "database-url", "", "postgres://… to run on PostgreSQL (a fresh schema); default SQLite")
+	fs.StringVar(&o.logLevel, "log-level", "warn", "the service's LOG_LEVEL (info logs every request)")
+	fs.BoolVar(&o.scale, "scale", false, "measure order status with 10,000 vs 1,000,000 stored orders instead")
+	fs.StringVar(&o.jsonFile, "json", "", "also write the results as JSON to this file")
+	fs.BoolVar(&o.strict, "strict", false, "exit with an error if a goal is missed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || o.concurrency < 1 || o.duration <= 0 || o.warmup < 0 {
+		return fmt.Errorf("bad arguments; see -h")
+	}
+	if o.databaseURL != "" && !isPostgres(o.databaseURL) {
+		return fmt.Errorf("-database-url must be postgres://…")
+	}
+
+	dir, err := os.MkdirTemp("", "coft-loadtest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	l := &lab{bin: o.server, dir: dir, logLevel: o.logLevel}
+	defer l.stopAll()
+	if l.bin == "" {
+		fmt.Fprintln(stderr, "building ./server …")
+		if l.bin, err = buildServer(ctx, dir); err != nil {
+			return err
+		}
+	}
+	rep := &report{Database: "sqlite", Concurrency: o.concurrency, Duration: o.duration.String(),
+		Warmup: o.warmup.String(), LogLevel: o.logLevel, CPUs: runtime.NumCPU()}
+	if o.databaseURL != "" {
+		rep.Database = "postgres"
+		var drop func() error
+		if l.dbURL, drop, err = newSchema(ctx, o.databaseURL); err != nil {
+			return err
+		}
+		defer func() {
+			l.stopAll() // before the schema goes
+			err = errors.Join(err, drop())
+		}()
+	}
+
+	const merchant = "load"
+	key, err := l.createMerchant(ctx, merchant)
+	if err != nil {
+		return err
+	}
+	auth := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"))}}
+	client := newClient(o.concurrency)
+	defer client.CloseIdleConnections()
+
+	if o.scale {
+		if rep.Scale, err = runScale(ctx, l, o, client, auth, merchant); err != nil {
+			return err
+		}
+		rep.ScaleP50 = atMost(rep.Scale[1].P50ms/rep.Scale[0].P50ms, 1.2)
+	} else if err := runScenarios(ctx, l, o, client, auth, rep); err != nil {
+		return err
+	}
+
+	printReport(stdout, rep)
+	if o.jsonFile != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(o.jsonFile, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if o.strict {
+		for _, g := range rep.goals() {
+			if g != nil && !g.Pass {
+				return errors.New("a goal was missed (-strict)")
+			}
+		}
+	}
+	return nil
+}
+
+// runScenarios starts the bare handler and the service and runs the
+// scenarios in order, the bare one again last; it fills rep.
+func runScenarios(ctx context.Context, l *lab, o options, client *http.Client, auth http.Header, rep *report) error {
+	bare, err := l.start(ctx, "bare", []string{"bare"}, "/healthz")
+	if err != nil {
+		return err
+	}
+	svc, err := l.start(ctx, "serve", []string{"serve"}, "/healthz", "/readyz")
+	if err != nil {
+		return err
+	}
+	idle, _, err := svc.memory()
+	if err != nil {
+		return err
+	}
+	bareURL, base := "http://"+bare.addr, "http://"+svc.addr
+
+	pool := make([]string, 1000)
+	for i := range pool {
+		pool[i] = "p" + strconv.Itoa(i)
+	}
+	scenarios := []struct {
+		scenario
+		before func() error // prepares the scenario
+		goal   float64      // least ratio to bare; 0 for none
+	}{
+		{scenario: get("bare", func(*worker) string { return bareURL + "/cardbins/541919" }, nil)},
+		{scenario: get("cardbins", func(*worker) string {
+			return base + "/cardbins/541919?options.check_tokenize_support=true"
+		}, auth), goal: 0.8},
+		{scenario: get("order_status", func(w *worker) string {
+			return base + "/orders/" + pool[w.rng.IntN(len(pool))]
+		}, auth), goal: 0.5, before: func() error {
+			return createOrders(ctx, client, base, auth, pool, o.concurrency)
+		}},
+		{scenario: postForm("order_create", base+"/orders", func(w *worker) string {
+			// Unique across workers: the worker's number is the id's residue.
+			return "order_id=c" + strconv.FormatInt(w.n*int64(w.of)+int64(w.id), 36) + "&amount=100.00"
+		}, auth)},
+		{scenario: get("bare_after", func(*worker) string { return bareURL + "/cardbins/541919" }, nil)},
+	}
+	if rep.Database == "sqlite" {
+		scenarios[3].goal = 0.25
+	}
+	for _, sc := range scenarios {
+		if sc.before != nil {
+			if err := sc.before(); err != nil {
+				return fmt.Errorf("%s: %w", sc.name, err)
+			}
+		}
+		fmt.Fprintf(o.stderr, "running %s …\n", sc.name)
+		r, err := load(ctx, client, sc.scenario, o.concurrency, o.warmup, o.duration)
+		if err != nil {
+			return err
+		}
+		if err := errors.Join(bare.alive(), svc.alive()); err != nil {
+			return err
+		}
+		if sc.goal > 0 {
+			r.Goal = &goal{Op: ">=", Limit: sc.goal}
+		}
+		rep.Scenarios = append(rep.Scenarios, r)
+	}
+	_, peak, err := svc.memory()
+	if err != nil {
+		return err
+	}
+	rep.Memory = &memoryReport{IdleRSS: atMost(mb(idle), 40), PeakRSS: atMost(mb(peak), 150)}
+
+	n := len(rep.Scenarios)
+	rep.BaselineRPS = (rep.Scenarios[0].RPS + rep.Scenarios[n-1].RPS) / 2
+	for i := range rep.Scenarios {
+		r := &rep.Scenarios[i]
+		r.Ratio = r.RPS / rep.BaselineRPS
+		if r.Goal != nil {
+			r.Goal = atLeast(r.Ratio, r.Goal.Limit)
+		}
+	}
+	return nil
+}
+
+func mb(bytes int64) float64 { return float64(bytes) / (1 << 20) }
+
+// printReport writes the report as tables.
+func printReport(w io.Writer, r *report) {
+	fmt.Fprintf(w, "\ndatabase %s, %d clients, %v per scenario after %v warm-up, LOG_LEVEL=%s, %d CPUs\n",
+		r.Database, r.Concurrency, r.Duration, r.Warmup, r.LogLevel, r.CPUs)
+	const row = "%-14s %9v %10v %7v %-11v %9v %9v %8v %6v %6v\n"
+	if len(r.Scenarios) > 0 {
+		fmt.Fprintf(w, "baseline: mean of bare and bare_after = %.0f req/s\n\n", r.BaselineRPS)
+		fmt.Fprintf(w, row, "scenario", "requests", "req/s", "×bare", "goal", "p50", "p99", "non-2xx", "5xx", "errors")
+		for _, s := range r.Scenarios {
+			fmt.Fprintf(w, row, s.Name, s.Requests, fmt.Sprintf("%.0f", s.RPS), fmt.Sprintf("%.2f", s.Ratio),
+				s.Goal, fmtMS(s.P50ms), fmtMS(s.P99ms), s.Non2xx, s.Status5x, s.Errors)
+		}
+	}
+	if m := r.Memory; m != nil {
+		fmt.Fprintf(w, "\nserve memory: idle RSS %.1f MB (%v MB), peak RSS under load %.1f MB (%v MB)\n",
+			m.IdleRSS.Value, m.IdleRSS, m.PeakRSS.Value, m.PeakRSS)
+	}
+	if len(r.Scale) > 0 {
+		fmt.Fprintf(w, "\n"+row, "stored orders", "requests", "req/s", "", "", "p50", "p99", "non-2xx", "5xx", "errors")
+		for _, s := range r.Scale {
+			fmt.Fprintf(w, row, s.Name, s.Requests, fmt.Sprintf("%.0f", s.RPS), "", "",
+				fmtMS(s.P50ms), fmtMS(s.P99ms), s.Non2xx, s.Status5x, s.Errors)
+		}
+		fmt.Fprintf(w, "p50 at %d / p50 at %d = %.2f× (%v×)\n", scaleSizes[1], scaleSizes[0], r.ScaleP50.Value, r.ScaleP50)
+	}
+}
+
+func fmtMS(v float64) string { return fmt.Sprintf("%.2fms", v) }

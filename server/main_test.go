@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// instance is a running service started through run.
+type instance struct {
+	base           string
+	stdout, stderr *syncBuffer
+	stop           func() error
+}
+
+func start(t *testing.T, env map[string]string) *instance {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	in := &instance{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+	env["ADDR"] = "127.0.0.1:0"
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, in.stdout, in.stderr) }()
+	var once sync.Once
+	var runErr error
+	in.stop = func() error {
+		once.Do(func() { cancel(); runErr = <-done })
+		return runErr
+	}
+	t.Cleanup(func() { in.stop() })
+	addr := regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+	waitFor(t, "the listening log line", func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("run returned early: %v\n%s", err, in.stderr.String())
+		default:
+		}
+		m := addr.FindStringSubmatch(in.stderr.String())
+		if m != nil {
+			in.base = "http://" + m[1]
+		}
+		return m != nil
+	})
+	waitFor(t, "/healthz", func() bool {
+		res, err := http.Get(in.base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+		}
+		return err == nil && res.StatusCode == 200
+	})
+	return in
+}
+
+func call(t *testing.T, method, u, key string, form url.Values) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(key, "")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body map[string]any
+	raw, _ := io.ReadAll(res.Body)
+	json.Unmarshal(raw, &body)
+	return res.StatusCode, body
+}
+
+// TestNewcomer follows the README: start on an empty database, take the
+// printed demo credentials, create an order and read its status; restart
+// and find the order kept and no second demo merchant.
+func TestNewcomer(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"DATA_DIR": dir}
+	in := start(t, env)
+	key := regexp.MustCompile(`api_key:\s+([0-9A-F]{32})`).FindStringSubmatch(in.stdout.String())
+	if key == nil {
+		t.Fatalf("no demo credentials printed:\n%s", in.stdout.String())
+	}
+	status, body := call(t, "POST", in.base+"/orders", key[1], url.Values{"order_id": {"order1"}, "amount": {"100.00"}})
+	if status != 200 || body["status"] != "CREATED" {
+		t.Fatalf("create order: %d %v", status, body)
+	}
+	status, body = call(t, "GET", in.base+"/orders/order1", key[1], nil)
+	if status != 200 || body["status"] != "NEW" || body["merchant_id"] != "demo" {
+		t.Fatalf("order status: %d %v", status, body)
+	}
+	if status, _ := call(t, "GET", in.base+"/readyz", "", nil); status != 200 {
+		t.Fatalf("readyz: %d", status)
+	}
+	if err := in.stop(); err != nil {
+		t.Fatalf("graceful stop: %v", err)
+	}
+	if !strings.Contains(in.stderr.String(), `"msg":"stopped"`) {
+		t.Fatalf("no graceful shutdown logged:\n%s", in.stderr.String())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(in.stderr.String()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if strings.Contains(line, `"msg":"request"`) && !strings.Contains(line, `"request_id"`) {
+			t.Fatalf("request log line without request_id: %s", line)
+		}
+	}
+	if strings.Contains(in.stderr.String(), key[1]) {
+		t.Fatal("API key written to the log")
+	}
+
+	again := start(t, env)
+	if strings.Contains(again.stdout.String(), "api_key") {
+		t.Fatalf("demo merchant created twice:\n%s", again.stdout.String())
+	}
+	status, body = call(t, "GET", again.base+"/orders/order1", key[1], nil)
+	if status != 200 || body["amount"] != 100.0 {
+		t.Fatalf("order lost across restart: %d %v", status, body)
+	}
+}
+
+func merchantsCmd(t *testing.T, env map[string]string, args ...string) (map[string]any, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), append([]string{"merchants"}, args...), func(k string) string { return env[k] }, &out, &errOut)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(out.Bytes(), &m); err != nil {
+		t.Fatalf("output is not one JSON object: %q", out.String())
+	}
+	return m, nil
+}
+
+func TestMerchantsCommand(t *testing.T) {
+	env := map[string]string{"DATA_DIR": t.TempDir()}
+	m, err := merchantsCmd(t, env, "create", "-id", "shop1", "-name", "Shop One", "-hosted-consent=false",
+		"-webhook-url", "https://shop.example/hooks", "-return-url", "https://shop.example/back")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m["merchant_id"] != "shop1" || len(m["api_key"].(string)) != 32 || m["response_key"] == "" ||
+		m["hosted_consent"] != false || m["tokenization_enabled"] != true || m["webhook_url"] != "https://shop.example/hooks" {
+		t.Fatalf("create output: %v", m)
+	}
+	if _, err := merchantsCmd(t, env, "create", "-id", "shop1"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("duplicate create: %v", err)
+	}
+	if _, err := merchantsCmd(t, env, "create", "-id", "bad id"); err == nil || !strings.Contains(err.Error(), "id") {
+		t.Fatalf("bad id: %v", err)
+	}
+	if _, err := merchantsCmd(t, env, "create", "-id", "x", "-webhook-url", "ftp://x"); err == nil || !strings.Contains(err.Error(), "webhook_url") {
+		t.Fatalf("bad webhook url: %v", err)
+	}
+	u, err := merchantsCmd(t, env, "update", "-id", "shop1", "-hosted-consent=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u["hosted_consent"] != true || u["name"] != "Shop One" || u["webhook_url"] != "https://shop.example/hooks" || u["api_key"] != nil {
+		t.Fatalf("update changed more than asked: %v", u)
+	}
+	r, err := merchantsCmd(t, env, "update", "-id", "shop1", "-rotate-api-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey, _ := r["api_key"].(string)
+	if len(newKey) != 32 || newKey == m["api_key"] || r["response_key"] != m["response_key"] {
+		t.Fatalf("rotate: %v", r)
+	}
+	in := start(t, env)
+	if status, _ := call(t, "GET", in.base+"/orders/none", m["api_key"].(string), nil); status != 401 {
+		t.Fatalf("old key still works: %d", status)
+	}
+	if status, _ := call(t, "GET", in.base+"/orders/none", newKey, nil); status != 404 {
+		t.Fatalf("new key: %d", status)
+	}
+	if _, err := merchantsCmd(t, env, "update", "-id", "ghost"); err == nil {
+		t.Fatal("update of unknown merchant succeeded")
+	}
+}
+
+func TestAddressTaken(t *testing.T) {
+	in := start(t, map[string]string{"DATA_DIR": t.TempDir()})
+	addr := strings.TrimPrefix(in.base, "http://")
+	err := run(context.Background(), nil, func(k string) string {
+		return map[string]string{"ADDR": addr, "DATA_DIR": t.TempDir()}[k]
+	}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("second server on a taken port: %v", err)
+	}
+}

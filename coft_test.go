@@ -98,3 +98,15 @@ func TestErrorsHideInternals(t *testing.T) {
 type errTest string
 
 func (e errTest) Error() string { return string(e) }
+
+func TestValidateEmail(t *testing.T) {
+	for in, ok := range map[string]bool{
+		"": true, "a@b.in": true, "first.last+tag@mail.example.co.in": true,
+		"nope": false, "a@b": false, "@b.in": false, "a@.in": false, "a..b@c.in": false, "a b@c.in": false,
+		"a@b-.in": false, "<a@b.in>": false, "a@b.in\n": false,
+	} {
+		if got := coft.ValidateEmail("e", in) == nil; got != ok {
+			t.Errorf("ValidateEmail(%q) ok = %v, want %v", in, got, ok)
+		}
+	}
+}

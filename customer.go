@@ -2,7 +2,7 @@ package coft
 
 import (
 	"context"
-	"net/mail"
+	"strings"
 	"time"
 )
 
@@ -48,11 +48,45 @@ func ValidateEmail(field, s string) error {
 	if s == "" {
 		return nil
 	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || len(s) > 254 {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || len(local) > 64 || len(s) > 254 || !emailLocal(local) || !emailDomain(domain) {
 		return Invalid(field, "%s must be an e-mail address such as name@example.com.", field)
 	}
 	return nil
+}
+
+// emailLocal accepts the dot-atom local parts people use.
+func emailLocal(s string) bool {
+	if s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+/=?^_`{|}~.-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// emailDomain accepts host names with at least two labels.
+func emailDomain(s string) bool {
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func validCountryCode(s string) bool {

@@ -86,7 +86,7 @@ type goal struct {
 func atLeast(v, limit float64) *goal { return &goal{v, ">=", limit, v >= limit} }
 func atMost(v, limit float64) *goal  { return &goal{v, "<=", limit, v <= limit} }
 
-// String is the goal as the table shows it, e.g. "≥0.80 PASS".
+// String is the goal as the tables show it, e.g. "≥0.80 PASS".
 func (g *goal) String() string {
 	if g == nil {
 		return ""
@@ -98,7 +98,7 @@ func (g *goal) String() string {
 	if g.Pass {
 		verdict = "PASS"
 	}
-	return fmt.Sprintf("%s%s %s", op, strconv.FormatFloat(g.Limit, 'f', -1, 64), verdict)
+	return fmt.Sprintf("%s%.2f %s", op, g.Limit, verdict)
 }
 
 // goals lists the report's goals.
@@ -295,8 +295,8 @@ func printReport(w io.Writer, r *report) {
 		}
 	}
 	if m := r.Memory; m != nil {
-		fmt.Fprintf(w, "\nserve memory: idle RSS %.1f MB (%v MB), peak RSS under load %.1f MB (%v MB)\n",
-			m.IdleRSS.Value, m.IdleRSS, m.PeakRSS.Value, m.PeakRSS)
+		fmt.Fprintf(w, "\nserve memory (MB)  idle RSS %.1f  goal %v\n", m.IdleRSS.Value, m.IdleRSS)
+		fmt.Fprintf(w, "                   peak RSS (VmHWM) under load %.1f  goal %v\n", m.PeakRSS.Value, m.PeakRSS)
 	}
 	if len(r.Scale) > 0 {
 		fmt.Fprintf(w, "\n"+row, "stored orders", "requests", "req/s", "", "", "p50", "p99", "non-2xx", "5xx", "errors")
@@ -304,7 +304,7 @@ func printReport(w io.Writer, r *report) {
 			fmt.Fprintf(w, row, s.Name, s.Requests, fmt.Sprintf("%.0f", s.RPS), "", "",
 				fmtMS(s.P50ms), fmtMS(s.P99ms), s.Non2xx, s.Status5x, s.Errors)
 		}
-		fmt.Fprintf(w, "p50 at %d / p50 at %d = %.2f× (%v×)\n", scaleSizes[1], scaleSizes[0], r.ScaleP50.Value, r.ScaleP50)
+		fmt.Fprintf(w, "p50 at %d / p50 at %d = %.2f×  goal %v\n", scaleSizes[1], scaleSizes[0], r.ScaleP50.Value, r.ScaleP50)
 	}
 }
 

@@ -1,0 +1,260 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/coftkit/coft"
+)
+
+const txnColumns = `uuid, txn_id, merchant_id, order_id, attempt, amount, status, customer_id, card_reference,
+	fingerprint, isin, last4, exp_month, exp_year, name_on_card, brand, card_type, sub_type, issuer, bank_code,
+	issuer_country, issuer_tokenizes, pan_ciphertext, key_id, using_saved_card, using_token, save_to_locker,
+	tokenize, consent_asked, consent, auth_started, otp_attempts, resp_code, resp_message, error_code,
+	error_message, token_reference, token_error, return_url, created_at, updated_at`
+
+func txnValues(t *coft.Txn) []any {
+	var consent sql.NullBool
+	if t.Consent != nil {
+		consent = sql.NullBool{Bool: *t.Consent, Valid: true}
+	}
+	return []any{t.UUID, t.ID, t.MerchantID, t.OrderID, t.Attempt, int64(t.Amount), string(t.Status), t.CustomerID,
+		t.CardReference, t.Fingerprint, t.ISIN, t.Last4, t.ExpMonth, t.ExpYear, t.NameOnCard, t.Brand, t.Type,
+		t.SubType, t.Issuer, t.BankCode, t.IssuerCountry, t.IssuerTokenizes, t.PANCiphertext, t.KeyID,
+		t.UsingSavedCard, t.UsingToken, t.SaveToLocker, string(t.Tokenize), t.ConsentAsked, consent, t.AuthStarted,
+		t.OTPAttempts, t.RespCode, t.RespMessage, t.ErrorCode, t.ErrorMessage, t.TokenReference, t.TokenError,
+		t.ReturnURL, t.CreatedAt, t.UpdatedAt}
+}
+
+func scanTxn(s scanner) (*coft.Txn, error) {
+	var t coft.Txn
+	var amount int64
+	var status, tokenize string
+	var consent sql.NullBool
+	err := s.Scan(&t.UUID, &t.ID, &t.MerchantID, &t.OrderID, &t.Attempt, &amount, &status, &t.CustomerID,
+		&t.CardReference, &t.Fingerprint, &t.ISIN, &t.Last4, &t.ExpMonth, &t.ExpYear, &t.NameOnCard, &t.Brand,
+		&t.Type, &t.SubType, &t.Issuer, &t.BankCode, &t.IssuerCountry, &t.IssuerTokenizes, &t.PANCiphertext,
+		&t.KeyID, &t.UsingSavedCard, &t.UsingToken, &t.SaveToLocker, &tokenize, &t.ConsentAsked, &consent,
+		&t.AuthStarted, &t.OTPAttempts, &t.RespCode, &t.RespMessage, &t.ErrorCode, &t.ErrorMessage,
+		&t.TokenReference, &t.TokenError, &t.ReturnURL, &t.CreatedAt, &t.UpdatedAt)
+	if err != nil {
+		return nil, mapError(err, "Transaction not found.", "")
+	}
+	t.Amount, t.Status, t.Tokenize = coft.Amount(amount), coft.OrderStatus(status), coft.Tokenize(tokenize)
+	if consent.Valid {
+		b := consent.Bool
+		t.Consent = &b
+	}
+	return &t, nil
+}
+
+const txnPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+
+// StartTxn stores a new attempt on its order, or returns a pending one for
+// the same card; see coft.TxnStore.
+func (db *DB) StartTxn(ctx context.Context, t *coft.Txn, reuseAfter time.Time, declared *coft.Consent) (*coft.Txn, bool, error) {
+	var out *coft.Txn
+	var reused bool
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		o, err := scanOrder(tx.QueryRowContext(ctx, db.rebind(`SELECT `+orderColumns+` FROM orders
+			WHERE merchant_id = ? AND order_id = ?`+db.forUpdate()), t.MerchantID, t.OrderID))
+		if err != nil {
+			return err
+		}
+		if o.Status == coft.StatusCharged {
+			return coft.FieldError(coft.ECONFLICT, "order_id", "Order %s is already paid.", o.OrderID)
+		}
+		prev, err := scanTxn(tx.QueryRowContext(ctx, db.rebind(`SELECT `+txnColumns+` FROM txns
+			WHERE merchant_id = ? AND order_id = ? AND fingerprint = ? AND status = ? AND auth_started = ?
+			AND created_at > ? ORDER BY attempt DESC LIMIT 1`),
+			t.MerchantID, t.OrderID, t.Fingerprint, string(coft.StatusPendingVBV), false, reuseAfter.UTC()))
+		if err == nil {
+			out, reused = prev, true
+			return nil
+		} else if coft.ErrorCode(err) != coft.ENOTFOUND {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM txns WHERE merchant_id = ? AND order_id = ?`),
+			t.MerchantID, t.OrderID).Scan(&t.Attempt); err != nil {
+			return err
+		}
+		t.Attempt++
+		t.ID = fmt.Sprintf("%s-%s-%d", t.MerchantID, t.OrderID, t.Attempt)
+		t.Amount = o.Amount
+		t.CreatedAt = db.now()
+		t.UpdatedAt = t.CreatedAt
+		if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO txns (`+txnColumns+`) VALUES (`+txnPlaceholders+`)`),
+			txnValues(t)...); err != nil {
+			return mapError(err, "", "txn_id")
+		}
+		out = t
+		if declared != nil {
+			declared.TxnUUID, declared.MerchantID = t.UUID, t.MerchantID
+			if err := db.insertConsent(ctx, tx, t, declared); err != nil {
+				return err
+			}
+		}
+		return db.syncOrderStatus(ctx, tx, t.MerchantID, t.OrderID)
+	})
+	return out, reused, err
+}
+
+// syncOrderStatus sets an order's status from its attempts.
+func (db *DB) syncOrderStatus(ctx context.Context, tx *sql.Tx, merchantID, orderID string) error {
+	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT status FROM txns WHERE merchant_id = ? AND order_id = ?
+		ORDER BY attempt`), merchantID, orderID)
+	if err != nil {
+		return err
+	}
+	var statuses []coft.OrderStatus
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		statuses = append(statuses, coft.OrderStatus(s))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, db.rebind(`UPDATE orders SET status = ?, updated_at = ? WHERE merchant_id = ? AND order_id = ?`),
+		string(coft.OrderStatusOf(statuses)), db.now(), merchantID, orderID)
+	return err
+}
+
+// FindTxn returns ENOTFOUND if the merchant has no such transaction.
+func (db *DB) FindTxn(ctx context.Context, merchantID, uuid string) (*coft.Txn, error) {
+	return scanTxn(db.queryRow(ctx, `SELECT `+txnColumns+` FROM txns WHERE merchant_id = ? AND uuid = ?`, merchantID, uuid))
+}
+
+// LatestTxn returns the order's latest attempt, or ENOTFOUND.
+func (db *DB) LatestTxn(ctx context.Context, merchantID, orderID string) (*coft.Txn, error) {
+	return scanTxn(db.queryRow(ctx, `SELECT `+txnColumns+` FROM txns WHERE merchant_id = ? AND order_id = ?
+		ORDER BY attempt DESC LIMIT 1`, merchantID, orderID))
+}
+
+// UpdateTxn reads the attempt, applies fn and writes it back with the
+// order's status, in one transaction.
+func (db *DB) UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*coft.Txn) error) (*coft.Txn, error) {
+	var t *coft.Txn
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		t, err = db.lockTxn(ctx, tx, merchantID, uuid)
+		if err != nil {
+			return err
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+		return db.writeTxn(ctx, tx, t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (db *DB) lockTxn(ctx context.Context, tx *sql.Tx, merchantID, uuid string) (*coft.Txn, error) {
+	return scanTxn(tx.QueryRowContext(ctx, db.rebind(`SELECT `+txnColumns+` FROM txns
+		WHERE merchant_id = ? AND uuid = ?`+db.forUpdate()), merchantID, uuid))
+}
+
+func (db *DB) writeTxn(ctx context.Context, tx *sql.Tx, t *coft.Txn) error {
+	t.UpdatedAt = db.now()
+	var consent sql.NullBool
+	if t.Consent != nil {
+		consent = sql.NullBool{Bool: *t.Consent, Valid: true}
+	}
+	_, err := tx.ExecContext(ctx, db.rebind(`UPDATE txns SET status = ?, card_reference = ?, pan_ciphertext = ?,
+		key_id = ?, using_token = ?, consent = ?, auth_started = ?, otp_attempts = ?, resp_code = ?,
+		resp_message = ?, error_code = ?, error_message = ?, token_reference = ?, token_error = ?, updated_at = ?
+		WHERE uuid = ?`),
+		string(t.Status), t.CardReference, t.PANCiphertext, t.KeyID, t.UsingToken, consent, t.AuthStarted,
+		t.OTPAttempts, t.RespCode, t.RespMessage, t.ErrorCode, t.ErrorMessage, t.TokenReference, t.TokenError,
+		t.UpdatedAt, t.UUID)
+	if err != nil {
+		return err
+	}
+	return db.syncOrderStatus(ctx, tx, t.MerchantID, t.OrderID)
+}
+
+const consentColumns = `id, merchant_id, txn_uuid, customer_id, fingerprint, decision, text_id, locale, channel,
+	client_ip, user_agent, shown_at, decided_at`
+
+// RecordConsent stores a decision and its evidence once; see coft.TxnStore.
+func (db *DB) RecordConsent(ctx context.Context, c *coft.Consent) (*coft.Txn, error) {
+	var t *coft.Txn
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if t, err = db.lockTxn(ctx, tx, c.MerchantID, c.TxnUUID); err != nil {
+			return err
+		}
+		switch {
+		case t.Consent != nil && *t.Consent == c.Decision:
+			return nil // the same answer again: harmless
+		case t.Consent != nil:
+			return coft.FieldError(coft.ECONFLICT, "decision", "A different choice was already recorded for this payment.")
+		case c.Channel == coft.ChannelHostedPage && !t.ConsentAsked:
+			return coft.FieldError(coft.ECONFLICT, "decision", "This payment does not ask for consent.")
+		case t.AuthStarted || t.Done():
+			return coft.FieldError(coft.ECONFLICT, "decision", "The payment has moved on to the bank; the choice can no longer be made.")
+		}
+		if err := db.insertConsent(ctx, tx, t, c); err != nil {
+			return err
+		}
+		d := c.Decision
+		t.Consent = &d
+		return db.writeTxn(ctx, tx, t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// insertConsent stores the evidence of a decision on t.
+func (db *DB) insertConsent(ctx context.Context, tx *sql.Tx, t *coft.Txn, c *coft.Consent) error {
+	c.ID = coft.NewID("cns_")
+	c.CustomerID, c.Fingerprint = t.CustomerID, t.Fingerprint
+	c.DecidedAt = db.now()
+	var shown sql.NullTime
+	if !c.ShownAt.IsZero() {
+		shown = sql.NullTime{Time: c.ShownAt.UTC().Truncate(time.Microsecond), Valid: true}
+	}
+	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO consents (`+consentColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		c.ID, c.MerchantID, c.TxnUUID, c.CustomerID, c.Fingerprint, c.Decision, c.TextID, c.Locale, c.Channel,
+		c.ClientIP, c.UserAgent, shown, c.DecidedAt)
+	return err
+}
+
+// ListConsents returns the consent records of a transaction, oldest first.
+func (db *DB) ListConsents(ctx context.Context, merchantID, txnUUID string) ([]*coft.Consent, error) {
+	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT `+consentColumns+` FROM consents
+		WHERE merchant_id = ? AND txn_uuid = ? ORDER BY decided_at, id`), merchantID, txnUUID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*coft.Consent
+	for rows.Next() {
+		var c coft.Consent
+		var shown sql.NullTime
+		if err := rows.Scan(&c.ID, &c.MerchantID, &c.TxnUUID, &c.CustomerID, &c.Fingerprint, &c.Decision, &c.TextID,
+			&c.Locale, &c.Channel, &c.ClientIP, &c.UserAgent, &shown, &c.DecidedAt); err != nil {
+			return nil, err
+		}
+		c.ShownAt = shown.Time
+		out = append(out, &c)
+	}
+	return out, rows.Err()
+}
+
+var (
+	_ coft.TxnStore     = (*DB)(nil)
+	_ coft.ConsentStore = (*DB)(nil)
+)

@@ -1,0 +1,125 @@
+package sqlstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/sqlstore"
+)
+
+func newTxn(merchant, order, fp string) *coft.Txn {
+	return &coft.Txn{UUID: coft.RandomHex(16), MerchantID: merchant, OrderID: order, Status: coft.StatusPendingVBV,
+		Fingerprint: fp, ISIN: "424242", Last4: "4242", ExpMonth: "12", ExpYear: "2031", Brand: coft.BrandVisa,
+		PANCiphertext: []byte{1}, KeyID: "k1", ConsentAsked: true}
+}
+
+func TestTxns(t *testing.T) {
+	dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		mustMerchant(t, db, "a")
+		mustMerchant(t, db, "b")
+		if err := db.CreateOrder(ctx, newOrder("a", "o1")); err != nil {
+			t.Fatal(err)
+		}
+		long := time.Now().Add(-time.Hour)
+		t1, reused, err := db.StartTxn(ctx, newTxn("a", "o1", "fp1"), long, nil)
+		if err != nil || reused || t1.ID != "a-o1-1" || t1.Amount != 10050 {
+			t.Fatalf("first attempt = %+v, %v, %v", t1, reused, err)
+		}
+		if o, _ := db.FindOrder(ctx, "a", "o1"); o.Status != coft.StatusPendingVBV {
+			t.Fatalf("order status = %s", o.Status)
+		}
+		// The same card again, before the bank step, is the same attempt.
+		again, reused, err := db.StartTxn(ctx, newTxn("a", "o1", "fp1"), long, nil)
+		if err != nil || !reused || again.UUID != t1.UUID {
+			t.Fatalf("retry = %+v, %v, %v", again, reused, err)
+		}
+		// Outside the window it is a new attempt.
+		if _, reused, _ := db.StartTxn(ctx, newTxn("a", "o1", "fp1"), time.Now().Add(time.Hour), nil); reused {
+			t.Fatal("attempt reused outside the window")
+		}
+		yes := true
+		declared := &coft.Consent{Decision: true, Channel: coft.ChannelMerchantDeclared, ClientIP: "10.0.0.1"}
+		t2tx := newTxn("a", "o1", "fp2")
+		t2tx.Consent, t2tx.Tokenize, t2tx.ConsentAsked = &yes, coft.TokenizeTrue, false
+		t2, _, err := db.StartTxn(ctx, t2tx, long, declared)
+		if err != nil || t2.Attempt != 3 || t2.Consent == nil || !*t2.Consent {
+			t.Fatalf("third attempt = %+v, %v", t2, err)
+		}
+		if cs, _ := db.ListConsents(ctx, "a", t2.UUID); len(cs) != 1 || cs[0].Channel != coft.ChannelMerchantDeclared || cs[0].Fingerprint != "fp2" {
+			t.Fatalf("declared consent = %v", cs)
+		}
+		_, err = db.FindTxn(ctx, "b", t1.UUID)
+		wantCode(t, err, coft.ENOTFOUND)
+
+		// Consent: recorded once, same answer harmless, other answer refused.
+		shown := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		c := &coft.Consent{MerchantID: "a", TxnUUID: t1.UUID, Decision: true, TextID: "tokenize-en-v1", Locale: "en",
+			Channel: coft.ChannelHostedPage, ClientIP: "203.0.113.9", UserAgent: "test", ShownAt: shown}
+		got, err := db.RecordConsent(ctx, c)
+		if err != nil || got.Consent == nil || !*got.Consent {
+			t.Fatalf("RecordConsent = %+v, %v", got, err)
+		}
+		if _, err := db.RecordConsent(ctx, &coft.Consent{MerchantID: "a", TxnUUID: t1.UUID, Decision: true, Channel: coft.ChannelHostedPage, TextID: "x", Locale: "en"}); err != nil {
+			t.Fatalf("same decision again: %v", err)
+		}
+		_, err = db.RecordConsent(ctx, &coft.Consent{MerchantID: "a", TxnUUID: t1.UUID, Decision: false, Channel: coft.ChannelHostedPage, TextID: "x", Locale: "en"})
+		wantCode(t, err, coft.ECONFLICT)
+		_, err = db.RecordConsent(ctx, &coft.Consent{MerchantID: "b", TxnUUID: t1.UUID, Decision: false, Channel: coft.ChannelHostedPage})
+		wantCode(t, err, coft.ENOTFOUND)
+		cs, err := db.ListConsents(ctx, "a", t1.UUID)
+		if err != nil || len(cs) != 1 || cs[0].ClientIP != "203.0.113.9" || !cs[0].ShownAt.Equal(shown) || cs[0].TextID != "tokenize-en-v1" {
+			t.Fatalf("evidence = %+v, %v", cs, err)
+		}
+
+		// After the bank step starts, no decision can be recorded.
+		t4, _, _ := db.StartTxn(ctx, newTxn("a", "o1", "fp4"), long, nil)
+		if _, err := db.UpdateTxn(ctx, "a", t4.UUID, func(t *coft.Txn) error { t.AuthStarted = true; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		_, err = db.RecordConsent(ctx, &coft.Consent{MerchantID: "a", TxnUUID: t4.UUID, Decision: true, Channel: coft.ChannelHostedPage, TextID: "x", Locale: "en"})
+		wantCode(t, err, coft.ECONFLICT)
+
+		// A charged attempt makes the order CHARGED, and the order takes no more attempts.
+		done, err := db.UpdateTxn(ctx, "a", t1.UUID, func(t *coft.Txn) error {
+			t.Status, t.PANCiphertext = coft.StatusCharged, nil
+			return nil
+		})
+		if err != nil || done.PANCiphertext != nil {
+			t.Fatalf("UpdateTxn = %+v, %v", done, err)
+		}
+		if _, err := db.UpdateTxn(ctx, "a", t4.UUID, func(t *coft.Txn) error { t.Status = coft.StatusAuthenticationFailed; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if o, _ := db.FindOrder(ctx, "a", "o1"); o.Status != coft.StatusCharged {
+			t.Fatalf("order status = %s, want CHARGED", o.Status)
+		}
+		latest, err := db.LatestTxn(ctx, "a", "o1")
+		if err != nil || latest.UUID != t4.UUID {
+			t.Fatalf("LatestTxn = %v, %v", latest, err)
+		}
+		_, _, err = db.StartTxn(ctx, newTxn("a", "o1", "fp9"), long, nil)
+		wantCode(t, err, coft.ECONFLICT)
+		_, _, err = db.StartTxn(ctx, newTxn("a", "nope", "fp9"), long, nil)
+		wantCode(t, err, coft.ENOTFOUND)
+	})
+}
+
+func TestOrderStatusOf(t *testing.T) {
+	for _, tc := range []struct {
+		in   []coft.OrderStatus
+		want coft.OrderStatus
+	}{
+		{nil, coft.StatusNew},
+		{[]coft.OrderStatus{coft.StatusAuthenticationFailed}, coft.StatusAuthenticationFailed},
+		{[]coft.OrderStatus{coft.StatusPendingVBV, coft.StatusAuthenticationFailed}, coft.StatusPendingVBV},
+		{[]coft.OrderStatus{coft.StatusCharged, coft.StatusPendingVBV}, coft.StatusCharged},
+		{[]coft.OrderStatus{coft.StatusAuthenticationFailed, coft.StatusAuthorizationFailed}, coft.StatusAuthorizationFailed},
+	} {
+		if got := coft.OrderStatusOf(tc.in); got != tc.want {
+			t.Errorf("OrderStatusOf(%v) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

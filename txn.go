@@ -1,0 +1,169 @@
+package coft
+
+import (
+	"context"
+	"time"
+)
+
+// Tokenize is what a payment's merchant said about tokenizing its card.
+type Tokenize string
+
+// The three values of /txns' tokenize parameter.
+const (
+	TokenizeAbsent Tokenize = ""      // not said: hosted consent decides
+	TokenizeTrue   Tokenize = "true"  // the customer consented on the merchant's page
+	TokenizeFalse  Tokenize = "false" // never tokenize
+)
+
+// Txn is one payment attempt on an order.
+type Txn struct {
+	UUID       string // txn_uuid: 32 hex digits, the capability in the payment's URLs
+	ID         string // txn_id: <merchant_id>-<order_id>-<attempt>
+	MerchantID string
+	OrderID    string // the merchant's order_id
+	Attempt    int
+	Amount     Amount
+	Status     OrderStatus
+	CustomerID string // cst_… of the order's customer, when it has one
+
+	// The card, as far as it may be kept.
+	CardReference   string // the saved card paid with, or saved by this payment
+	Fingerprint     string
+	ISIN            string
+	Last4           string
+	ExpMonth        string
+	ExpYear         string
+	NameOnCard      string
+	Brand           string
+	Type            string
+	SubType         string
+	Issuer          string
+	BankCode        string
+	IssuerCountry   string
+	IssuerTokenizes bool
+	// PANCiphertext holds a new card's number, sealed, only while the
+	// payment is in progress: it is erased when the payment ends.
+	PANCiphertext []byte
+	KeyID         string
+
+	UsingSavedCard bool
+	UsingToken     bool // paid with the saved card's network token
+	SaveToLocker   bool
+	Tokenize       Tokenize
+	// ConsentAsked is true when the hosted consent page is part of the flow.
+	ConsentAsked bool
+	// Consent is the customer's decision (asked on our page or declared by
+	// the merchant with tokenize=true|false); nil when never asked.
+	Consent *bool
+
+	AuthStarted  bool // the bank page has been shown: consent can no longer change
+	OTPAttempts  int
+	RespCode     string
+	RespMessage  string
+	ErrorCode    string
+	ErrorMessage string
+	// TokenReference is the network token this payment created.
+	TokenReference string
+	// TokenError says why no token was created although one was due.
+	TokenError string
+
+	ReturnURL string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Card returns the card fields of the payment as a Card (without number).
+func (t *Txn) Card() *Card {
+	return &Card{Reference: t.CardReference, MerchantID: t.MerchantID, CustomerID: t.CustomerID,
+		Fingerprint: t.Fingerprint, ISIN: t.ISIN, Last4: t.Last4, ExpMonth: t.ExpMonth, ExpYear: t.ExpYear,
+		NameOnCard: t.NameOnCard, Brand: t.Brand, Type: t.Type, SubType: t.SubType, Issuer: t.Issuer,
+		BankCode: t.BankCode, IssuerCountry: t.IssuerCountry, IssuerTokenizes: t.IssuerTokenizes}
+}
+
+// ConsentPending reports whether the hosted consent page must still be
+// answered before the bank page.
+func (t *Txn) ConsentPending() bool {
+	return t.ConsentAsked && t.Consent == nil
+}
+
+// Done reports whether the payment has ended.
+func (t *Txn) Done() bool {
+	return t.Status != StatusPendingVBV && t.Status != StatusAuthorizing
+}
+
+// statusRank orders statuses for an order with several attempts:
+// NEW < failed < PENDING_VBV < CHARGED.
+func statusRank(s OrderStatus) int {
+	switch s {
+	case StatusCharged:
+		return 3
+	case StatusPendingVBV, StatusAuthorizing:
+		return 2
+	case StatusNew, StatusCreated:
+		return 0
+	}
+	return 1
+}
+
+// OrderStatusOf returns the status an order reports given its attempts,
+// oldest first: the strongest, and among failures the latest.
+func OrderStatusOf(attempts []OrderStatus) OrderStatus {
+	best := StatusNew
+	for _, s := range attempts {
+		if statusRank(s) >= statusRank(best) {
+			best = s
+		}
+	}
+	return best
+}
+
+// TxnStore keeps payment attempts. Every method is scoped to one merchant.
+type TxnStore interface {
+	// StartTxn stores a new attempt on its order and moves the order to
+	// its new status, in one transaction. If the order already has a pending
+	// attempt for the same card (fingerprint) created after reuseAfter whose
+	// bank step has not started, that attempt is returned instead with
+	// reused = true. Returns ENOTFOUND if the order does not exist and
+	// ECONFLICT if it is already CHARGED. declared, when not nil, is the
+	// evidence of a decision the merchant passed (tokenize=true|false),
+	// stored with the new attempt.
+	StartTxn(ctx context.Context, t *Txn, reuseAfter time.Time, declared *Consent) (txn *Txn, reused bool, err error)
+	// FindTxn returns ENOTFOUND if the merchant has no such transaction.
+	FindTxn(ctx context.Context, merchantID, uuid string) (*Txn, error)
+	// LatestTxn returns the order's latest attempt, or ENOTFOUND.
+	LatestTxn(ctx context.Context, merchantID, orderID string) (*Txn, error)
+	// UpdateTxn reads the attempt, applies fn and writes it back, updating
+	// the order's status, in one transaction. fn's error aborts it.
+	UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*Txn) error) (*Txn, error)
+	// RecordConsent stores a decision on a transaction together with its
+	// evidence, once: the same decision again returns the transaction
+	// unchanged; a different one, or one after the bank step started, or on
+	// a transaction that did not ask, is ECONFLICT.
+	RecordConsent(ctx context.Context, c *Consent) (*Txn, error)
+}
+
+// ProvisionRequest asks a card network for a token for a card.
+type ProvisionRequest struct {
+	PAN        string
+	ExpMonth   string
+	ExpYear    string
+	Brand      string
+	MerchantID string
+}
+
+// ProvisionedToken is what a network answers.
+type ProvisionedToken struct {
+	Number   string // the token number; sealed by the locker, never shown
+	ExpMonth string
+	ExpYear  string
+	PAR      string
+	Status   string
+}
+
+// Network issues and manages network tokens. The sandbox simulates one; a
+// real network client can replace it.
+type Network interface {
+	// Provision asks for a token. It returns a *Error with code EINVALID
+	// when the network declines the card.
+	Provision(ctx context.Context, req ProvisionRequest) (*ProvisionedToken, error)
+}

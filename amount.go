@@ -72,3 +72,26 @@ func allDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// DisplayAmount formats rupees for people, with Indian digit grouping:
+// "₹1,250.00", "₹12,50,000.00".
+func DisplayAmount(a Amount) string {
+	whole, frac, _ := strings.Cut(a.String(), ".")
+	neg := strings.HasPrefix(whole, "-")
+	whole = strings.TrimPrefix(whole, "-")
+	if len(whole) > 3 {
+		head, tail := whole[:len(whole)-3], whole[len(whole)-3:]
+		var b strings.Builder
+		for i := range len(head) {
+			if i > 0 && (len(head)-i)%2 == 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte(head[i])
+		}
+		whole = b.String() + "," + tail
+	}
+	if neg {
+		whole = "-" + whole
+	}
+	return "₹" + whole + "." + frac
+}

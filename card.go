@@ -15,6 +15,25 @@ const (
 	BrandMaestro    = "MAESTRO"
 )
 
+// BrandName is a network's name as customers know it.
+func BrandName(brand string) string {
+	switch brand {
+	case BrandVisa:
+		return "Visa"
+	case BrandMastercard:
+		return "Mastercard"
+	case BrandRuPay:
+		return "RuPay"
+	case BrandAmex:
+		return "American Express"
+	case BrandDiners:
+		return "Diners Club"
+	case BrandMaestro:
+		return "Maestro"
+	}
+	return brand
+}
+
 // Card is a card kept in the locker for a customer. Its number is held only
 // as ciphertext; the fields here are the ones that may leave the locker.
 type Card struct {

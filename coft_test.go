@@ -110,3 +110,12 @@ func TestValidateEmail(t *testing.T) {
 		}
 	}
 }
+
+func TestDisplayAmount(t *testing.T) {
+	for a, want := range map[coft.Amount]string{1: "₹0.01", 125000: "₹1,250.00", 100: "₹1.00", 125000000: "₹12,50,000.00",
+		99999: "₹999.99", 10000000000: "₹10,00,00,000.00"} {
+		if got := coft.DisplayAmount(a); got != want {
+			t.Errorf("DisplayAmount(%d) = %q, want %q", a, got, want)
+		}
+	}
+}

@@ -132,6 +132,8 @@ type TxnStore interface {
 	FindTxn(ctx context.Context, merchantID, uuid string) (*Txn, error)
 	// LatestTxn returns the order's latest attempt, or ENOTFOUND.
 	LatestTxn(ctx context.Context, merchantID, orderID string) (*Txn, error)
+	// ChargedTxn returns the order's charged attempt, or ENOTFOUND.
+	ChargedTxn(ctx context.Context, merchantID, orderID string) (*Txn, error)
 	// UpdateTxn reads the attempt, applies fn and writes it back, updating
 	// the order's status, in one transaction. fn's error aborts it.
 	UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*Txn) error) (*Txn, error)
@@ -166,4 +168,14 @@ type Network interface {
 	// Provision asks for a token. It returns a *Error with code EINVALID
 	// when the network declines the card.
 	Provision(ctx context.Context, req ProvisionRequest) (*ProvisionedToken, error)
+}
+
+// Bank authenticates the customer (the additional factor of
+// authentication the RBI requires) and authorizes the payment. The sandbox
+// simulates one; a real issuer's access control server can replace it.
+type Bank interface {
+	// VerifyOTP checks the one-time password the customer typed.
+	VerifyOTP(ctx context.Context, t *Txn, otp string) bool
+	// Authorize asks the issuer to approve an authenticated payment.
+	Authorize(ctx context.Context, t *Txn) (approved bool, respCode, respMessage string)
 }

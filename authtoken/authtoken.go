@@ -54,8 +54,8 @@ var b64 = base64.RawURLEncoding.Strict()
 type Issuer struct {
 	// One key per kind of token, derived from the signing key, so that a
 	// token of one kind can never verify as another.
-	clientKey, cardKey []byte
-	now                func() time.Time
+	clientKey, cardKey, formKey, sessionKey []byte
+	now                                     func() time.Time
 }
 
 // New returns an Issuer that signs with key (the locker's signing key, at
@@ -70,9 +70,11 @@ func New(key []byte, now func() time.Time) *Issuer {
 		now = time.Now
 	}
 	return &Issuer{
-		clientKey: derive(key, "coft authtoken client_auth_token"),
-		cardKey:   derive(key, "coft authtoken card_token"),
-		now:       now,
+		clientKey:  derive(key, "coft authtoken client_auth_token"),
+		cardKey:    derive(key, "coft authtoken card_token"),
+		formKey:    derive(key, "coft authtoken form_token"),
+		sessionKey: derive(key, "coft authtoken session"),
+		now:        now,
 	}
 }
 
@@ -298,3 +300,23 @@ func (r *reader) str(ok bool) (string, bool) {
 }
 
 func (r *reader) done() bool { return len(r.b) == 0 }
+
+// FormToken returns the token a payment page's forms carry, bound to one
+// transaction of one merchant. It does not expire: the transaction's own
+// state decides what a post may still do.
+func (is *Issuer) FormToken(merchantID, txnUUID string) string {
+	return b64.EncodeToString(mac(is.formKey, []byte(merchantID), []byte(txnUUID)))
+}
+
+// VerifyFormToken reports whether token is the transaction's form token.
+func (is *Issuer) VerifyFormToken(merchantID, txnUUID, token string) bool {
+	want := is.FormToken(merchantID, txnUUID)
+	return len(token) == len(want) && hmac.Equal([]byte(token), []byte(want))
+}
+
+// SessionKeys returns the authentication and encryption keys of the
+// browser session cookie, derived from the signing key so that every
+// instance sharing it reads every other's cookies.
+func (is *Issuer) SessionKeys() (hashKey, blockKey []byte) {
+	return derive(is.sessionKey, "hash"), derive(is.sessionKey, "block")
+}

@@ -411,3 +411,30 @@ func BenchmarkVerifyCardToken(b *testing.B) {
 		}
 	}
 }
+
+func TestFormToken(t *testing.T) {
+	is := New(bytes.Repeat([]byte{7}, 32), nil)
+	tok := is.FormToken("m1", "0123456789abcdef0123456789abcdef")
+	if !is.VerifyFormToken("m1", "0123456789abcdef0123456789abcdef", tok) {
+		t.Fatal("own token refused")
+	}
+	for _, tc := range [][3]string{
+		{"m2", "0123456789abcdef0123456789abcdef", tok},
+		{"m1", "0123456789abcdef0123456789abcdee", tok},
+		{"m1", "0123456789abcdef0123456789abcdef", tok[:len(tok)-1]},
+		{"m1", "0123456789abcdef0123456789abcdef", ""},
+		{"m1", "0123456789abcdef0123456789abcdef", tok + "A"},
+	} {
+		if is.VerifyFormToken(tc[0], tc[1], tc[2]) {
+			t.Errorf("token accepted for %q %q %q", tc[0], tc[1], tc[2])
+		}
+	}
+	other := New(bytes.Repeat([]byte{8}, 32), nil)
+	if other.VerifyFormToken("m1", "0123456789abcdef0123456789abcdef", tok) {
+		t.Fatal("token of another key accepted")
+	}
+	h1, b1 := is.SessionKeys()
+	if len(h1) != 32 || len(b1) != 32 || bytes.Equal(h1, b1) {
+		t.Fatal("session keys")
+	}
+}

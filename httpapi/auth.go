@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"io"
 	"net/http"
 	"strings"
 
@@ -103,11 +105,27 @@ func (s *Server) resolveAuth(r *http.Request, level access) (*auth, error) {
 	return nil, coft.Errorf(coft.EUNAUTHORIZED, "Authentication required: Basic auth with the API key.")
 }
 
-// clientToken finds a client_auth_token in the query string or the
-// x-client-auth-token header. (Form bodies are read by the handler.)
+// clientToken finds a client_auth_token in the x-client-auth-token
+// header, the query string or a POST body (which is put back for the
+// handler to read).
 func clientToken(r *http.Request) string {
 	if t := r.Header.Get("x-client-auth-token"); t != "" {
 		return t
 	}
-	return strings.TrimSpace(r.URL.Query().Get("client_auth_token"))
+	if t := r.URL.Query().Get("client_auth_token"); t != "" {
+		return strings.TrimSpace(t)
+	}
+	if r.Method != http.MethodPost || r.Body == nil {
+		return ""
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	if err != nil {
+		return ""
+	}
+	p := params{}
+	if readBodyBytes(r, body, p) != nil {
+		return ""
+	}
+	return strings.TrimSpace(p["client_auth_token"])
 }

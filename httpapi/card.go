@@ -62,12 +62,17 @@ func (s *Server) cardView(m *coft.Merchant, c *coft.Card) *cardView {
 		CardSubType: orNA(c.SubType), CardIssuerCountry: c.IssuerCountry,
 		ProviderCategory: "CONTAINER", Provider: "JUSPAY", Token: tokenViewOf(c),
 	}
-	live := c.Token != nil && (c.Token.Status == coft.TokenActive || c.Token.Status == coft.TokenInitiated || c.Token.Status == coft.TokenSuspended)
 	if c.Token != nil {
 		v.ProviderCategory, v.Provider = "NETWORK", c.Token.Provider
 	}
-	v.TokenizeSupport = !live && coft.TokenizeSupport(m, c.Bin())
+	v.TokenizeSupport = !liveToken(c) && coft.TokenizeSupport(m, c.Bin())
 	return v
+}
+
+// liveToken reports whether the card has a token that is not INACTIVE:
+// such a card is not tokenized again.
+func liveToken(c *coft.Card) bool {
+	return c.Token != nil && c.Token.Status != coft.TokenInactive
 }
 
 func orNA(s string) string {

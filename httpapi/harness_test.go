@@ -2,12 +2,16 @@ package httpapi_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,8 +23,10 @@ import (
 	"github.com/coftkit/coft/bintable"
 	"github.com/coftkit/coft/httpapi"
 	"github.com/coftkit/coft/locker"
+	"github.com/coftkit/coft/sandbox"
 	"github.com/coftkit/coft/sqlstore"
 	"github.com/coftkit/coft/sqlstore/sqltest"
+	"github.com/coftkit/coft/webapp"
 )
 
 // harness is a real API server on a random port over a real database.
@@ -68,12 +74,16 @@ func newHarness(t *testing.T, dialect sqlstore.Dialect) *harness {
 	}
 	h.api = &httpapi.Server{
 		Store: h.db, Bins: bintable.MustNew(), Locker: h.locker,
-		Tokens: authtoken.New(h.locker.SigningKey(), h.clock),
-		Logger: slog.New(httpapi.LogHandler{Handler: slog.NewJSONHandler(h.logs, nil)}),
-		Now:    h.clock,
+		Tokens:  authtoken.New(h.locker.SigningKey(), h.clock),
+		Logger:  slog.New(httpapi.LogHandler{Handler: slog.NewJSONHandler(h.logs, nil)}),
+		Now:     h.clock,
+		Network: &sandbox.Network{PAR: h.locker.PAR, Now: h.clock},
+		Bank:    sandbox.Bank{},
 	}
+	h.api.Consent, h.api.Frontend, h.api.FrontendPaths = testFrontend(t)
 	h.srv = httptest.NewServer(h.api.Handler())
 	t.Cleanup(h.srv.Close)
+	h.api.BaseURL = h.srv.URL
 	h.keyA = h.merchant("alpha", true)
 	h.keyB = h.merchant("beta", true)
 	return h
@@ -229,4 +239,41 @@ func forDialects(t *testing.T, fn func(t *testing.T, h *harness)) {
 			fn(t, newHarness(t, d))
 		})
 	}
+}
+
+func readAll(r io.Reader) string {
+	b, _ := io.ReadAll(r)
+	return string(b)
+}
+
+func newJar() http.CookieJar {
+	j, _ := cookiejar.New(nil)
+	return j
+}
+
+// testFrontend serves the real go-app frontend over a small stand-in wasm,
+// so API tests need no wasm build (the browser tests use the real one).
+func testFrontend(t *testing.T) (httpapi.ConsentRenderer, http.Handler, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	raw := []byte("\x00asm\x01\x00\x00\x00 stand-in")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(raw)
+	zw.Close()
+	for name, data := range map[string][]byte{"app.wasm": raw} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, data := range map[string][]byte{"app.wasm.gz": gz.Bytes(), "app.wasm.br": raw} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	front, err := webapp.New(webapp.Config{WebDir: dir, Title: "Secure your card"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return front, front.Assets(), front.AssetPaths()
 }

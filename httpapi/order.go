@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -41,6 +42,60 @@ type orderView struct {
 	AmountRefunded  coft.Amount  `json:"amount_refunded"`
 	EffectiveAmount coft.Amount  `json:"effective_amount"`
 	Juspay          *clientAuth  `json:"juspay,omitempty"`
+
+	// Present once the order has a transaction.
+	TxnID                  string           `json:"txn_id,omitempty"`
+	TxnUUID                string           `json:"txn_uuid,omitempty"`
+	PaymentMethodType      string           `json:"payment_method_type,omitempty"`
+	PaymentMethod          string           `json:"payment_method,omitempty"`
+	AuthType               string           `json:"auth_type,omitempty"`
+	RespCode               *string          `json:"resp_code,omitempty"`
+	RespMessage            *string          `json:"resp_message,omitempty"`
+	TxnDetail              *txnDetail       `json:"txn_detail,omitempty"`
+	PaymentGatewayResponse *gatewayResponse `json:"payment_gateway_response,omitempty"`
+	Card                   *orderCard       `json:"card,omitempty"`
+}
+
+type txnDetail struct {
+	TxnID        string      `json:"txn_id"`
+	OrderID      string      `json:"order_id"`
+	Status       string      `json:"status"`
+	TxnUUID      string      `json:"txn_uuid"`
+	TxnAmount    coft.Amount `json:"txn_amount"`
+	Currency     string      `json:"currency"`
+	ErrorCode    *string     `json:"error_code"`
+	ErrorMessage string      `json:"error_message"`
+	Created      string      `json:"created"`
+}
+
+type gatewayResponse struct {
+	RespCode    string `json:"resp_code"`
+	RespMessage string `json:"resp_message"`
+	RRN         string `json:"rrn"`
+	EpgTxnID    string `json:"epg_txn_id"`
+	AuthIDCode  string `json:"auth_id_code"`
+	Created     string `json:"created"`
+	TxnID       string `json:"txn_id"`
+}
+
+// orderCard is the "card" block of order status and webhooks.
+type orderCard struct {
+	ExpiryYear              string     `json:"expiry_year"`
+	ExpiryMonth             string     `json:"expiry_month"`
+	CardReference           string     `json:"card_reference,omitempty"`
+	SavedToLocker           bool       `json:"saved_to_locker"`
+	NameOnCard              string     `json:"name_on_card"`
+	CardIssuer              string     `json:"card_issuer"`
+	LastFourDigits          string     `json:"last_four_digits"`
+	UsingSavedCard          bool       `json:"using_saved_card"`
+	CardFingerprint         string     `json:"card_fingerprint"`
+	CardISIN                string     `json:"card_isin"`
+	CardType                string     `json:"card_type"`
+	CardBrand               string     `json:"card_brand"`
+	CardSubType             *string    `json:"card_sub_type"`
+	UsingToken              bool       `json:"using_token"`
+	TokenizationUserConsent *bool      `json:"tokenization_user_consent,omitempty"`
+	Token                   *tokenView `json:"token,omitempty"`
 }
 
 type paymentLinks struct {
@@ -194,8 +249,61 @@ func (s *Server) handleOrderStatus(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.orderView(o))
+	v, err := s.orderStatusView(r.Context(), o)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// orderStatusView is the order with its reported transaction: the charged
+// one, else the latest.
+func (s *Server) orderStatusView(ctx context.Context, o *coft.Order) (*orderView, error) {
+	v := s.orderView(o)
+	t, err := s.Store.LatestTxn(ctx, o.MerchantID, o.OrderID)
+	if coft.ErrorCode(err) == coft.ENOTFOUND {
+		return v, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if o.Status == coft.StatusCharged && t.Status != coft.StatusCharged {
+		if t, err = s.Store.ChargedTxn(ctx, o.MerchantID, o.OrderID); err != nil {
+			return nil, err
+		}
+	}
+	created := timestamp(t.CreatedAt)
+	v.TxnID, v.TxnUUID, v.PaymentMethodType, v.PaymentMethod, v.AuthType = t.ID, t.UUID, "CARD", t.Brand, "THREE_DS"
+	v.RespCode, v.RespMessage = &t.RespCode, &t.RespMessage
+	d := &txnDetail{TxnID: t.ID, OrderID: t.OrderID, Status: string(t.Status), TxnUUID: t.UUID, TxnAmount: t.Amount,
+		Currency: o.Currency, ErrorMessage: t.ErrorMessage, Created: created}
+	if t.ErrorCode != "" {
+		d.ErrorCode = &t.ErrorCode
+	}
+	v.TxnDetail = d
+	v.PaymentGatewayResponse = &gatewayResponse{RespCode: t.RespCode, RespMessage: t.RespMessage,
+		EpgTxnID: t.UUID[:16], Created: created, TxnID: t.ID}
+	c := &orderCard{ExpiryYear: t.ExpYear, ExpiryMonth: t.ExpMonth, CardReference: t.CardReference,
+		NameOnCard: t.NameOnCard, CardIssuer: t.Issuer, LastFourDigits: t.Last4, UsingSavedCard: t.UsingSavedCard,
+		CardFingerprint: t.Fingerprint, CardISIN: t.ISIN, CardType: t.Type, CardBrand: t.Brand,
+		UsingToken: t.UsingToken, TokenizationUserConsent: t.Consent}
+	if t.SubType != "" {
+		c.CardSubType = &t.SubType
+	}
+	if t.CardReference != "" && t.Status == coft.StatusCharged {
+		card, err := s.Store.FindCard(ctx, o.MerchantID, t.CardReference)
+		switch {
+		case err == nil:
+			c.SavedToLocker = len(card.PANCiphertext) > 0
+			if t.TokenReference != "" && card.Token != nil && card.Token.Reference == t.TokenReference {
+				c.Token = tokenViewOf(card)
+			}
+		case coft.ErrorCode(err) != coft.ENOTFOUND: // a deleted card shows no token
+			return nil, err
+		}
+	}
+	v.Card = c
+	return v, nil
 }
 
 var orderUpdateFields = fields{"amount", "udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7", "udf8", "udf9", "udf10"}

@@ -68,6 +68,11 @@ func readBody(w http.ResponseWriter, r *http.Request, p params) error {
 		}
 		return coft.Errorf(coft.EINVALID, "Request body could not be read.")
 	}
+	return readBodyBytes(r, body, p)
+}
+
+// readBodyBytes decodes a form-encoded or JSON body into p.
+func readBodyBytes(r *http.Request, body []byte, p params) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/static"
 )
 
@@ -30,6 +31,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST /card/delete", merchantOnly, s.handleCardDelete, "Delete a saved card by card_token."},
 		{"POST /card/update", merchantOnly, s.handleCardUpdate, "Set a saved card's nickname."},
 		{"POST /v4/card/delete", merchantOnly, s.handleCardDeleteV4, "Delete a card and its network token by card_reference."},
+		{"POST /txns", clientAllowed, s.handleTxnCreate, "Start a card payment (tokenize=true|false|absent, save_to_locker)."},
 	}
 }
 
@@ -48,6 +50,22 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(rt.pattern, s.authenticate(rt.access, rt.handle))
 	}
 
+	// The customer's pages. Their URLs carry the capability (the
+	// transaction's uuid); posts also need the form token and a same-origin
+	// browser.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.page(w, r, http.StatusForbidden, components.MessagePage("Request not accepted",
+			"This page can only be submitted from the payment page itself."))
+	}))
+	mux.Handle("GET /v2/txns/consent/{merchant_id}/{txn_uuid}", handlerFunc(s.handleConsentPage))
+	mux.Handle("POST /v2/txns/consent/{merchant_id}/{txn_uuid}", cop.Handler(limitBody(handlerFunc(s.handleConsentDecision))))
+	mux.Handle("GET /v2/pay/start/{merchant_id}/{txn_uuid}", handlerFunc(s.handleBankPage))
+	mux.Handle("POST /v2/pay/start/{merchant_id}/{txn_uuid}", cop.Handler(limitBody(handlerFunc(s.handleBankSubmit))))
+	for _, p := range s.FrontendPaths {
+		mux.Handle("GET "+p, s.Frontend)
+	}
+
 	mux.Handle("GET /{$}", handlerFunc(s.handleHome))
 	assets, _ := fs.Sub(static.FS, ".")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheAssets(http.FileServerFS(assets))))
@@ -61,4 +79,12 @@ func (s *Server) Handler() http.Handler {
 func camelCaseAPI(r *http.Request) bool {
 	p := r.URL.Path
 	return strings.HasPrefix(p, "/tokenization/") || strings.HasPrefix(p, "/v4/") || p == "/get/altId"
+}
+
+// limitBody bounds the body of the customer pages' form posts.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
 }

@@ -5,12 +5,15 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/authtoken"
 	"github.com/coftkit/coft/components"
+	"github.com/gorilla/sessions"
 )
 
 // Store is the storage the API needs.
@@ -19,6 +22,8 @@ type Store interface {
 	coft.CustomerStore
 	coft.OrderStore
 	coft.CardStore
+	coft.TxnStore
+	coft.ConsentStore
 	Ping(ctx context.Context) error
 }
 
@@ -48,6 +53,21 @@ type Server struct {
 	// TestCards are listed on the home page.
 	TestCards []components.TestCard
 
+	// Network issues network tokens; Bank authenticates customers and
+	// authorizes payments. The sandbox provides both.
+	Network coft.Network
+	Bank    coft.Bank
+	// Consent renders the go-app consent page; Frontend serves its assets
+	// (app.js, the wasm, …) at FrontendPaths.
+	Consent       ConsentRenderer
+	Frontend      http.Handler
+	FrontendPaths []string
+	// Sessions keeps the browser session cookie.
+	Sessions sessions.Store
+	// AuthWindow is how long a pending payment may be resumed by an
+	// identical /txns call instead of starting a new attempt.
+	AuthWindow time.Duration
+
 	once      sync.Once
 	metrics   *metrics
 	merchants merchantCache
@@ -66,6 +86,13 @@ func (s *Server) init() {
 			s.ClientTokenTTL = 15 * time.Minute
 		}
 		s.merchants.ttl = s.MerchantCacheTTL
+		if s.AuthWindow == 0 {
+			s.AuthWindow = 15 * time.Minute
+		}
+		if s.Sessions == nil {
+			hashKey, blockKey := s.Tokens.SessionKeys()
+			s.Sessions = sessions.NewCookieStore(hashKey, blockKey)
+		}
 	})
 }
 
@@ -119,4 +146,17 @@ func (s *Server) findMerchantByKeyHash(ctx context.Context, hash []byte) (*coft.
 	}
 	s.merchants.put(key, m, now)
 	return m, nil
+}
+
+// sessionOptions sets the cookie's attributes: over HTTPS it must be
+// SameSite=None, Secure and Partitioned to work inside a merchant's iframe.
+func (s *Server) sessionOptions(r *http.Request, o *sessions.Options) {
+	o.Path = "/v2/"
+	o.MaxAge = int(s.AuthWindow.Seconds()) * 2
+	o.HttpOnly = true
+	if r.TLS != nil || strings.HasPrefix(s.BaseURL, "https://") {
+		o.Secure, o.SameSite, o.Partitioned = true, http.SameSiteNoneMode, true
+	} else {
+		o.SameSite = http.SameSiteLaxMode
+	}
 }

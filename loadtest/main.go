@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/signal"
@@ -56,17 +57,20 @@ type options struct {
 
 // report is everything a run measured, as -json writes it.
 type report struct {
-	Database    string        `json:"database"`
-	Concurrency int           `json:"concurrency"`
-	Duration    string        `json:"duration"`
-	Warmup      string        `json:"warmup"`
-	LogLevel    string        `json:"log_level"`
-	CPUs        int           `json:"cpus"`
-	BaselineRPS float64       `json:"baseline_rps,omitempty"`
-	Scenarios   []result      `json:"scenarios,omitempty"`
-	Memory      *memoryReport `json:"memory,omitempty"`
-	Scale       []result      `json:"scale,omitempty"`
-	ScaleP50    *goal         `json:"scale_p50_ratio,omitempty"`
+	Database    string  `json:"database"`
+	Concurrency int     `json:"concurrency"`
+	Duration    string  `json:"duration"`
+	Warmup      string  `json:"warmup"`
+	LogLevel    string  `json:"log_level"`
+	CPUs        int     `json:"cpus"`
+	BaselineRPS float64 `json:"baseline_rps,omitempty"`
+	// BaselineDrift is bare_after's req/s over bare's: far from 1, the
+	// machine's other load changed during the run and skews the ratios.
+	BaselineDrift float64       `json:"baseline_drift,omitempty"`
+	Scenarios     []result      `json:"scenarios,omitempty"`
+	Memory        *memoryReport `json:"memory,omitempty"`
+	Scale         []result      `json:"scale,omitempty"`
+	ScaleP50      *goal         `json:"scale_p50_ratio,omitempty"`
 }
 
 // memoryReport is the service's memory, in MB.
@@ -98,7 +102,11 @@ func (g *goal) String() string {
 	if g.Pass {
 		verdict = "PASS"
 	}
-	return fmt.Sprintf("%s%.2f %s", op, g.Limit, verdict)
+	limit := fmt.Sprintf("%.2f", g.Limit)
+	if g.Limit == float64(int(g.Limit)) {
+		limit = strconv.Itoa(int(g.Limit))
+	}
+	return op + limit + " " + verdict
 }
 
 // goals lists the report's goals.
@@ -215,6 +223,10 @@ func runScenarios(ctx context.Context, l *lab, o options, client *http.Client, a
 	}
 	bareURL, base := "http://"+bare.addr, "http://"+svc.addr
 
+	createGoal := 0.0 // the order_create goal is set for SQLite only
+	if rep.Database == "sqlite" {
+		createGoal = 0.25
+	}
 	pool := make([]string, 1000)
 	for i := range pool {
 		pool[i] = "p" + strconv.Itoa(i)
@@ -236,11 +248,8 @@ func runScenarios(ctx context.Context, l *lab, o options, client *http.Client, a
 		{scenario: postForm("order_create", base+"/orders", func(w *worker) string {
 			// Unique across workers: the worker's number is the id's residue.
 			return "order_id=c" + strconv.FormatInt(w.n*int64(w.of)+int64(w.id), 36) + "&amount=100.00"
-		}, auth)},
+		}, auth), goal: createGoal},
 		{scenario: get("bare_after", func(*worker) string { return bareURL + "/cardbins/541919" }, nil)},
-	}
-	if rep.Database == "sqlite" {
-		scenarios[3].goal = 0.25
 	}
 	for _, sc := range scenarios {
 		if sc.before != nil {
@@ -269,6 +278,7 @@ func runScenarios(ctx context.Context, l *lab, o options, client *http.Client, a
 
 	n := len(rep.Scenarios)
 	rep.BaselineRPS = (rep.Scenarios[0].RPS + rep.Scenarios[n-1].RPS) / 2
+	rep.BaselineDrift = rep.Scenarios[n-1].RPS / rep.Scenarios[0].RPS
 	for i := range rep.Scenarios {
 		r := &rep.Scenarios[i]
 		r.Ratio = r.RPS / rep.BaselineRPS
@@ -287,7 +297,11 @@ func printReport(w io.Writer, r *report) {
 		r.Database, r.Concurrency, r.Duration, r.Warmup, r.LogLevel, r.CPUs)
 	const row = "%-14s %9v %10v %7v %-11v %9v %9v %8v %6v %6v\n"
 	if len(r.Scenarios) > 0 {
-		fmt.Fprintf(w, "baseline: mean of bare and bare_after = %.0f req/s\n\n", r.BaselineRPS)
+		fmt.Fprintf(w, "baseline: mean of bare and bare_after = %.0f req/s (bare_after/bare = %.2f)\n", r.BaselineRPS, r.BaselineDrift)
+		if math.Abs(r.BaselineDrift-1) > 0.1 {
+			fmt.Fprintln(w, "warning: the baseline drifted by more than 10% during the run: other load on the machine skews the ratios")
+		}
+		fmt.Fprintln(w)
 		fmt.Fprintf(w, row, "scenario", "requests", "req/s", "×bare", "goal", "p50", "p99", "non-2xx", "5xx", "errors")
 		for _, s := range r.Scenarios {
 			fmt.Fprintf(w, row, s.Name, s.Requests, fmt.Sprintf("%.0f", s.RPS), fmt.Sprintf("%.2f", s.Ratio),

@@ -17,6 +17,7 @@ type config struct {
 	addr        string
 	databaseURL string
 	dataDir     string
+	webDir      string // the built frontend: app.wasm and its compressed copies
 	baseURL     string
 	logLevel    slog.Level
 }
@@ -26,10 +27,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 		addr:        getenv("ADDR"),
 		databaseURL: getenv("DATABASE_URL"),
 		dataDir:     getenv("DATA_DIR"),
+		webDir:      getenv("WEB_DIR"),
 		baseURL:     strings.TrimRight(getenv("BASE_URL"), "/"),
 	}
 	if c.addr == "" {
 		c.addr = "127.0.0.1:8080"
+	}
+	if c.webDir == "" {
+		c.webDir = "web"
 	}
 	if c.dataDir == "" {
 		c.dataDir = "data"

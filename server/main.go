@@ -7,7 +7,7 @@
 //	server merchants list       list merchants
 //
 // Configuration comes from the environment: ADDR, DATABASE_URL, DATA_DIR,
-// BASE_URL, LOG_LEVEL, LOCKER_KEY, FINGERPRINT_KEY, SIGNING_KEY.
+// WEB_DIR, BASE_URL, LOG_LEVEL, LOCKER_KEY, FINGERPRINT_KEY, SIGNING_KEY.
 package main
 
 import (
@@ -64,6 +64,7 @@ environment:
   ADDR             listen address (default 127.0.0.1:8080)
   DATABASE_URL     postgres://… for PostgreSQL; else a SQLite path (default DATA_DIR/coft.db)
   DATA_DIR         sandbox data directory (default ./data)
+  WEB_DIR          the built frontend, from make wasm (default ./web)
   BASE_URL         public URL of the service (default http://ADDR)
   LOG_LEVEL        debug, info, warn or error (default info)
   LOCKER_KEY       id:base64key[,id:base64key…] card encryption keys, first active

@@ -16,6 +16,8 @@ import (
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/httpapi"
 	"github.com/coftkit/coft/locker"
+	"github.com/coftkit/coft/sandbox"
+	"github.com/coftkit/coft/webapp"
 )
 
 // serve runs the service until ctx is cancelled, then shuts down
@@ -64,11 +66,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
+	front, err := webapp.New(webapp.Config{WebDir: cfg.webDir, Title: "Secure your card"})
+	if err != nil {
+		return err
+	}
 	api := &httpapi.Server{
 		Store: db, Bins: bins, Locker: lk, Logger: logger, BaseURL: cfg.baseURL,
 		Tokens:           authtoken.New(lk.SigningKey(), nil),
 		MerchantCacheTTL: 5 * time.Second,
 		TestCards:        testCards(bins),
+		Network:          &sandbox.Network{PAR: lk.PAR},
+		Bank:             sandbox.Bank{},
+		Consent:          front,
+		Frontend:         front.Assets(),
+		FrontendPaths:    front.AssetPaths(),
 	}
 	srv := &http.Server{
 		Handler:           api.Handler(),

@@ -137,6 +137,12 @@ func (db *DB) LatestTxn(ctx context.Context, merchantID, orderID string) (*coft.
 		ORDER BY attempt DESC LIMIT 1`, merchantID, orderID))
 }
 
+// ChargedTxn returns the order's charged attempt, or ENOTFOUND.
+func (db *DB) ChargedTxn(ctx context.Context, merchantID, orderID string) (*coft.Txn, error) {
+	return scanTxn(db.queryRow(ctx, `SELECT `+txnColumns+` FROM txns WHERE merchant_id = ? AND order_id = ? AND status = ?
+		ORDER BY attempt DESC LIMIT 1`, merchantID, orderID, string(coft.StatusCharged)))
+}
+
 // UpdateTxn reads the attempt, applies fn and writes it back with the
 // order's status, in one transaction.
 func (db *DB) UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*coft.Txn) error) (*coft.Txn, error) {

@@ -1,0 +1,36 @@
+// Package app holds the service's go-app components: the hosted consent
+// dialog shown before the bank page. The same code runs in two places:
+//
+//   - on the server, where go-app prerenders it to HTML (package webapp turns
+//     that HTML into a fast template), and
+//   - in the browser, compiled to WebAssembly (./wasm), where it replaces the
+//     prerendered DOM and adds focus handling, a focus trap and a pending
+//     state.
+//
+// The prerendered HTML is a complete native form: the customer can choose
+// without JavaScript or WebAssembly. The wasm only enhances it.
+//
+// The package imports only the standard library, go-app and the domain, so
+// that GOOS=js GOARCH=wasm builds stay small and free of server code.
+package app
+
+import (
+	"sync"
+
+	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// ConsentRoute is the path pattern of the hosted consent page,
+// GET (and POST) /v2/txns/consent/{merchant_id}/{txn_uuid}.
+const ConsentRoute = `^/v2/txns/consent/[A-Za-z0-9_-]{1,64}/[0-9a-f]{32}$`
+
+var registerOnce sync.Once
+
+// Register registers the components' routes with go-app. Both the wasm main
+// and the server call it; calling it more than once is harmless. go-app's
+// handler answers 404 for any path not registered here.
+func Register() {
+	registerOnce.Do(func() {
+		goapp.RouteWithRegexp(ConsentRoute, func() goapp.Composer { return &ConsentPage{} })
+	})
+}

@@ -1,0 +1,479 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/app"
+	"github.com/coftkit/coft/components"
+)
+
+// ConsentRenderer renders the go-app consent page.
+type ConsentRenderer interface {
+	RenderConsent(w io.Writer, v app.ConsentView) error
+	ConsentCSP(frameAncestors string) string
+}
+
+// sessionName is the browser session's cookie. It holds only when each
+// consent dialog was first shown (evidence); the flow never depends on it,
+// since browsers that block third-party cookies inside an iframe send none.
+const sessionName = "coft_session"
+
+// paymentPage loads the merchant and transaction a payment URL names.
+// Unknown ones are answered with a page, not an error body.
+func (s *Server) paymentPage(w http.ResponseWriter, r *http.Request) (*coft.Merchant, *coft.Txn, bool) {
+	m, err := s.findMerchantByID(r.Context(), r.PathValue("merchant_id"))
+	var t *coft.Txn
+	if err == nil {
+		t, err = s.Store.FindTxn(r.Context(), m.ID, r.PathValue("txn_uuid"))
+	}
+	if coft.ErrorCode(err) == coft.ENOTFOUND {
+		s.page(w, r, http.StatusNotFound, components.MessagePage("Payment link not valid",
+			"This payment link does not exist. Please return to the store and try again."))
+		return nil, nil, false
+	} else if err != nil {
+		s.internalPage(w, r, err)
+		return nil, nil, false
+	}
+	return m, t, true
+}
+
+// handleConsentPage serves GET /v2/txns/consent/{merchant_id}/{txn_uuid}.
+func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) error {
+	m, t, ok := s.paymentPage(w, r)
+	if !ok {
+		return nil
+	}
+	if !t.ConsentPending() || t.Done() {
+		http.Redirect(w, r, s.BaseURL+"/v2/pay/start/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
+		return nil
+	}
+	s.noteShown(w, r, t.UUID)
+	s.renderConsent(w, r, m, t, http.StatusOK, "")
+	return nil
+}
+
+func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.Merchant, t *coft.Txn, status int, msg string) {
+	locale := coft.DefaultLocale
+	v := app.ConsentView{
+		MerchantName: m.DisplayName(), Amount: coft.DisplayAmount(t.Amount), CardBrand: coft.BrandName(t.Brand), CardLast4: t.Last4,
+		Action: "/v2/txns/consent/" + m.ID + "/" + t.UUID, FormToken: s.Tokens.FormToken(m.ID, t.UUID),
+		TextID: coft.ConsentTextFor(locale).ID, Locale: locale, Error: msg, SavedCard: t.UsingSavedCard,
+	}
+	var buf bytes.Buffer
+	if err := s.Consent.RenderConsent(&buf, v); err != nil {
+		s.internalPage(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", s.Consent.ConsentCSP("'none'"))
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// noteShown remembers in the session when the dialog was first shown.
+func (s *Server) noteShown(w http.ResponseWriter, r *http.Request, uuid string) {
+	sess, err := s.Sessions.Get(r, sessionName)
+	if err != nil && sess == nil {
+		return
+	}
+	if _, ok := sess.Values["shown:"+uuid]; ok {
+		return
+	}
+	for k := range sess.Values { // keep the cookie small: one dialog at a time
+		delete(sess.Values, k)
+	}
+	sess.Values["shown:"+uuid] = s.Now().Unix()
+	s.sessionOptions(r, sess.Options)
+	if err := sess.Save(r, w); err != nil {
+		slog.WarnContext(r.Context(), "session not saved", "error", err.Error())
+	}
+}
+
+// shownAt returns when the session saw the dialog, or zero without a cookie.
+func (s *Server) shownAt(r *http.Request, uuid string) time.Time {
+	sess, err := s.Sessions.Get(r, sessionName)
+	if err != nil || sess == nil {
+		return time.Time{}
+	}
+	if v, ok := sess.Values["shown:"+uuid].(int64); ok {
+		return time.Unix(v, 0)
+	}
+	return time.Time{}
+}
+
+// handleConsentDecision serves POST /v2/txns/consent/{merchant_id}/{txn_uuid}:
+// the customer's choice, recorded once, then on to the bank.
+func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) error {
+	m, t, ok := s.paymentPage(w, r)
+	if !ok {
+		return nil
+	}
+	if err := r.ParseForm(); err != nil {
+		s.page(w, r, http.StatusBadRequest, components.MessagePage("Choice not understood", "Please go back and choose again."))
+		return nil
+	}
+	if !s.Tokens.VerifyFormToken(m.ID, t.UUID, r.PostForm.Get("form_token")) {
+		s.page(w, r, http.StatusForbidden, components.MessagePage("Choice not accepted",
+			"This form is not valid for this payment. Please return to the store and try again."))
+		return nil
+	}
+	var decision bool
+	switch r.PostForm.Get("decision") {
+	case "accept":
+		decision = true
+	case "decline":
+	default:
+		s.renderConsent(w, r, m, t, http.StatusBadRequest, "Please choose whether to save your card.")
+		return nil
+	}
+	locale := r.PostForm.Get("locale")
+	text, ok := coft.ConsentTexts[locale]
+	if !ok || r.PostForm.Get("text_id") != text.ID {
+		s.renderConsent(w, r, m, t, http.StatusBadRequest, "This page was out of date. Please choose again.")
+		return nil
+	}
+	_, err := s.Store.RecordConsent(r.Context(), &coft.Consent{
+		MerchantID: m.ID, TxnUUID: t.UUID, Decision: decision, TextID: text.ID, Locale: locale,
+		Channel: coft.ChannelHostedPage, ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512),
+		ShownAt: s.shownAt(r, t.UUID),
+	})
+	if coft.ErrorCode(err) == coft.ECONFLICT {
+		s.page(w, r, http.StatusConflict, components.MessagePage("Choice already made", coft.ErrorMessage(err)))
+		return nil
+	} else if err != nil {
+		s.internalPage(w, r, err)
+		return nil
+	}
+	http.Redirect(w, r, s.BaseURL+"/v2/pay/start/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
+	return nil
+}
+
+// maxOTPAttempts is how many wrong one-time passwords end the payment.
+const maxOTPAttempts = 3
+
+// handleBankPage serves GET /v2/pay/start/{merchant_id}/{txn_uuid}: the
+// sandbox bank's authentication page. Showing it closes the consent step.
+func (s *Server) handleBankPage(w http.ResponseWriter, r *http.Request) error {
+	m, t, ok := s.paymentPage(w, r)
+	if !ok {
+		return nil
+	}
+	if t.ConsentPending() {
+		http.Redirect(w, r, s.BaseURL+"/v2/txns/consent/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
+		return nil
+	}
+	if t.Done() {
+		s.finish(w, r, m, t)
+		return nil
+	}
+	if !t.AuthStarted {
+		var err error
+		t, err = s.Store.UpdateTxn(r.Context(), m.ID, t.UUID, func(t *coft.Txn) error {
+			if t.ConsentPending() {
+				return coft.Errorf(coft.ECONFLICT, "consent pending")
+			}
+			t.AuthStarted = true
+			return nil
+		})
+		if err != nil {
+			s.internalPage(w, r, err)
+			return nil
+		}
+	}
+	s.renderBank(w, r, m, t, http.StatusOK, "")
+	return nil
+}
+
+func (s *Server) renderBank(w http.ResponseWriter, r *http.Request, m *coft.Merchant, t *coft.Txn, status int, msg string) {
+	bank := t.Issuer
+	if bank == "" {
+		bank = "Sandbox Bank"
+	}
+	s.page(w, r, status, components.BankPage(components.BankView{
+		Bank: bank, MerchantName: m.DisplayName(), Amount: coft.DisplayAmount(t.Amount),
+		MaskedCard: coft.BrandName(t.Brand) + " •••• " + t.Last4, Action: "/v2/pay/start/" + m.ID + "/" + t.UUID,
+		FormToken: s.Tokens.FormToken(m.ID, t.UUID), Error: msg, TriesLeft: maxOTPAttempts - t.OTPAttempts,
+	}))
+}
+
+// handleBankSubmit serves POST /v2/pay/start/{merchant_id}/{txn_uuid}: the
+// one-time password, or the customer's cancellation.
+func (s *Server) handleBankSubmit(w http.ResponseWriter, r *http.Request) error {
+	m, t, ok := s.paymentPage(w, r)
+	if !ok {
+		return nil
+	}
+	if err := r.ParseForm(); err != nil || !s.Tokens.VerifyFormToken(m.ID, t.UUID, r.PostForm.Get("form_token")) {
+		s.page(w, r, http.StatusForbidden, components.MessagePage("Request not accepted",
+			"This form is not valid for this payment. Please return to the store and try again."))
+		return nil
+	}
+	if t.ConsentPending() || !t.AuthStarted {
+		http.Redirect(w, r, s.authenticationURL(t), http.StatusSeeOther)
+		return nil
+	}
+	cancel := r.PostForm.Get("action") == "cancel"
+	otp := r.PostForm.Get("otp")
+	wrong, charged := false, false
+	t, err := s.Store.UpdateTxn(r.Context(), m.ID, t.UUID, func(t *coft.Txn) error {
+		if t.Done() {
+			return nil // a repeated post: show how it ended
+		}
+		switch {
+		case cancel:
+			t.Status, t.ErrorCode, t.ErrorMessage = coft.StatusAuthenticationFailed, "AUTHENTICATION_FAILED", "The customer cancelled the payment."
+		case !s.Bank.VerifyOTP(r.Context(), t, otp):
+			t.OTPAttempts++
+			wrong = true
+			if t.OTPAttempts >= maxOTPAttempts {
+				t.Status, t.ErrorCode, t.ErrorMessage = coft.StatusAuthenticationFailed, "AUTHENTICATION_FAILED", "Too many incorrect one-time passwords."
+			}
+		default:
+			approved, code, msg := s.Bank.Authorize(r.Context(), t)
+			t.RespCode, t.RespMessage = code, msg
+			if approved {
+				t.Status, charged = coft.StatusCharged, true
+			} else {
+				t.Status, t.ErrorCode, t.ErrorMessage = coft.StatusAuthorizationFailed, "AUTHORIZATION_FAILED", "The bank declined the payment: "+msg+"."
+			}
+		}
+		if t.Done() && t.Status != coft.StatusCharged {
+			t.PANCiphertext, t.KeyID = nil, "" // nothing will use the number now
+		}
+		return nil
+	})
+	if err != nil {
+		s.internalPage(w, r, err)
+		return nil
+	}
+	if wrong && !t.Done() {
+		left := maxOTPAttempts - t.OTPAttempts
+		s.renderBank(w, r, m, t, http.StatusBadRequest, "Incorrect OTP. "+strconv.Itoa(left)+" "+plural(left, "try", "tries")+" left.")
+		return nil
+	}
+	if charged {
+		t = s.afterCharge(r.Context(), m, t)
+	}
+	s.finish(w, r, m, t)
+	return nil
+}
+
+// afterCharge saves and tokenizes the card of a charged payment, as its
+// consent and save_to_locker say, then erases the number from the payment.
+// A failure here never fails the payment: it is recorded on it.
+func (s *Server) afterCharge(ctx context.Context, m *coft.Merchant, t *coft.Txn) *coft.Txn {
+	tokenize := t.Consent != nil && *t.Consent && t.CustomerID != "" && coft.TokenizeSupport(m, t.Card().Bin())
+	keep := t.SaveToLocker && t.CustomerID != ""
+	var cardRef, tokenRef, tokenErr string
+	if tokenize || keep {
+		var err error
+		cardRef, tokenRef, err = s.saveCard(ctx, m, t, tokenize, keep)
+		if err != nil {
+			if coft.ErrorCode(err) == coft.EINTERNAL {
+				slog.ErrorContext(ctx, "saving card failed", "txn_uuid", t.UUID, "error", err.Error())
+			}
+			tokenErr = coft.ErrorMessage(err)
+		}
+	} else if t.Consent != nil && *t.Consent {
+		tokenErr = "The card is not eligible for tokenization."
+	}
+	done, err := s.Store.UpdateTxn(ctx, m.ID, t.UUID, func(t *coft.Txn) error {
+		t.PANCiphertext, t.KeyID = nil, ""
+		if cardRef != "" {
+			t.CardReference = cardRef
+		}
+		t.TokenReference, t.TokenError = tokenRef, tokenErr
+		return nil
+	})
+	if err != nil {
+		slog.ErrorContext(ctx, "recording card outcome failed", "txn_uuid", t.UUID, "error", err.Error())
+		return t
+	}
+	return done
+}
+
+// saveCard puts the payment's card in the locker (keeping the number only
+// when keep) and, when tokenize, provisions its network token.
+func (s *Server) saveCard(ctx context.Context, m *coft.Merchant, t *coft.Txn, tokenize, keep bool) (cardRef, tokenRef string, err error) {
+	var pan string
+	var card *coft.Card
+	if t.CardReference != "" {
+		if card, err = s.Store.FindCard(ctx, m.ID, t.CardReference); err != nil {
+			return "", "", err
+		}
+	}
+	switch {
+	case len(t.PANCiphertext) > 0:
+		pan, err = s.Locker.Open(t.PANCiphertext, t.KeyID, t.UUID)
+	case card != nil && len(card.PANCiphertext) > 0:
+		pan, err = s.Locker.Open(card.PANCiphertext, card.KeyID, card.Reference)
+	default:
+		return "", "", coft.Errorf(coft.EINVALID, "The card number is no longer held, so the card cannot be tokenized.")
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if card == nil {
+		card = t.Card()
+		card.Reference = coft.RandomHex(16)
+	} else {
+		card.ExpMonth, card.ExpYear = t.ExpMonth, t.ExpYear
+	}
+	if tokenize && liveToken(card) {
+		return card.Reference, card.Token.Reference, nil
+	}
+	// RBI: once tokenized, the number is kept only on the merchant's
+	// explicit save_to_locker.
+	card.PANCiphertext, card.KeyID = []byte{}, ""
+	if keep {
+		if card.PANCiphertext, card.KeyID, err = s.Locker.Seal(pan, card.Reference); err != nil {
+			return "", "", err
+		}
+	}
+	if !tokenize {
+		return card.Reference, "", s.Store.SaveCard(ctx, card)
+	}
+	prov, err := s.Network.Provision(ctx, coft.ProvisionRequest{PAN: pan, ExpMonth: card.ExpMonth, ExpYear: card.ExpYear,
+		Brand: card.Brand, MerchantID: m.ID})
+	if err != nil {
+		if keep {
+			if serr := s.Store.SaveCard(ctx, card); serr != nil {
+				return "", "", serr
+			}
+			return card.Reference, "", err
+		}
+		return "", "", err
+	}
+	tok := &coft.NetworkToken{Reference: coft.RandomHex(16), Last4: prov.Number[len(prov.Number)-4:], ISIN: prov.Number[:6],
+		ExpMonth: prov.ExpMonth, ExpYear: prov.ExpYear, PAR: prov.PAR, Status: prov.Status, Provider: card.Brand}
+	if tok.Ciphertext, tok.KeyID, err = s.Locker.Seal(prov.Number, tok.Reference); err != nil {
+		return "", "", err
+	}
+	if err := s.Store.SaveCard(ctx, card); err != nil {
+		return "", "", err
+	}
+	if err := s.Store.SaveNetworkToken(ctx, m.ID, card.Reference, tok); err != nil {
+		return "", "", err
+	}
+	return card.Reference, tok.Reference, nil
+}
+
+// finish ends the customer's visit: back to the order's return URL with
+// signed parameters, or a result page when there is none.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, m *coft.Merchant, t *coft.Txn) {
+	o, err := s.Store.FindOrder(r.Context(), m.ID, t.OrderID)
+	if err != nil {
+		s.internalPage(w, r, err)
+		return
+	}
+	if o.ReturnURL != "" {
+		http.Redirect(w, r, signedReturnURL(o.ReturnURL, m.ResponseKey, o), http.StatusSeeOther)
+		return
+	}
+	v := components.ResultView{MerchantName: m.DisplayName(), OrderID: o.OrderID, Amount: coft.DisplayAmount(o.Amount),
+		Status: string(o.Status), Success: o.Status == coft.StatusCharged}
+	switch {
+	case v.Success:
+		v.Message = "Your payment is complete. You can close this page."
+	case t.ErrorMessage != "":
+		v.Message = t.ErrorMessage
+	default:
+		v.Message = "The payment did not complete."
+	}
+	if v.Success && t.TokenReference != "" {
+		v.CardSaved = "Your " + coft.BrandName(t.Brand) + " card ending " + t.Last4 + " is saved as a secure token."
+	}
+	s.page(w, r, http.StatusOK, components.ResultPage(v))
+}
+
+// signedReturnURL adds order_id, status, status_id and their HMAC-SHA256
+// signature (keyed with the merchant's response key, over the
+// percent-encoded, key-sorted pairs joined by &, base64) to a return URL.
+func signedReturnURL(base, responseKey string, o *coft.Order) string {
+	params := map[string]string{"order_id": o.OrderID, "status": string(o.Status), "status_id": strconv.Itoa(o.Status.ID())}
+	sig := Signature(responseKey, params)
+	q := url.Values{}
+	for k, v := range params {
+		q.Set(k, v)
+	}
+	q.Set("signature", sig)
+	q.Set("signature_algorithm", "HMAC-SHA256")
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + q.Encode()
+}
+
+// Signature is the return URL's signature of params (which must not
+// include signature and signature_algorithm).
+func Signature(responseKey string, params map[string]string) string {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	pairs := make([]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = url.QueryEscape(k) + "=" + url.QueryEscape(params[k])
+	}
+	h := hmac.New(sha256.New, []byte(responseKey))
+	h.Write([]byte(strings.Join(pairs, "&")))
+	return base64.StdEncoding.EncodeToString(h.Sum(nil))
+}
+
+// page writes a templ page with the pages' security policy.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		slog.ErrorContext(r.Context(), "rendering page", "error", err.Error())
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (s *Server) internalPage(w http.ResponseWriter, r *http.Request, err error) {
+	slog.ErrorContext(r.Context(), "payment page failed", "error", err.Error())
+	s.page(w, r, http.StatusInternalServerError, components.MessagePage("Something went wrong",
+		"We could not continue the payment. No money was taken by this step; please try again."))
+}
+
+// clientIP is the address the request came from.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,550 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/httpapi"
+	"github.com/coftkit/coft/sandbox"
+)
+
+const goodCard = "4242424242424242" // Sandbox Bank, tokenizable
+
+// browser follows a payment's pages the way a browser does, without
+// following redirects by itself.
+type browser struct {
+	h      *harness
+	client *http.Client
+}
+
+func (h *harness) browser(withCookies bool) *browser {
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if withCookies {
+		c.Jar = newJar()
+	}
+	return &browser{h: h, client: c}
+}
+
+// visit GETs a URL and returns status, Location and body.
+func (b *browser) visit(u string) (int, string, string) {
+	b.h.t.Helper()
+	res, err := b.client.Get(u)
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body := readAll(res.Body)
+	return res.StatusCode, res.Header.Get("Location"), body
+}
+
+// post submits a form as a same-origin browser page would.
+func (b *browser) post(u string, form url.Values, header map[string]string) (int, string, string) {
+	b.h.t.Helper()
+	req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("User-Agent", "TestBrowser/1.0")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := b.client.Do(req)
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	return res.StatusCode, res.Header.Get("Location"), readAll(res.Body)
+}
+
+var formTokenRE = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+
+func formToken(t *testing.T, page string) string {
+	t.Helper()
+	m := formTokenRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no form token in page:\n%s", page)
+	}
+	return m[1]
+}
+
+// checkout creates a customer and an order and starts a payment.
+type checkout struct {
+	order, customer string
+	form            url.Values
+}
+
+func (h *harness) order(key, id string, withCustomer bool, extra string) string {
+	h.t.Helper()
+	form := "order_id=" + id + "&amount=1250.00&return_url=https://shop.example/back" + extra
+	var cst string
+	if withCustomer {
+		cst = h.customer(key, "c"+id)
+		form += "&customer_id=" + cst
+	}
+	h.must(200, request{method: "POST", path: "/orders", key: key, form: form})
+	return cst
+}
+
+func (h *harness) txn(key string, form url.Values) response {
+	h.t.Helper()
+	form.Set("format", "json")
+	if form.Get("payment_method_type") == "" {
+		form.Set("payment_method_type", "CARD")
+	}
+	return h.do(request{method: "POST", path: "/txns", key: key, form: form.Encode()})
+}
+
+func newCardForm(order, pan string) url.Values {
+	return url.Values{"order_id": {order}, "card_number": {pan}, "card_exp_month": {"12"}, "card_exp_year": {"31"},
+		"name_on_card": {"Asha Rao"}, "card_security_code": {"123"}}
+}
+
+// pay goes through consent (when asked) and the bank with the right OTP,
+// and returns the final redirect.
+func (b *browser) pay(authURL, decision string) string {
+	b.h.t.Helper()
+	u := authURL
+	if strings.Contains(u, "/v2/txns/consent/") {
+		status, _, page := b.visit(u)
+		if status != 200 {
+			b.h.t.Fatalf("consent page: %d %s", status, page)
+		}
+		status, loc, page := b.post(u, url.Values{"decision": {decision}, "form_token": {formToken(b.h.t, page)},
+			"text_id": {"tokenize-en-v1"}, "locale": {"en"}}, nil)
+		if status != 303 || !strings.Contains(loc, "/v2/pay/start/") {
+			b.h.t.Fatalf("consent post: %d %s %s", status, loc, page)
+		}
+		u = loc
+	}
+	status, _, page := b.visit(u)
+	if status != 200 || !strings.Contains(page, "Verify your payment") {
+		b.h.t.Fatalf("bank page: %d %s", status, page)
+	}
+	status, loc, page := b.post(u, url.Values{"otp": {sandbox.OTP}, "form_token": {formToken(b.h.t, page)}, "action": {"verify"}}, nil)
+	// Back to the return URL, or a result page for orders without one.
+	if status != 303 && !(status == 200 && strings.Contains(page, "result-title")) {
+		b.h.t.Fatalf("otp post: %d %s", status, page)
+	}
+	return loc
+}
+
+func TestDecisionTable(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	h.merchant("nohosted", true)
+	keyNoHosted := h.merchantKey("nohosted", false)
+	for _, tc := range []struct {
+		name        string
+		key         string
+		customer    bool
+		pan         string
+		tokenize    string
+		wantConsent bool // the consent page comes first
+		wantDecided any  // tokenization_user_consent before any page: nil, true or false
+	}{
+		{"absent, hosted, eligible", h.keyA, true, goodCard, "", true, nil},
+		{"absent, hosted, issuer not tokenizing", h.keyA, true, "4111111111111111", "", false, nil},
+		{"absent, hosted, international", h.keyA, true, "4147200000000002", "", false, nil},
+		{"absent, hosted, no customer", h.keyA, false, goodCard, "", false, nil},
+		{"absent, merchant takes consent itself", keyNoHosted, true, goodCard, "", false, nil},
+		{"true", h.keyA, true, goodCard, "true", false, true},
+		{"false", h.keyA, true, goodCard, "false", false, false},
+		{"true, not eligible", h.keyA, true, "4111111111111111", "true", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := "dt" + coft.RandomHex(4)
+			h.order(tc.key, id, tc.customer, "")
+			form := newCardForm(id, tc.pan)
+			if tc.tokenize != "" {
+				form.Set("tokenize", tc.tokenize)
+			}
+			res := h.txn(tc.key, form)
+			if res.status != 200 || res.str("status") != "PENDING_VBV" || res.str("txn_id") != "-"+id+"-1" && !strings.HasSuffix(res.str("txn_id"), "-"+id+"-1") {
+				t.Fatalf("txn: %d %s", res.status, res.raw)
+			}
+			u := res.str("payment.authentication.url")
+			if got := strings.Contains(u, "/v2/txns/consent/"); got != tc.wantConsent || res.str("payment.authentication.method") != "GET" {
+				t.Fatalf("authentication url %s, want consent page: %v", u, tc.wantConsent)
+			}
+			if !strings.HasSuffix(u, res.str("txn_uuid")) {
+				t.Fatalf("url %s does not end with txn_uuid %s", u, res.str("txn_uuid"))
+			}
+			st := h.must(200, request{method: "GET", path: "/orders/" + id, key: tc.key})
+			if st.str("status") != "PENDING_VBV" || st.get("card.tokenization_user_consent") != tc.wantDecided {
+				t.Fatalf("order status: %s", st.raw)
+			}
+		})
+	}
+}
+
+// merchantKey rotates a merchant's key and sets hosted consent.
+func (h *harness) merchantKey(id string, hosted bool) string {
+	m, err := h.db.FindMerchantByID(context.Background(), id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	key := "KEY" + strings.ToUpper(coft.RandomHex(8))
+	m.APIKeyHash, m.HostedConsent = httpapi.HashAPIKey(key), hosted
+	if err := h.db.UpdateMerchant(context.Background(), m); err != nil {
+		h.t.Fatal(err)
+	}
+	return key
+}
+
+func TestCheckoutAcceptTokenizes(t *testing.T) {
+	forDialects(t, func(t *testing.T, h *harness) {
+		cst := h.order(h.keyA, "buy1", true, "")
+		res := h.txn(h.keyA, newCardForm("buy1", goodCard))
+		b := h.browser(true)
+		loc := b.pay(res.str("payment.authentication.url"), "accept")
+
+		// Back to the merchant with a signature it can check.
+		u, err := url.Parse(loc)
+		if err != nil || u.Host != "shop.example" || u.Path != "/back" {
+			t.Fatalf("return redirect %q", loc)
+		}
+		q := u.Query()
+		if q.Get("order_id") != "buy1" || q.Get("status") != "CHARGED" || q.Get("status_id") != "21" || q.Get("signature_algorithm") != "HMAC-SHA256" {
+			t.Fatalf("return params %v", q)
+		}
+		want := httpapi.Signature("rk", map[string]string{"order_id": "buy1", "status": "CHARGED", "status_id": "21"})
+		if q.Get("signature") != want {
+			t.Fatalf("signature %q, want %q", q.Get("signature"), want)
+		}
+
+		st := h.must(200, request{method: "GET", path: "/orders/buy1", key: h.keyA})
+		for path, want := range map[string]any{
+			"status": "CHARGED", "status_id": 21.0, "txn_uuid": res.str("txn_uuid"), "payment_method_type": "CARD",
+			"payment_method": "VISA", "card.tokenization_user_consent": true, "card.token.tokenization_status": "ACTIVE",
+			"card.last_four_digits": "4242", "card.card_isin": "424242", "card.using_saved_card": false,
+			"card.saved_to_locker": false, "card.card_brand": "VISA", "txn_detail.status": "CHARGED",
+			"card.card_fingerprint": h.locker.Fingerprint(goodCard), "card.token.par": h.locker.PAR(goodCard),
+		} {
+			if got := st.get(path); got != want {
+				t.Errorf("order status %s = %v, want %v", path, got, want)
+			}
+		}
+		tokLast4 := st.str("card.token.last_four_digits")
+		if len(tokLast4) != 4 || !strings.HasPrefix(st.str("card.token.card_isin"), "489537") || strings.Contains(st.raw, goodCard) {
+			t.Fatalf("token block: %s", st.raw)
+		}
+		// The card lists as a network token; its number was not kept.
+		cards := h.must(200, request{method: "GET", path: "/cards?customer_id=" + cst, key: h.keyA})
+		if cards.str("cards.0.provider_category") != "NETWORK" || cards.get("cards.0.tokenize_support") != false ||
+			cards.str("cards.0.token.card_reference") != st.str("card.token.card_reference") {
+			t.Fatalf("cards: %s", cards.raw)
+		}
+		card, err := h.db.FindCard(context.Background(), "alpha", cards.str("cards.0.card_reference"))
+		if err != nil || len(card.PANCiphertext) != 0 {
+			t.Fatalf("card number kept after tokenization without save_to_locker: %v", err)
+		}
+		txn, _ := h.db.FindTxn(context.Background(), "alpha", res.str("txn_uuid"))
+		if txn.PANCiphertext != nil {
+			t.Fatal("the payment still holds the card number")
+		}
+		// The evidence of the decision.
+		cs, err := h.db.ListConsents(context.Background(), "alpha", res.str("txn_uuid"))
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("consents: %v %v", cs, err)
+		}
+		c := cs[0]
+		if !c.Decision || c.Channel != coft.ChannelHostedPage || c.TextID != "tokenize-en-v1" || c.Locale != "en" ||
+			c.ClientIP != "127.0.0.1" || c.UserAgent != "TestBrowser/1.0" || c.ShownAt.IsZero() || c.CustomerID != cst {
+			t.Fatalf("evidence: %+v", c)
+		}
+		// A second payment with the saved, tokenized card asks nothing and uses the token.
+		h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=buy2&amount=10&customer_id=" + cst})
+		res2 := h.txn(h.keyA, url.Values{"order_id": {"buy2"}, "card_token": {cards.str("cards.0.card_token")}})
+		if res2.status != 200 || strings.Contains(res2.str("payment.authentication.url"), "consent") {
+			t.Fatalf("saved tokenized card: %s", res2.raw)
+		}
+		b.pay(res2.str("payment.authentication.url"), "")
+		st2 := h.must(200, request{method: "GET", path: "/orders/buy2", key: h.keyA})
+		if st2.get("card.using_saved_card") != true || st2.get("card.using_token") != true || st2.str("status") != "CHARGED" {
+			t.Fatalf("second payment: %s", st2.raw)
+		}
+	})
+}
+
+func TestCheckoutDeclineAndFalse(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	cst := h.order(h.keyA, "no1", true, "")
+	res := h.txn(h.keyA, newCardForm("no1", goodCard))
+	h.browser(false).pay(res.str("payment.authentication.url"), "decline") // no cookies at all
+	st := h.must(200, request{method: "GET", path: "/orders/no1", key: h.keyA})
+	if st.str("status") != "CHARGED" || st.get("card.tokenization_user_consent") != false || st.get("card.token") != nil {
+		t.Fatalf("declined: %s", st.raw)
+	}
+	cs, _ := h.db.ListConsents(context.Background(), "alpha", res.str("txn_uuid"))
+	if len(cs) != 1 || cs[0].Decision || !cs[0].ShownAt.IsZero() {
+		t.Fatalf("evidence without cookie: %+v", cs)
+	}
+	if l := h.must(200, request{method: "GET", path: "/cards?customer_id=" + cst, key: h.keyA}); len(l.get("cards").([]any)) != 0 {
+		t.Fatalf("a card was saved: %s", l.raw)
+	}
+	// tokenize=false with save_to_locker keeps the card, untokenized.
+	h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=no2&amount=5&customer_id=" + cst})
+	form := newCardForm("no2", goodCard)
+	form.Set("tokenize", "false")
+	form.Set("save_to_locker", "true")
+	res = h.txn(h.keyA, form)
+	h.browser(false).pay(res.str("payment.authentication.url"), "")
+	st = h.must(200, request{method: "GET", path: "/orders/no2", key: h.keyA})
+	if st.get("card.tokenization_user_consent") != false || st.get("card.token") != nil || st.get("card.saved_to_locker") != true {
+		t.Fatalf("tokenize=false: %s", st.raw)
+	}
+	cards := h.must(200, request{method: "GET", path: "/cards?customer_id=" + cst, key: h.keyA})
+	if cards.str("cards.0.provider_category") != "CONTAINER" || cards.get("cards.0.tokenize_support") != true {
+		t.Fatalf("saved card: %s", cards.raw)
+	}
+	// Out of band later: the saved card pays again and the customer is asked.
+	h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=no3&amount=1&customer_id=" + cst})
+	res = h.txn(h.keyA, url.Values{"order_id": {"no3"}, "card_token": {cards.str("cards.0.card_token")}})
+	if !strings.Contains(res.str("payment.authentication.url"), "/v2/txns/consent/") {
+		t.Fatalf("saved untokenized card skips consent: %s", res.raw)
+	}
+	h.browser(true).pay(res.str("payment.authentication.url"), "accept")
+	st = h.must(200, request{method: "GET", path: "/orders/no3", key: h.keyA})
+	// Tokenized without save_to_locker=true on this payment, the card's
+	// number leaves the locker (RBI); the token stands for it.
+	if st.str("card.token.tokenization_status") != "ACTIVE" || st.get("card.using_saved_card") != true || st.get("card.saved_to_locker") != false {
+		t.Fatalf("saved card tokenized: %s", st.raw)
+	}
+}
+
+func TestCheckoutAttacks(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	h.order(h.keyA, "atk", true, "")
+	res := h.txn(h.keyA, newCardForm("atk", goodCard))
+	u := res.str("payment.authentication.url")
+	b := h.browser(true)
+	_, _, page := b.visit(u)
+	tok := formToken(t, page)
+	good := url.Values{"decision": {"accept"}, "form_token": {tok}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}
+
+	for name, tc := range map[string]struct {
+		form   url.Values
+		header map[string]string
+		want   int
+	}{
+		"cross-site post":     {good, map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		"foreign origin":      {good, map[string]string{"Sec-Fetch-Site": "", "Origin": "https://evil.example"}, 403},
+		"no form token":       {url.Values{"decision": {"accept"}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}, nil, 403},
+		"forged form token":   {url.Values{"decision": {"accept"}, "form_token": {"AAAA"}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}, nil, 403},
+		"no decision":         {url.Values{"form_token": {tok}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}, nil, 400},
+		"pre-filled decision": {url.Values{"decision": {"yes"}, "form_token": {tok}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}, nil, 400},
+		"unknown text":        {url.Values{"decision": {"accept"}, "form_token": {tok}, "text_id": {"made-up"}, "locale": {"en"}}, nil, 400},
+	} {
+		if status, _, body := b.post(u, tc.form, tc.header); status != tc.want {
+			t.Errorf("%s: status %d, want %d: %s", name, status, tc.want, body)
+		}
+	}
+	if cs, _ := h.db.ListConsents(context.Background(), "alpha", res.str("txn_uuid")); len(cs) != 0 {
+		t.Fatalf("a refused post was recorded: %+v", cs)
+	}
+	// The bank page cannot be reached around the consent page.
+	if status, loc, _ := b.visit(strings.Replace(u, "/v2/txns/consent/", "/v2/pay/start/", 1)); status != 303 || !strings.Contains(loc, "/v2/txns/consent/") {
+		t.Fatalf("bank before consent: %d %s", status, loc)
+	}
+	// The real decision, then a replay (harmless) and a change (refused).
+	if status, _, _ := b.post(u, good, nil); status != 303 {
+		t.Fatalf("decision: %d", status)
+	}
+	if status, _, _ := b.post(u, good, nil); status != 303 {
+		t.Fatalf("replay of the same decision: %d", status)
+	}
+	flip := url.Values{"decision": {"decline"}, "form_token": {tok}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}
+	if status, _, _ := b.post(u, flip, nil); status != 409 {
+		t.Fatalf("changed decision: %d", status)
+	}
+	// Once the bank page is shown, the consent page sends the customer on.
+	bank := strings.Replace(u, "/v2/txns/consent/", "/v2/pay/start/", 1)
+	_, _, bankPage := b.visit(bank)
+	if status, loc, _ := b.visit(u); status != 303 || loc == "" {
+		t.Fatalf("consent page after bank: %d", status)
+	}
+	// OTP brute force: three wrong answers end the payment; the right one then does nothing.
+	btok := formToken(t, bankPage)
+	for i, want := range []int{400, 400, 303} {
+		status, _, body := b.post(bank, url.Values{"otp": {"000000"}, "form_token": {btok}}, nil)
+		if status != want {
+			t.Fatalf("wrong otp %d: status %d, want %d: %s", i+1, status, want, body)
+		}
+	}
+	b.post(bank, url.Values{"otp": {sandbox.OTP}, "form_token": {btok}}, nil)
+	st := h.must(200, request{method: "GET", path: "/orders/atk", key: h.keyA})
+	if st.str("status") != "AUTHENTICATION_FAILED" || st.get("card.token") != nil {
+		t.Fatalf("after brute force: %s", st.raw)
+	}
+	if txn, _ := h.db.FindTxn(context.Background(), "alpha", res.str("txn_uuid")); txn.PANCiphertext != nil {
+		t.Fatal("a failed payment keeps the card number")
+	}
+	// Another merchant's transaction cannot be reached through this merchant's URL.
+	other := strings.Replace(u, "/alpha/", "/beta/", 1)
+	if status, _, _ := b.visit(other); status != 404 {
+		t.Fatalf("foreign merchant url: %d", status)
+	}
+}
+
+func TestCheckoutOutcomes(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	for _, tc := range []struct {
+		pan, want string
+		token     bool
+	}{
+		{sandbox.CardDeclined, "AUTHORIZATION_FAILED", false},
+		{sandbox.CardTokenRefused, "CHARGED", false},
+		{goodCard, "CHARGED", true},
+	} {
+		id := "oc" + tc.pan[12:]
+		h.order(h.keyA, id, true, "")
+		form := newCardForm(id, tc.pan)
+		form.Set("tokenize", "true")
+		res := h.txn(h.keyA, form)
+		h.browser(false).pay(res.str("payment.authentication.url"), "")
+		st := h.must(200, request{method: "GET", path: "/orders/" + id, key: h.keyA})
+		if st.str("status") != tc.want || (st.get("card.token") != nil) != tc.token {
+			t.Errorf("%s: %s", tc.pan, st.raw)
+		}
+		txn, _ := h.db.FindTxn(context.Background(), "alpha", res.str("txn_uuid"))
+		if tc.pan == sandbox.CardTokenRefused && !strings.Contains(txn.TokenError, "declined") {
+			t.Errorf("token refusal not recorded: %q", txn.TokenError)
+		}
+	}
+	// Cancel on the bank page.
+	h.order(h.keyA, "cancel1", false, "")
+	res := h.txn(h.keyA, newCardForm("cancel1", goodCard))
+	b := h.browser(false)
+	u := res.str("payment.authentication.url")
+	_, _, page := b.visit(u)
+	if status, loc, _ := b.post(u, url.Values{"action": {"cancel"}, "form_token": {formToken(t, page)}}, nil); status != 303 || !strings.Contains(loc, "status=AUTHENTICATION_FAILED") {
+		t.Fatalf("cancel: %d %s", status, loc)
+	}
+	// No return URL: a result page.
+	h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=noret&amount=3"})
+	res = h.txn(h.keyA, newCardForm("noret", goodCard))
+	u = res.str("payment.authentication.url")
+	_, _, page = b.visit(u)
+	status, _, body := b.post(u, url.Values{"otp": {sandbox.OTP}, "form_token": {formToken(t, page)}}, nil)
+	if status != 200 || !strings.Contains(body, "Payment successful") || !strings.Contains(body, "noret") {
+		t.Fatalf("result page: %d %s", status, body)
+	}
+}
+
+func TestTxnBadInput(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	h.order(h.keyA, "bad", true, "")
+	h.order(h.keyB, "theirs", false, "")
+	for _, tc := range []struct {
+		name  string
+		form  url.Values
+		want  int
+		field string
+	}{
+		{"luhn", newCardForm("bad", "4242424242424241"), 400, "card_number"},
+		{"short", newCardForm("bad", "42424242"), 400, "card_number"},
+		{"letters", newCardForm("bad", "4242abcd42424242"), 400, "card_number"},
+		{"expired", with(newCardForm("bad", goodCard), "card_exp_year", "20"), 400, "card_exp_year"},
+		{"month 13", with(newCardForm("bad", goodCard), "card_exp_month", "13"), 400, "card_exp_month"},
+		{"year words", with(newCardForm("bad", goodCard), "card_exp_year", "next"), 400, "card_exp_year"},
+		{"cvv 4 digits on visa", with(newCardForm("bad", goodCard), "card_security_code", "1234"), 400, "card_security_code"},
+		{"amex cvv 3 digits", with(newCardForm("bad", "378282246310005"), "card_security_code", "123"), 400, "card_security_code"},
+		{"no cvv", with(newCardForm("bad", goodCard), "card_security_code", ""), 400, "card_security_code"},
+		{"wrong network", with(newCardForm("bad", goodCard), "payment_method", "MASTERCARD"), 400, "payment_method"},
+		{"tokenize maybe", with(newCardForm("bad", goodCard), "tokenize", "maybe"), 400, "tokenize"},
+		{"not a card payment", with(newCardForm("bad", goodCard), "payment_method_type", "UPI"), 400, "payment_method_type"},
+		{"unknown order", newCardForm("ghost", goodCard), 404, "order_id"},
+		{"another merchant's order", newCardForm("theirs", goodCard), 404, "order_id"},
+		{"forged card_token", url.Values{"order_id": {"bad"}, "card_token": {"tkn_x"}}, 400, "card_token"},
+		{"unknown field", with(newCardForm("bad", goodCard), "cvv", "123"), 400, "cvv"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := h.txn(h.keyA, tc.form)
+			if res.status != tc.want || res.errorField() != tc.field {
+				t.Fatalf("status %d field %q: %s", res.status, res.errorField(), res.raw)
+			}
+			if strings.Contains(res.raw, goodCard) {
+				t.Fatal("card number echoed")
+			}
+		})
+	}
+	if st := h.must(200, request{method: "GET", path: "/orders/bad", key: h.keyA}); st.str("status") != "NEW" || st.get("txn_id") != nil {
+		t.Fatalf("a refused payment left a transaction: %s", st.raw)
+	}
+	// tokenize=true needs a customer.
+	h.order(h.keyA, "guest", false, "")
+	if res := h.txn(h.keyA, with(newCardForm("guest", goodCard), "tokenize", "true")); res.status != 400 || res.errorField() != "customer_id" {
+		t.Fatalf("tokenize without customer: %s", res.raw)
+	}
+	// An identical retry resumes the pending payment; a paid order takes no more.
+	first := h.txn(h.keyA, newCardForm("bad", goodCard))
+	again := h.txn(h.keyA, newCardForm("bad", goodCard))
+	if first.str("txn_uuid") == "" || again.str("txn_uuid") != first.str("txn_uuid") {
+		t.Fatalf("retry made a second transaction: %s / %s", first.raw, again.raw)
+	}
+	h.browser(false).pay(first.str("payment.authentication.url"), "decline")
+	if res := h.txn(h.keyA, newCardForm("bad", goodCard)); res.status != 409 || res.errorField() != "order_id" {
+		t.Fatalf("payment on a charged order: %s", res.raw)
+	}
+	if logs := h.logs.String(); strings.Contains(logs, goodCard) || strings.Contains(logs, "4242424242424241") {
+		t.Fatal("a card number reached the logs")
+	}
+}
+
+func TestTxnOrderInOneCall(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	cst := h.customer(h.keyA, "one")
+	form := newCardForm("", goodCard)
+	form.Del("order_id")
+	form.Set("order.order_id", "combo1")
+	form.Set("order.amount", "99.99")
+	form.Set("order.customer_id", cst)
+	res := h.txn(h.keyA, form)
+	if res.status != 200 || res.str("order_id") != "combo1" || !strings.Contains(res.str("payment.authentication.url"), "consent") {
+		t.Fatalf("order and txn: %s", res.raw)
+	}
+	if st := h.must(200, request{method: "GET", path: "/orders/combo1", key: h.keyA}); st.get("amount") != 99.99 {
+		t.Fatalf("order: %s", st.raw)
+	}
+	form.Set("order.order_id", "combo2")
+	form.Set("order.amount", "1.001")
+	if res := h.txn(h.keyA, form); res.status != 400 || res.errorField() != "order.amount" {
+		t.Fatalf("bad order field: %s", res.raw)
+	}
+	h.must(404, request{method: "GET", path: "/orders/combo2", key: h.keyA})
+	// The browser path: the order's client token, no API key; redirect without format=json.
+	ord := h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=web1&amount=5&options.get_client_auth_token=true"})
+	f := newCardForm("web1", goodCard)
+	f.Set("payment_method_type", "CARD")
+	f.Set("client_auth_token", ord.str("juspay.client_auth_token"))
+	req, _ := http.NewRequest("POST", h.srv.URL+"/txns", strings.NewReader(f.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != 302 || !strings.Contains(r.Header.Get("Location"), "/v2/pay/start/alpha/") {
+		t.Fatalf("browser txn: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	f.Set("order_id", "combo1")
+	if res := h.do(request{method: "POST", path: "/txns", form: f.Encode() + "&format=json"}); res.status != 403 {
+		t.Fatalf("client token of another order: %s", res.raw)
+	}
+}
+
+func with(v url.Values, k, val string) url.Values {
+	c := url.Values{}
+	for key, vs := range v {
+		c[key] = append([]string(nil), vs...)
+	}
+	if val == "" {
+		c.Del(k)
+	} else {
+		c.Set(k, val)
+	}
+	return c
+}

@@ -1,0 +1,301 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/coftkit/coft"
+)
+
+// txnFields are the fields /txns accepts, besides "order." ones.
+var txnFields = fields{"order_id", "payment_method_type", "payment_method", "card_number", "card_exp_month",
+	"card_exp_year", "name_on_card", "card_security_code", "card_token", "save_to_locker", "tokenize",
+	"redirect_after_payment", "auth_type", "order."}
+
+// txnResponse is /txns' answer.
+type txnResponse struct {
+	OrderID string `json:"order_id"`
+	TxnID   string `json:"txn_id"`
+	TxnUUID string `json:"txn_uuid"`
+	Status  string `json:"status"`
+	Payment struct {
+		Authentication struct {
+			Method string `json:"method"`
+			URL    string `json:"url"`
+		} `json:"authentication"`
+	} `json:"payment"`
+}
+
+// handleTxnCreate serves POST /txns: a card payment on an order, with the
+// hosted consent page first when the customer must still be asked.
+func (s *Server) handleTxnCreate(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := authFrom(ctx)
+	m := a.merchant
+	p, err := readParams(w, r, txnFields)
+	if err != nil {
+		return err
+	}
+	if pmt := p["payment_method_type"]; pmt == "" {
+		return coft.Missing("payment_method_type")
+	} else if !strings.EqualFold(pmt, "CARD") {
+		return coft.Invalid("payment_method_type", "payment_method_type must be CARD.")
+	}
+	if at := p["auth_type"]; at != "" && !strings.EqualFold(at, "THREE_DS") {
+		return coft.Invalid("auth_type", "auth_type must be THREE_DS.")
+	}
+	tokenize, err := p.bool("tokenize")
+	if err != nil {
+		return err
+	}
+	saveToLocker, err := p.flag("save_to_locker")
+	if err != nil {
+		return err
+	}
+	if _, err := p.bool("redirect_after_payment"); err != nil {
+		return err
+	}
+
+	// The order: named, or created in the same call with order.* fields.
+	var order *coft.Order
+	if p.withPrefix("order.") != nil {
+		if a.client != nil {
+			return coft.Errorf(coft.EFORBIDDEN, "A client_auth_token cannot create orders.")
+		}
+		if order, err = s.orderFromParams(r, m, p, "order."); err != nil {
+			return err
+		}
+		if id := p["order_id"]; id != "" && id != order.OrderID {
+			return coft.Invalid("order_id", "order_id and order.order_id differ.")
+		}
+	} else {
+		id := strings.TrimSpace(p["order_id"])
+		if id == "" {
+			return coft.Missing("order_id")
+		}
+		if a.client != nil && a.client.OrderID != id {
+			return coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this order.")
+		}
+		if order, err = s.Store.FindOrder(ctx, m.ID, id); coft.ErrorCode(err) == coft.ENOTFOUND {
+			return coft.FieldError(coft.ENOTFOUND, "order_id", "Order not found.")
+		} else if err != nil {
+			return err
+		}
+	}
+	if order.Status == coft.StatusCharged {
+		return coft.FieldError(coft.ECONFLICT, "order_id", "Order %s is already paid.", order.OrderID)
+	}
+	var customer *coft.Customer
+	if order.CustomerID != "" {
+		if customer, err = s.Store.FindCustomer(ctx, m.ID, order.CustomerID); err != nil {
+			return err
+		}
+	}
+
+	t := &coft.Txn{UUID: coft.RandomHex(16), MerchantID: m.ID, OrderID: order.OrderID, Status: coft.StatusPendingVBV,
+		SaveToLocker: saveToLocker, ReturnURL: order.ReturnURL}
+	if customer != nil {
+		t.CustomerID = customer.ID
+	}
+	var saved *coft.Card
+	if tok := p["card_token"]; tok != "" {
+		if saved, err = s.savedCardForTxn(r, m, customer, p); err != nil {
+			return err
+		}
+		c := saved
+		t.CardReference, t.Fingerprint, t.ISIN, t.Last4 = c.Reference, c.Fingerprint, c.ISIN, c.Last4
+		t.ExpMonth, t.ExpYear, t.NameOnCard, t.Brand, t.Type = c.ExpMonth, c.ExpYear, c.NameOnCard, c.Brand, c.Type
+		t.SubType, t.Issuer, t.BankCode, t.IssuerCountry, t.IssuerTokenizes = c.SubType, c.Issuer, c.BankCode, c.IssuerCountry, c.IssuerTokenizes
+		t.UsingSavedCard = true
+		t.UsingToken = c.Token != nil && c.Token.Status == coft.TokenActive
+	} else if err := s.newCardForTxn(t, p); err != nil {
+		return err
+	}
+
+	// Who decides about tokenization (the decision table of the README).
+	support := coft.TokenizeSupport(m, t.Card().Bin())
+	if saved == nil && customer != nil {
+		// A new card the customer already saved is that saved card.
+		if saved, err = s.Store.FindCardByFingerprint(ctx, m.ID, customer.ID, t.Fingerprint); err == nil {
+			t.CardReference = saved.Reference
+		} else if coft.ErrorCode(err) != coft.ENOTFOUND {
+			return err
+		}
+	}
+	tokenized := saved != nil && liveToken(saved)
+	var declared *coft.Consent
+	switch {
+	case tokenize != nil:
+		t.Tokenize = coft.TokenizeFalse
+		if *tokenize {
+			t.Tokenize = coft.TokenizeTrue
+		}
+		d := *tokenize
+		t.Consent = &d
+		declared = &coft.Consent{Decision: d, Channel: coft.ChannelMerchantDeclared, Locale: "",
+			ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512)}
+	case m.HostedConsent && support && customer != nil && !tokenized:
+		t.ConsentAsked = true
+	}
+	if (t.Tokenize == coft.TokenizeTrue || saveToLocker) && customer == nil {
+		return coft.FieldError(coft.EINVALID, "customer_id", "Saving or tokenizing a card needs an order with a customer_id.")
+	}
+
+	if order.ID == "" { // created by this call
+		if err := s.Store.CreateOrder(ctx, order); err != nil {
+			return prefixField(err, "order.")
+		}
+	}
+	txn, _, err := s.Store.StartTxn(ctx, t, s.Now().Add(-s.AuthWindow), declared)
+	if err != nil {
+		return err
+	}
+
+	var res txnResponse
+	res.OrderID, res.TxnID, res.TxnUUID, res.Status = txn.OrderID, txn.ID, txn.UUID, string(txn.Status)
+	res.Payment.Authentication.Method = "GET"
+	res.Payment.Authentication.URL = s.authenticationURL(txn)
+	if !strings.EqualFold(p["format"], "json") {
+		http.Redirect(w, r, res.Payment.Authentication.URL, http.StatusFound)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// authenticationURL is where the customer goes next: the consent page
+// while consent is pending, else the bank page.
+func (s *Server) authenticationURL(t *coft.Txn) string {
+	if t.ConsentPending() {
+		return s.BaseURL + "/v2/txns/consent/" + t.MerchantID + "/" + t.UUID
+	}
+	return s.BaseURL + "/v2/pay/start/" + t.MerchantID + "/" + t.UUID
+}
+
+// newCardForTxn checks a new card's fields and puts what may be kept on t,
+// the number sealed.
+func (s *Server) newCardForTxn(t *coft.Txn, p params) error {
+	pan := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, p["card_number"])
+	if pan == "" {
+		return coft.Missing("card_number")
+	}
+	if len(pan) < 12 || len(pan) > 19 || !coft.LuhnValid(pan) {
+		return coft.Invalid("card_number", "card_number is not a valid card number.")
+	}
+	bin, ok := s.Bins.Lookup(pan)
+	if !ok {
+		return coft.Invalid("card_number", "The card's network is not supported.")
+	}
+	if pm := p["payment_method"]; pm != "" && !strings.EqualFold(pm, bin.Brand) {
+		return coft.Invalid("payment_method", "payment_method %s does not match the card's network.", strings.ToUpper(pm))
+	}
+	mm, yyyy, err := cardExpiry(p["card_exp_month"], p["card_exp_year"])
+	if err != nil {
+		return err
+	}
+	if coft.CardExpired(mm, yyyy, s.Now()) {
+		return coft.Invalid("card_exp_year", "The card has expired.")
+	}
+	if err := checkCVV(p["card_security_code"], bin.Brand, true); err != nil {
+		return err
+	}
+	name := strings.TrimSpace(p["name_on_card"])
+	if len(name) > 100 {
+		return coft.FieldError(coft.ERANGE, "name_on_card", "name_on_card must be at most 100 characters.")
+	}
+	ct, keyID, err := s.Locker.Seal(pan, t.UUID)
+	if err != nil {
+		return err
+	}
+	t.Fingerprint, t.ISIN, t.Last4, t.ExpMonth, t.ExpYear, t.NameOnCard = s.Locker.Fingerprint(pan), pan[:6], pan[len(pan)-4:], mm, yyyy, name
+	t.Brand, t.Type, t.SubType, t.Issuer, t.BankCode = bin.Brand, bin.Type, bin.SubType, bin.Bank, bin.BankCode
+	t.IssuerCountry, t.IssuerTokenizes = bin.Country, bin.IssuerTokenizes
+	t.PANCiphertext, t.KeyID = ct, keyID
+	return nil
+}
+
+// savedCardForTxn resolves card_token to a card of the order's customer.
+func (s *Server) savedCardForTxn(r *http.Request, m *coft.Merchant, customer *coft.Customer, p params) (*coft.Card, error) {
+	for _, f := range []string{"card_number", "card_exp_month", "card_exp_year"} {
+		if p[f] != "" {
+			return nil, coft.Invalid(f, "%s cannot be sent with card_token.", f)
+		}
+	}
+	c, err := s.cardByToken(r, m, p["card_token"])
+	if err != nil {
+		return nil, err
+	}
+	if customer == nil || customer.ID != c.CustomerID {
+		return nil, coft.Invalid("card_token", "The card does not belong to the order's customer.")
+	}
+	if c.Expired(s.Now()) {
+		return nil, coft.Invalid("card_token", "The saved card has expired.")
+	}
+	if err := checkCVV(p["card_security_code"], c.Brand, false); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// cardExpiry checks MM and YY or YYYY and returns MM and YYYY.
+func cardExpiry(mm, yy string) (string, string, error) {
+	if mm == "" {
+		return "", "", coft.Missing("card_exp_month")
+	}
+	if len(mm) == 1 {
+		mm = "0" + mm
+	}
+	if len(mm) != 2 || mm < "01" || mm > "12" || !digits(mm) {
+		return "", "", coft.Invalid("card_exp_month", "card_exp_month must be 01 to 12.")
+	}
+	switch {
+	case yy == "":
+		return "", "", coft.Missing("card_exp_year")
+	case len(yy) == 2 && digits(yy):
+		yy = "20" + yy
+	case len(yy) == 4 && digits(yy):
+	default:
+		return "", "", coft.Invalid("card_exp_year", "card_exp_year must be YY or YYYY.")
+	}
+	return mm, yy, nil
+}
+
+// checkCVV checks the security code's format: 4 digits for AMEX, else 3.
+// It is never stored.
+func checkCVV(cvv, brand string, required bool) error {
+	if cvv == "" {
+		if required {
+			return coft.Missing("card_security_code")
+		}
+		return nil
+	}
+	n := 3
+	if brand == coft.BrandAmex {
+		n = 4
+	}
+	if len(cvv) != n || !digits(cvv) {
+		return coft.Invalid("card_security_code", "card_security_code must be %d digits for %s cards.", n, brand)
+	}
+	return nil
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

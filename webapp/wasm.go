@@ -1,0 +1,147 @@
+package webapp
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// wasmFile is one encoding of app.wasm, held in memory.
+type wasmFile struct {
+	encoding string // "", "br" or "gzip"
+	etag     string
+	data     []byte
+}
+
+// wasmBundle is app.wasm in its three encodings.
+type wasmBundle struct {
+	hash     string // hex, a prefix of the SHA-256 of app.wasm
+	path     string // "/web/app.<hash>.wasm"
+	rawSize  int
+	modTime  time.Time
+	identity wasmFile
+	br       wasmFile
+	gzip     wasmFile
+}
+
+// errNoWasm is wrapped by New's error when the web directory is not built.
+var errNoWasm = errors.New("run `make wasm` to build web/app.wasm, web/app.wasm.br and web/app.wasm.gz")
+
+// loadWasm reads app.wasm, app.wasm.br and app.wasm.gz from dir. The
+// compressed copies must be newer than app.wasm, and the gzip copy's size
+// trailer must match, so that a rebuilt wasm is never served with stale
+// compressed copies under its new hash.
+func loadWasm(dir string) (*wasmBundle, error) {
+	read := func(name string) ([]byte, time.Time, error) {
+		p := filepath.Join(dir, name)
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, time.Time{}, fmt.Errorf("webapp: %s is missing: %w", p, errNoWasm)
+		}
+		if err != nil {
+			return nil, time.Time{}, fmt.Errorf("webapp: %w", err)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, time.Time{}, fmt.Errorf("webapp: %w", err)
+		}
+		return b, fi.ModTime(), nil
+	}
+	raw, rawTime, err := read("app.wasm")
+	if err != nil {
+		return nil, err
+	}
+	br, brTime, err := read("app.wasm.br")
+	if err != nil {
+		return nil, err
+	}
+	gz, gzTime, err := read("app.wasm.gz")
+	if err != nil {
+		return nil, err
+	}
+	if brTime.Before(rawTime) || gzTime.Before(rawTime) {
+		return nil, fmt.Errorf("webapp: the compressed copies in %s are older than app.wasm: %w", dir, errNoWasm)
+	}
+	if len(gz) < 4 || binary.LittleEndian.Uint32(gz[len(gz)-4:]) != uint32(len(raw)) {
+		return nil, fmt.Errorf("webapp: %s does not match app.wasm: %w", filepath.Join(dir, "app.wasm.gz"), errNoWasm)
+	}
+
+	sum := sha256.Sum256(raw)
+	hash := hex.EncodeToString(sum[:8])
+	return &wasmBundle{
+		hash:     hash,
+		path:     "/web/app." + hash + ".wasm",
+		rawSize:  len(raw),
+		modTime:  rawTime,
+		identity: wasmFile{etag: `"` + hash + `"`, data: raw},
+		br:       wasmFile{encoding: "br", etag: `"` + hash + `-br"`, data: br},
+		gzip:     wasmFile{encoding: "gzip", etag: `"` + hash + `-gz"`, data: gz},
+	}, nil
+}
+
+// ServeHTTP serves app.<hash>.wasm precompressed by Accept-Encoding (br,
+// then gzip, else identity), cacheable forever; any other path under /web/
+// is not found.
+func (b *wasmBundle) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != b.path {
+		http.NotFound(w, r)
+		return
+	}
+	f := &b.identity
+	switch ae := r.Header.Get("Accept-Encoding"); {
+	case acceptsEncoding(ae, "br"):
+		f = &b.br
+	case acceptsEncoding(ae, "gzip"):
+		f = &b.gzip
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/wasm")
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Add("Vary", "Accept-Encoding")
+	h.Set("ETag", f.etag)
+	if f.encoding != "" {
+		h.Set("Content-Encoding", f.encoding)
+	}
+	// ServeContent sets Content-Length and answers HEAD, If-None-Match and
+	// Range (ranges of the encoded bytes, as HTTP defines them).
+	http.ServeContent(w, r, "", b.modTime, bytes.NewReader(f.data))
+}
+
+// acceptsEncoding reports whether an Accept-Encoding header value accepts
+// coding with a non-zero quality, by name or through "*".
+func acceptsEncoding(header, coding string) bool {
+	star := false
+	for part := range strings.SplitSeq(header, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.TrimSpace(name)
+		ok := !zeroQuality(params)
+		switch {
+		case strings.EqualFold(name, coding):
+			return ok
+		case name == "*":
+			star = ok
+		}
+	}
+	return star
+}
+
+// zeroQuality reports whether params (after the coding's ";") say q=0.
+func zeroQuality(params string) bool {
+	for p := range strings.SplitSeq(params, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if strings.EqualFold(strings.TrimSpace(k), "q") {
+			v = strings.TrimRight(strings.TrimSpace(v), "0")
+			return v == "" || v == "0" || v == "0." || v == "."
+		}
+	}
+	return false
+}

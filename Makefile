@@ -11,7 +11,7 @@ PG_URL  := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo '$(PG_URL)')
 export TEST_DATABASE_URL
 
-.PHONY: help generate check-generated build run test test-short bench fuzz vet clean
+.PHONY: help generate check-generated wasm build run test bench e2e screenshots fuzz vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -22,7 +22,14 @@ generate: ## regenerate templ components
 check-generated: generate ## fail if generated files are not committed
 	git diff --exit-code -- components
 
-build: ## build the server binary into bin/
+wasm: ## build the go-app frontend into web/ (app.wasm, precompressed .br and .gz)
+	@mkdir -p web
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o web/app.wasm.new ./wasm
+	@if cmp -s web/app.wasm.new web/app.wasm && [ web/app.wasm.br -nt web/app.wasm ] && [ web/app.wasm.gz -nt web/app.wasm ]; then \
+		rm web/app.wasm.new; echo "web/app.wasm unchanged"; \
+	else mv web/app.wasm.new web/app.wasm && $(GO) run ./precompress web/app.wasm; fi
+
+build: wasm ## build the server binary into bin/ (and the frontend)
 	$(GO) build -trimpath -o $(BIN) ./server
 
 run: build ## run the service on $(ADDR) with SQLite under ./data and the sandbox
@@ -32,9 +39,15 @@ vet: ## go vet and gofmt
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1)
 
-test: vet ## run every test (PostgreSQL too when it answers)
+test: vet wasm ## run every test (PostgreSQL too when it answers; browser tests in Chromium)
 	@if [ -z "$(TEST_DATABASE_URL)" ]; then echo "PostgreSQL not reachable: its suite will be skipped"; fi
 	$(GO) test -count=1 ./...
+
+e2e: wasm ## only the browser tests
+	$(GO) test -count=1 -v ./e2e
+
+screenshots: wasm ## write the consent dialog at three sizes to docs/screenshots/
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestScreenshots -v ./e2e
 
 bench: ## Go benchmarks and the HTTP load run against a bare baseline
 	$(GO) test -run '^$$' -bench . -benchmem ./bintable ./sqlstore ./locker ./authtoken

@@ -91,6 +91,10 @@ func startService(t *testing.T, merchantFlags ...string) *service {
 	t.Helper()
 	ret := &returns{}
 	ret.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/back" { // e.g. the browser's /favicon.ico
+			http.NotFound(w, r)
+			return
+		}
 		ret.mu.Lock()
 		ret.hits = append(ret.hits, r.URL.Query())
 		ret.mu.Unlock()

@@ -121,6 +121,9 @@ func (r *report) goals() []*goal {
 	return append(gs, r.ScaleP50)
 }
 
+// run is the whole command, with its inputs and outputs passed in. It
+// stops every child process and drops the PostgreSQL schema before it
+// returns, whatever the outcome.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -134,7 +137,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.BoolVar(&o.scale, "scale", false, "measure order status with 10,000 vs 1,000,000 stored orders instead")
 	fs.StringVar(&o.jsonFile, "json", "", "also write the results as JSON to this file")
 	fs.BoolVar(&o.strict, "strict", false, "exit with an error if a goal is missed")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || o.concurrency < 1 || o.duration <= 0 || o.warmup < 0 {

@@ -1,7 +1,6 @@
 package webapp
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -11,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,7 +27,6 @@ type wasmBundle struct {
 	hash     string // hex, a prefix of the SHA-256 of app.wasm
 	path     string // "/web/app.<hash>.wasm"
 	rawSize  int
-	modTime  time.Time
 	identity wasmFile
 	br       wasmFile
 	gzip     wasmFile
@@ -81,7 +80,6 @@ func loadWasm(dir string) (*wasmBundle, error) {
 		hash:     hash,
 		path:     "/web/app." + hash + ".wasm",
 		rawSize:  len(raw),
-		modTime:  rawTime,
 		identity: wasmFile{etag: `"` + hash + `"`, data: raw},
 		br:       wasmFile{encoding: "br", etag: `"` + hash + `-br"`, data: br},
 		gzip:     wasmFile{encoding: "gzip", etag: `"` + hash + `-gz"`, data: gz},
@@ -111,9 +109,29 @@ func (b *wasmBundle) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.encoding != "" {
 		h.Set("Content-Encoding", f.encoding)
 	}
-	// ServeContent sets Content-Length and answers HEAD, If-None-Match and
-	// Range (ranges of the encoded bytes, as HTTP defines them).
-	http.ServeContent(w, r, "", b.modTime, bytes.NewReader(f.data))
+	// Not http.ServeContent: it omits Content-Length when Content-Encoding
+	// is set. No ranges: browsers fetch the wasm whole.
+	if etagMatch(r.Header.Get("If-None-Match"), f.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(f.data)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	w.Write(f.data)
+}
+
+// etagMatch reports whether an If-None-Match header value matches etag
+// (weak comparison).
+func etagMatch(header, etag string) bool {
+	for t := range strings.SplitSeq(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
 }
 
 // acceptsEncoding reports whether an Accept-Encoding header value accepts

@@ -47,7 +47,7 @@ e2e: wasm ## only the browser tests
 	$(GO) test -count=1 -v ./e2e
 
 screenshots: wasm ## write the consent dialog at three sizes to docs/screenshots/
-	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestScreenshots -v ./e2e
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestDialogLayout -v ./e2e
 
 bench: ## Go benchmarks and the HTTP load run against a bare baseline
 	$(GO) test -run '^$$' -bench . -benchmem ./bintable ./sqlstore ./locker ./authtoken

@@ -36,8 +36,8 @@ type wasmBundle struct {
 var errNoWasm = errors.New("run `make wasm` to build web/app.wasm, web/app.wasm.br and web/app.wasm.gz")
 
 // loadWasm reads app.wasm, app.wasm.br and app.wasm.gz from dir. The
-// compressed copies must be newer than app.wasm, and the gzip copy's size
-// trailer must match, so that a rebuilt wasm is never served with stale
+// compressed copies must not be older than app.wasm, and the gzip copy's
+// size trailer must match, so that a rebuilt wasm is never served with stale
 // compressed copies under its new hash.
 func loadWasm(dir string) (*wasmBundle, error) {
 	read := func(name string) ([]byte, time.Time, error) {
@@ -67,7 +67,8 @@ func loadWasm(dir string) (*wasmBundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	if brTime.Before(rawTime) || gzTime.Before(rawTime) {
+	// A second of slack: tools may write the three files in any order.
+	if brTime.Before(rawTime.Add(-time.Second)) || gzTime.Before(rawTime.Add(-time.Second)) {
 		return nil, fmt.Errorf("webapp: the compressed copies in %s are older than app.wasm: %w", dir, errNoWasm)
 	}
 	if len(gz) < 4 || binary.LittleEndian.Uint32(gz[len(gz)-4:]) != uint32(len(raw)) {

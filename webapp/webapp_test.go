@@ -39,8 +39,11 @@ func writeWebDir(t testing.TB) string {
 	bw := brotli.NewWriterLevel(&br, brotli.BestCompression)
 	bw.Write(fakeWasm)
 	bw.Close()
-	for name, data := range map[string][]byte{"app.wasm": fakeWasm, "app.wasm.gz": gz.Bytes(), "app.wasm.br": br.Bytes()} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"app.wasm", fakeWasm}, {"app.wasm.gz", gz.Bytes()}, {"app.wasm.br", br.Bytes()}} {
+		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -89,19 +92,23 @@ func TestNewWithoutWasm(t *testing.T) {
 		t.Errorf("New on an empty dir: %v, want an error saying to run make wasm", err)
 	}
 
-	// A rebuilt app.wasm with the old compressed copies.
+	// A rebuilt app.wasm of another size: the gzip copy's trailer differs.
 	dir = writeWebDir(t)
 	os.WriteFile(filepath.Join(dir, "app.wasm"), append(fakeWasm, 'x'), 0o644)
-	later := time.Now().Add(-time.Hour)
-	os.Chtimes(filepath.Join(dir, "app.wasm"), later, later)
 	_, err = New(Config{WebDir: dir})
 	if err == nil || !strings.Contains(err.Error(), "make wasm") {
 		t.Errorf("New with a stale app.wasm.gz: %v, want an error saying to run make wasm", err)
 	}
-	os.Chtimes(filepath.Join(dir, "app.wasm.gz"), later.Add(-time.Hour), later.Add(-time.Hour))
+
+	// A rebuilt app.wasm of the same size, newer than its copies.
+	dir = writeWebDir(t)
+	rebuilt := bytes.ToUpper(fakeWasm)
+	os.WriteFile(filepath.Join(dir, "app.wasm"), rebuilt, 0o644)
+	future := time.Now().Add(time.Hour)
+	os.Chtimes(filepath.Join(dir, "app.wasm"), future, future)
 	_, err = New(Config{WebDir: dir})
 	if err == nil || !strings.Contains(err.Error(), "make wasm") {
-		t.Errorf("New with an old app.wasm.gz: %v, want an error saying to run make wasm", err)
+		t.Errorf("New with older compressed copies: %v, want an error saying to run make wasm", err)
 	}
 }
 

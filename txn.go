@@ -130,10 +130,10 @@ type TxnStore interface {
 	StartTxn(ctx context.Context, t *Txn, reuseAfter time.Time, declared *Consent) (txn *Txn, reused bool, err error)
 	// FindTxn returns ENOTFOUND if the merchant has no such transaction.
 	FindTxn(ctx context.Context, merchantID, uuid string) (*Txn, error)
-	// LatestTxn returns the order's latest attempt, or ENOTFOUND.
-	LatestTxn(ctx context.Context, merchantID, orderID string) (*Txn, error)
-	// ChargedTxn returns the order's charged attempt, or ENOTFOUND.
-	ChargedTxn(ctx context.Context, merchantID, orderID string) (*Txn, error)
+	// FindOrderStatus returns an order with the attempt it reports (the
+	// charged one, else the latest; nil when it has none), in one read.
+	// Returns ENOTFOUND if the merchant has no such order.
+	FindOrderStatus(ctx context.Context, merchantID, orderID string) (*Order, *Txn, error)
 	// UpdateTxn reads the attempt, applies fn and writes it back, updating
 	// the order's status, in one transaction. fn's error aborts it.
 	UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*Txn) error) (*Txn, error)

@@ -245,11 +245,12 @@ func (s *Server) handleOrderStatus(w http.ResponseWriter, r *http.Request) error
 	if _, err := readParams(w, r, nil); err != nil {
 		return err
 	}
-	o, err := s.findOrderFor(r)
+	a := authFrom(r.Context())
+	o, t, err := s.Store.FindOrderStatus(r.Context(), a.merchant.ID, r.PathValue("order_id"))
 	if err != nil {
 		return err
 	}
-	v, err := s.orderStatusView(r.Context(), o)
+	v, err := s.orderStatusView(r.Context(), o, t)
 	if err != nil {
 		return err
 	}
@@ -257,20 +258,12 @@ func (s *Server) handleOrderStatus(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// orderStatusView is the order with its reported transaction: the charged
-// one, else the latest.
-func (s *Server) orderStatusView(ctx context.Context, o *coft.Order) (*orderView, error) {
+// orderStatusView is the order with the transaction it reports (nil when
+// it has none).
+func (s *Server) orderStatusView(ctx context.Context, o *coft.Order, t *coft.Txn) (*orderView, error) {
 	v := s.orderView(o)
-	t, err := s.Store.LatestTxn(ctx, o.MerchantID, o.OrderID)
-	if coft.ErrorCode(err) == coft.ENOTFOUND {
+	if t == nil {
 		return v, nil
-	} else if err != nil {
-		return nil, err
-	}
-	if o.Status == coft.StatusCharged && t.Status != coft.StatusCharged {
-		if t, err = s.Store.ChargedTxn(ctx, o.MerchantID, o.OrderID); err != nil {
-			return nil, err
-		}
 	}
 	created := timestamp(t.CreatedAt)
 	v.TxnID, v.TxnUUID, v.PaymentMethodType, v.PaymentMethod, v.AuthType = t.ID, t.UUID, "CARD", t.Brand, "THREE_DS"

@@ -93,19 +93,30 @@ func scanOrder(s scanner) (*coft.Order, error) {
 	var o coft.Order
 	var amount int64
 	var status, details string
-	err := s.Scan(&o.ID, &o.MerchantID, &o.OrderID, &amount, &o.Currency, &status, &o.CustomerID,
-		&o.CustomerEmail, &o.CustomerPhone, &o.ReturnURL, &o.WebhookURL, &o.Description, &o.ProductID,
-		&details, &o.CreatedAt, &o.UpdatedAt)
-	if err != nil {
+	if err := s.Scan(orderDest(&o, &amount, &status, &details)...); err != nil {
 		return nil, mapError(err, "Order not found.", "")
 	}
+	if err := fillOrder(&o, amount, status, details); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// orderDest lists the scan destinations of orderColumns.
+func orderDest(o *coft.Order, amount *int64, status, details *string) []any {
+	return []any{&o.ID, &o.MerchantID, &o.OrderID, amount, &o.Currency, status, &o.CustomerID,
+		&o.CustomerEmail, &o.CustomerPhone, &o.ReturnURL, &o.WebhookURL, &o.Description, &o.ProductID,
+		details, &o.CreatedAt, &o.UpdatedAt}
+}
+
+func fillOrder(o *coft.Order, amount int64, status, details string) error {
 	o.Amount, o.Status = coft.Amount(amount), coft.OrderStatus(status)
 	var d orderDetails
 	if err := json.Unmarshal([]byte(details), &d); err != nil {
-		return nil, err
+		return err
 	}
 	o.UDF, o.Metadata, o.BillingAddress, o.ShippingAddress = d.UDF, d.Metadata, d.BillingAddress, d.ShippingAddress
-	return &o, nil
+	return nil
 }
 
 var _ coft.OrderStore = (*DB)(nil)

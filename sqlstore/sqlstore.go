@@ -50,6 +50,8 @@ type DB struct {
 	Now func() time.Time
 
 	stmts sync.Map // (pool, query) → *sql.Stmt, see prepared
+
+	txnOrZero string // see txnOrZeroColumns
 }
 
 type stmtKey struct {
@@ -117,7 +119,8 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		}
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(ON)",
+		"mmap_size(268435456)", "cache_size(-16000)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_time_format", "sqlite")
@@ -135,7 +138,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	r.SetConnMaxLifetime(0)
-	db := &DB{dialect: SQLite, w: w, r: r, Now: time.Now}
+	db := &DB{dialect: SQLite, w: w, r: r, Now: time.Now, txnOrZero: txnOrZeroColumns(SQLite)}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -152,7 +155,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 	p.SetMaxOpenConns(16)
 	p.SetMaxIdleConns(16)
 	p.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{dialect: Postgres, w: p, r: p, Now: time.Now}
+	db := &DB{dialect: Postgres, w: p, r: p, Now: time.Now, txnOrZero: txnOrZeroColumns(Postgres)}
 	if err := db.Ping(ctx); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("postgres: %w", err)

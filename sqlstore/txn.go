@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/coftkit/coft"
@@ -29,25 +30,41 @@ func txnValues(t *coft.Txn) []any {
 }
 
 func scanTxn(s scanner) (*coft.Txn, error) {
-	var t coft.Txn
-	var amount int64
-	var status, tokenize string
-	var consent sql.NullBool
-	err := s.Scan(&t.UUID, &t.ID, &t.MerchantID, &t.OrderID, &t.Attempt, &amount, &status, &t.CustomerID,
-		&t.CardReference, &t.Fingerprint, &t.ISIN, &t.Last4, &t.ExpMonth, &t.ExpYear, &t.NameOnCard, &t.Brand,
-		&t.Type, &t.SubType, &t.Issuer, &t.BankCode, &t.IssuerCountry, &t.IssuerTokenizes, &t.PANCiphertext,
-		&t.KeyID, &t.UsingSavedCard, &t.UsingToken, &t.SaveToLocker, &tokenize, &t.ConsentAsked, &consent,
-		&t.AuthStarted, &t.OTPAttempts, &t.RespCode, &t.RespMessage, &t.ErrorCode, &t.ErrorMessage,
-		&t.TokenReference, &t.TokenError, &t.ReturnURL, &t.CreatedAt, &t.UpdatedAt)
-	if err != nil {
+	var t txnRow
+	if err := s.Scan(t.dest()...); err != nil {
 		return nil, mapError(err, "Transaction not found.", "")
 	}
-	t.Amount, t.Status, t.Tokenize = coft.Amount(amount), coft.OrderStatus(status), coft.Tokenize(tokenize)
-	if consent.Valid {
-		b := consent.Bool
-		t.Consent = &b
+	return t.txn(), nil
+}
+
+// txnRow is a txn as scanned, before conversion to the domain's type.
+type txnRow struct {
+	coft.Txn
+	amount           int64
+	status, tokenize string
+	consent          sql.NullBool
+	created, updated sql.NullTime
+}
+
+// dest lists the scan destinations of txnColumns.
+func (t *txnRow) dest() []any {
+	return []any{&t.UUID, &t.ID, &t.MerchantID, &t.OrderID, &t.Attempt, &t.amount, &t.status, &t.CustomerID,
+		&t.CardReference, &t.Fingerprint, &t.ISIN, &t.Last4, &t.ExpMonth, &t.ExpYear, &t.NameOnCard, &t.Brand,
+		&t.Type, &t.SubType, &t.Issuer, &t.BankCode, &t.IssuerCountry, &t.IssuerTokenizes, &t.PANCiphertext,
+		&t.KeyID, &t.UsingSavedCard, &t.UsingToken, &t.SaveToLocker, &t.tokenize, &t.ConsentAsked, &t.consent,
+		&t.AuthStarted, &t.OTPAttempts, &t.RespCode, &t.RespMessage, &t.ErrorCode, &t.ErrorMessage,
+		&t.TokenReference, &t.TokenError, &t.ReturnURL, &t.created, &t.updated}
+}
+
+func (t *txnRow) txn() *coft.Txn {
+	out := t.Txn
+	out.Amount, out.Status, out.Tokenize = coft.Amount(t.amount), coft.OrderStatus(t.status), coft.Tokenize(t.tokenize)
+	out.CreatedAt, out.UpdatedAt = t.created.Time, t.updated.Time
+	if t.consent.Valid {
+		b := t.consent.Bool
+		out.Consent = &b
 	}
-	return &t, nil
+	return &out
 }
 
 const txnPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
@@ -131,16 +148,61 @@ func (db *DB) FindTxn(ctx context.Context, merchantID, uuid string) (*coft.Txn, 
 	return scanTxn(db.queryRow(ctx, `SELECT `+txnColumns+` FROM txns WHERE merchant_id = ? AND uuid = ?`, merchantID, uuid))
 }
 
-// LatestTxn returns the order's latest attempt, or ENOTFOUND.
-func (db *DB) LatestTxn(ctx context.Context, merchantID, orderID string) (*coft.Txn, error) {
-	return scanTxn(db.queryRow(ctx, `SELECT `+txnColumns+` FROM txns WHERE merchant_id = ? AND order_id = ?
-		ORDER BY attempt DESC LIMIT 1`, merchantID, orderID))
+// FindOrderStatus returns an order with the attempt it reports: the
+// charged one, else the latest; nil when it has none. One query: order
+// status is the API's most frequent read.
+func (db *DB) FindOrderStatus(ctx context.Context, merchantID, orderID string) (*coft.Order, *coft.Txn, error) {
+	row := db.queryRow(ctx, `SELECT `+prefixed("o.", orderColumns)+`, `+db.txnOrZero+` FROM orders o
+		LEFT JOIN txns t ON t.uuid = (SELECT uuid FROM txns WHERE merchant_id = o.merchant_id AND order_id = o.order_id
+			ORDER BY CASE WHEN status = 'CHARGED' THEN 0 ELSE 1 END, attempt DESC LIMIT 1)
+		WHERE o.merchant_id = ? AND o.order_id = ?`, merchantID, orderID)
+	var o coft.Order
+	var amount int64
+	var status, details string
+	var t txnRow
+	if err := row.Scan(append(orderDest(&o, &amount, &status, &details), t.dest()...)...); err != nil {
+		return nil, nil, mapError(err, "Order not found.", "")
+	}
+	if err := fillOrder(&o, amount, status, details); err != nil {
+		return nil, nil, err
+	}
+	if t.UUID == "" {
+		return &o, nil, nil
+	}
+	return &o, t.txn(), nil
 }
 
-// ChargedTxn returns the order's charged attempt, or ENOTFOUND.
-func (db *DB) ChargedTxn(ctx context.Context, merchantID, orderID string) (*coft.Txn, error) {
-	return scanTxn(db.queryRow(ctx, `SELECT `+txnColumns+` FROM txns WHERE merchant_id = ? AND order_id = ? AND status = ?
-		ORDER BY attempt DESC LIMIT 1`, merchantID, orderID, string(coft.StatusCharged)))
+// prefixed qualifies each column of a column list with a table alias.
+func prefixed(alias, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = alias + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// txnOrZeroColumns selects a LEFT JOINed txn's columns with zero values
+// for a missing row, so that it scans like a present one.
+func txnOrZeroColumns(d Dialect) string {
+	falseLit := "0"
+	if d == Postgres {
+		falseLit = "FALSE"
+	}
+	cols := strings.Split(txnColumns, ",")
+	for i, c := range cols {
+		c = strings.TrimSpace(c)
+		switch c {
+		case "attempt", "amount", "otp_attempts":
+			cols[i] = "COALESCE(t." + c + ", 0)"
+		case "issuer_tokenizes", "using_saved_card", "using_token", "save_to_locker", "consent_asked", "auth_started":
+			cols[i] = "COALESCE(t." + c + ", " + falseLit + ")"
+		case "created_at", "updated_at", "pan_ciphertext", "consent":
+			cols[i] = "t." + c // scanned as nullable
+		default:
+			cols[i] = "COALESCE(t." + c + ", '')"
+		}
+	}
+	return strings.Join(cols, ", ")
 }
 
 // UpdateTxn reads the attempt, applies fn and writes it back with the

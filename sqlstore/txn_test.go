@@ -96,9 +96,27 @@ func TestTxns(t *testing.T) {
 		if o, _ := db.FindOrder(ctx, "a", "o1"); o.Status != coft.StatusCharged {
 			t.Fatalf("order status = %s, want CHARGED", o.Status)
 		}
-		latest, err := db.LatestTxn(ctx, "a", "o1")
-		if err != nil || latest.UUID != t4.UUID {
-			t.Fatalf("LatestTxn = %v, %v", latest, err)
+		// The order reports its charged attempt, not the later failure.
+		o, reported, err := db.FindOrderStatus(ctx, "a", "o1")
+		if err != nil || o.Status != coft.StatusCharged || reported == nil || reported.UUID != t1.UUID || reported.Consent == nil || !*reported.Consent {
+			t.Fatalf("FindOrderStatus = %+v, %+v, %v", o, reported, err)
+		}
+		if err := db.CreateOrder(ctx, newOrder("a", "bare")); err != nil {
+			t.Fatal(err)
+		}
+		if o, reported, err := db.FindOrderStatus(ctx, "a", "bare"); err != nil || o.OrderID != "bare" || reported != nil {
+			t.Fatalf("order without attempts: %+v, %+v, %v", o, reported, err)
+		}
+		_, _, err = db.FindOrderStatus(ctx, "b", "o1")
+		wantCode(t, err, coft.ENOTFOUND)
+		// Without a charge, the latest attempt.
+		if err := db.CreateOrder(ctx, newOrder("a", "o2")); err != nil {
+			t.Fatal(err)
+		}
+		db.StartTxn(ctx, newTxn("a", "o2", "x1"), long, nil)
+		last, _, _ := db.StartTxn(ctx, newTxn("a", "o2", "x2"), long, nil)
+		if _, reported, _ := db.FindOrderStatus(ctx, "a", "o2"); reported == nil || reported.UUID != last.UUID {
+			t.Fatalf("latest attempt not reported: %+v", reported)
 		}
 		_, _, err = db.StartTxn(ctx, newTxn("a", "o1", "fp9"), long, nil)
 		wantCode(t, err, coft.ECONFLICT)

@@ -57,8 +57,11 @@ type Order struct {
 	Metadata        map[string]string
 	BillingAddress  map[string]string // billing_address_* fields, prefix removed
 	ShippingAddress map[string]string // shipping_address_* fields, prefix removed
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// TxnUUID is the attempt the order reports: the charged one, else the
+	// latest; "" before the first.
+	TxnUUID   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Validate checks the order's fields.

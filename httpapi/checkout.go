@@ -75,14 +75,16 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.M
 		Action: "/v2/txns/consent/" + m.ID + "/" + t.UUID, FormToken: s.Tokens.FormToken(m.ID, t.UUID),
 		TextID: coft.ConsentTextFor(locale).ID, Locale: locale, Error: msg, SavedCard: t.UsingSavedCard,
 	}
-	var buf bytes.Buffer
-	if err := s.Consent.RenderConsent(&buf, v); err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	if err := s.Consent.RenderConsent(buf, v); err != nil {
 		s.internalPage(w, r, err)
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", s.Consent.ConsentCSP("'none'"))
+	h.Set("Content-Security-Policy", s.consentCSP)
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())

@@ -4,9 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/httpapi"
@@ -60,15 +61,19 @@ func (b *browser) post(u string, form url.Values, header map[string]string) (int
 	return res.StatusCode, res.Header.Get("Location"), readAll(res.Body)
 }
 
-var formTokenRE = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
-
+// formToken reads the form token of a page's form. (go-app writes
+// attributes in no fixed order, so the page is parsed, not matched.)
 func formToken(t *testing.T, page string) string {
 	t.Helper()
-	m := formTokenRE.FindStringSubmatch(page)
-	if m == nil {
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, ok := doc.Find(`input[name="form_token"]`).First().Attr("value")
+	if !ok || tok == "" {
 		t.Fatalf("no form token in page:\n%s", page)
 	}
-	return m[1]
+	return tok
 }
 
 // checkout creates a customer and an order and starts a payment.
@@ -110,8 +115,8 @@ func (b *browser) pay(authURL, decision string) string {
 	u := authURL
 	if strings.Contains(u, "/v2/txns/consent/") {
 		status, _, page := b.visit(u)
-		if status != 200 {
-			b.h.t.Fatalf("consent page: %d %s", status, page)
+		if status != 200 || !strings.Contains(page, "form_token") {
+			b.h.t.Fatalf("consent page: %d %q\nlogs:\n%s", status, page, b.h.logs.String())
 		}
 		status, loc, page := b.post(u, url.Values{"decision": {decision}, "form_token": {formToken(b.h.t, page)},
 			"text_id": {"tokenize-en-v1"}, "locale": {"en"}}, nil)

@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,8 +9,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +24,7 @@ import (
 	"github.com/coftkit/coft/sqlstore"
 	"github.com/coftkit/coft/sqlstore/sqltest"
 	"github.com/coftkit/coft/webapp"
+	"github.com/coftkit/coft/webapp/webapptest"
 )
 
 // harness is a real API server on a random port over a real database.
@@ -255,23 +253,7 @@ func newJar() http.CookieJar {
 // so API tests need no wasm build (the browser tests use the real one).
 func testFrontend(t *testing.T) (httpapi.ConsentRenderer, http.Handler, []string) {
 	t.Helper()
-	dir := t.TempDir()
-	raw := []byte("\x00asm\x01\x00\x00\x00 stand-in")
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(raw)
-	zw.Close()
-	for name, data := range map[string][]byte{"app.wasm": raw} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for name, data := range map[string][]byte{"app.wasm.gz": gz.Bytes(), "app.wasm.br": raw} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	front, err := webapp.New(webapp.Config{WebDir: dir, Title: "Secure your card"})
+	front, err := webapp.New(webapp.Config{WebDir: webapptest.StandInDir(t), Title: "Secure your card"})
 	if err != nil {
 		t.Fatal(err)
 	}

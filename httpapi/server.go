@@ -68,9 +68,10 @@ type Server struct {
 	// identical /txns call instead of starting a new attempt.
 	AuthWindow time.Duration
 
-	once      sync.Once
-	metrics   *metrics
-	merchants merchantCache
+	once       sync.Once
+	metrics    *metrics
+	merchants  merchantCache
+	consentCSP string
 }
 
 func (s *Server) init() {
@@ -86,6 +87,9 @@ func (s *Server) init() {
 			s.ClientTokenTTL = 15 * time.Minute
 		}
 		s.merchants.ttl = s.MerchantCacheTTL
+		if s.Consent != nil {
+			s.consentCSP = s.Consent.ConsentCSP("'none'")
+		}
 		if s.AuthWindow == 0 {
 			s.AuthWindow = 15 * time.Minute
 		}

@@ -67,6 +67,7 @@ environment:
   WEB_DIR          the built frontend, from make wasm (default ./web)
   BASE_URL         public URL of the service (default http://ADDR)
   LOG_LEVEL        debug, info, warn or error (default info)
+  DEBUG_ADDR       serve net/http/pprof on this separate address (off by default)
   LOCKER_KEY       id:base64key[,id:base64key…] card encryption keys, first active
   FINGERPRINT_KEY  base64 key of card fingerprints (never rotated)
   SIGNING_KEY      base64 key of client auth and card tokens

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coftkit/coft/webapp/webapptest"
 )
 
 type syncBuffer struct {
@@ -55,20 +57,26 @@ func start(t *testing.T, env map[string]string) *instance {
 	ctx, cancel := context.WithCancel(context.Background())
 	in := &instance{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	env["ADDR"] = "127.0.0.1:0"
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, in.stdout, in.stderr) }()
-	var once sync.Once
+	if env["WEB_DIR"] == "" {
+		env["WEB_DIR"] = webapptest.StandInDir(t)
+	}
+	finished := make(chan struct{})
 	var runErr error
+	go func() {
+		defer close(finished)
+		runErr = run(ctx, nil, func(k string) string { return env[k] }, in.stdout, in.stderr)
+	}()
 	in.stop = func() error {
-		once.Do(func() { cancel(); runErr = <-done })
+		cancel()
+		<-finished
 		return runErr
 	}
 	t.Cleanup(func() { in.stop() })
 	addr := regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
 	waitFor(t, "the listening log line", func() bool {
 		select {
-		case err := <-done:
-			t.Fatalf("run returned early: %v\n%s", err, in.stderr.String())
+		case <-finished:
+			t.Fatalf("run returned early: %v\n%s", runErr, in.stderr.String())
 		default:
 		}
 		m := addr.FindStringSubmatch(in.stderr.String())
@@ -217,8 +225,9 @@ func TestMerchantsCommand(t *testing.T) {
 func TestAddressTaken(t *testing.T) {
 	in := start(t, map[string]string{"DATA_DIR": t.TempDir()})
 	addr := strings.TrimPrefix(in.base, "http://")
+	web := webapptest.StandInDir(t)
 	err := run(context.Background(), nil, func(k string) string {
-		return map[string]string{"ADDR": addr, "DATA_DIR": t.TempDir()}[k]
+		return map[string]string{"ADDR": addr, "DATA_DIR": t.TempDir(), "WEB_DIR": web}[k]
 	}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("second server on a taken port: %v", err)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/coftkit/coft/authtoken"
@@ -92,6 +93,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if addr := getenv("DEBUG_ADDR"); addr != "" {
+		// Profiles on a separate listener, never on the public one.
+		dln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("DEBUG_ADDR: %w", err)
+		}
+		dsrv := &http.Server{Handler: debugMux(), ReadHeaderTimeout: 5 * time.Second}
+		go dsrv.Serve(dln)
+		defer dsrv.Close()
+		logger.Info("debug listener", "addr", dln.Addr().String())
+	}
 	logger.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.baseURL, "database", string(db.Dialect()))
 
 	select {
@@ -107,6 +119,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// debugMux serves the runtime profiles of net/http/pprof.
+func debugMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // testCards lists a test card for every BIN of the sandbox table.

@@ -9,7 +9,7 @@ import (
 )
 
 const orderColumns = `id, merchant_id, order_id, amount, currency, status, customer_id, customer_email,
-	customer_phone, return_url, webhook_url, description, product_id, details, created_at, updated_at`
+	customer_phone, return_url, webhook_url, description, product_id, details, txn_uuid, created_at, updated_at`
 
 // orderDetails are the order's fields that are shown but never queried,
 // kept as one JSON column.
@@ -34,10 +34,10 @@ func (db *DB) CreateOrder(ctx context.Context, o *coft.Order) error {
 		return err
 	}
 	_, err = db.exec(ctx, `INSERT INTO orders (`+orderColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, o.MerchantID, o.OrderID, int64(o.Amount), o.Currency, string(o.Status), o.CustomerID,
 		o.CustomerEmail, o.CustomerPhone, o.ReturnURL, o.WebhookURL, o.Description, o.ProductID,
-		details, o.CreatedAt, o.UpdatedAt)
+		details, o.TxnUUID, o.CreatedAt, o.UpdatedAt)
 	return mapError(err, "", "order_id")
 }
 
@@ -106,7 +106,7 @@ func scanOrder(s scanner) (*coft.Order, error) {
 func orderDest(o *coft.Order, amount *int64, status, details *string) []any {
 	return []any{&o.ID, &o.MerchantID, &o.OrderID, amount, &o.Currency, status, &o.CustomerID,
 		&o.CustomerEmail, &o.CustomerPhone, &o.ReturnURL, &o.WebhookURL, &o.Description, &o.ProductID,
-		details, &o.CreatedAt, &o.UpdatedAt}
+		details, &o.TxnUUID, &o.CreatedAt, &o.UpdatedAt}
 }
 
 func fillOrder(o *coft.Order, amount int64, status, details string) error {

@@ -50,8 +50,6 @@ type DB struct {
 	Now func() time.Time
 
 	stmts sync.Map // (pool, query) → *sql.Stmt, see prepared
-
-	txnOrZero string // see txnOrZeroColumns
 }
 
 type stmtKey struct {
@@ -138,7 +136,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	r.SetConnMaxLifetime(0)
-	db := &DB{dialect: SQLite, w: w, r: r, Now: time.Now, txnOrZero: txnOrZeroColumns(SQLite)}
+	db := &DB{dialect: SQLite, w: w, r: r, Now: time.Now}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -155,7 +153,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 	p.SetMaxOpenConns(16)
 	p.SetMaxIdleConns(16)
 	p.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{dialect: Postgres, w: p, r: p, Now: time.Now, txnOrZero: txnOrZeroColumns(Postgres)}
+	db := &DB{dialect: Postgres, w: p, r: p, Now: time.Now}
 	if err := db.Ping(ctx); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("postgres: %w", err)

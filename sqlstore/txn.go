@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/coftkit/coft"
@@ -118,28 +117,34 @@ func (db *DB) StartTxn(ctx context.Context, t *coft.Txn, reuseAfter time.Time, d
 	return out, reused, err
 }
 
-// syncOrderStatus sets an order's status from its attempts.
+// syncOrderStatus sets an order's status, and the attempt it reports
+// (the charged one, else the latest), from its attempts.
 func (db *DB) syncOrderStatus(ctx context.Context, tx *sql.Tx, merchantID, orderID string) error {
-	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT status FROM txns WHERE merchant_id = ? AND order_id = ?
+	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT uuid, status FROM txns WHERE merchant_id = ? AND order_id = ?
 		ORDER BY attempt`), merchantID, orderID)
 	if err != nil {
 		return err
 	}
 	var statuses []coft.OrderStatus
+	var reported string
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+		var uuid, status string
+		if err := rows.Scan(&uuid, &status); err != nil {
 			rows.Close()
 			return err
 		}
-		statuses = append(statuses, coft.OrderStatus(s))
+		if coft.OrderStatus(status) == coft.StatusCharged || coft.OrderStatusOf(statuses) != coft.StatusCharged {
+			reported = uuid
+		}
+		statuses = append(statuses, coft.OrderStatus(status))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, db.rebind(`UPDATE orders SET status = ?, updated_at = ? WHERE merchant_id = ? AND order_id = ?`),
-		string(coft.OrderStatusOf(statuses)), db.now(), merchantID, orderID)
+	_, err = tx.ExecContext(ctx, db.rebind(`UPDATE orders SET status = ?, txn_uuid = ?, updated_at = ?
+		WHERE merchant_id = ? AND order_id = ?`),
+		string(coft.OrderStatusOf(statuses)), reported, db.now(), merchantID, orderID)
 	return err
 }
 
@@ -148,61 +153,18 @@ func (db *DB) FindTxn(ctx context.Context, merchantID, uuid string) (*coft.Txn, 
 	return scanTxn(db.queryRow(ctx, `SELECT `+txnColumns+` FROM txns WHERE merchant_id = ? AND uuid = ?`, merchantID, uuid))
 }
 
-// FindOrderStatus returns an order with the attempt it reports: the
-// charged one, else the latest; nil when it has none. One query: order
-// status is the API's most frequent read.
+// FindOrderStatus returns an order with the attempt it reports, nil when
+// it has none: a read by key of each.
 func (db *DB) FindOrderStatus(ctx context.Context, merchantID, orderID string) (*coft.Order, *coft.Txn, error) {
-	row := db.queryRow(ctx, `SELECT `+prefixed("o.", orderColumns)+`, `+db.txnOrZero+` FROM orders o
-		LEFT JOIN txns t ON t.uuid = (SELECT uuid FROM txns WHERE merchant_id = o.merchant_id AND order_id = o.order_id
-			ORDER BY CASE WHEN status = 'CHARGED' THEN 0 ELSE 1 END, attempt DESC LIMIT 1)
-		WHERE o.merchant_id = ? AND o.order_id = ?`, merchantID, orderID)
-	var o coft.Order
-	var amount int64
-	var status, details string
-	var t txnRow
-	if err := row.Scan(append(orderDest(&o, &amount, &status, &details), t.dest()...)...); err != nil {
-		return nil, nil, mapError(err, "Order not found.", "")
+	o, err := db.FindOrder(ctx, merchantID, orderID)
+	if err != nil || o.TxnUUID == "" {
+		return o, nil, err
 	}
-	if err := fillOrder(&o, amount, status, details); err != nil {
+	t, err := db.FindTxn(ctx, merchantID, o.TxnUUID)
+	if err != nil {
 		return nil, nil, err
 	}
-	if t.UUID == "" {
-		return &o, nil, nil
-	}
-	return &o, t.txn(), nil
-}
-
-// prefixed qualifies each column of a column list with a table alias.
-func prefixed(alias, columns string) string {
-	cols := strings.Split(columns, ",")
-	for i, c := range cols {
-		cols[i] = alias + strings.TrimSpace(c)
-	}
-	return strings.Join(cols, ", ")
-}
-
-// txnOrZeroColumns selects a LEFT JOINed txn's columns with zero values
-// for a missing row, so that it scans like a present one.
-func txnOrZeroColumns(d Dialect) string {
-	falseLit := "0"
-	if d == Postgres {
-		falseLit = "FALSE"
-	}
-	cols := strings.Split(txnColumns, ",")
-	for i, c := range cols {
-		c = strings.TrimSpace(c)
-		switch c {
-		case "attempt", "amount", "otp_attempts":
-			cols[i] = "COALESCE(t." + c + ", 0)"
-		case "issuer_tokenizes", "using_saved_card", "using_token", "save_to_locker", "consent_asked", "auth_started":
-			cols[i] = "COALESCE(t." + c + ", " + falseLit + ")"
-		case "created_at", "updated_at", "pan_ciphertext", "consent":
-			cols[i] = "t." + c // scanned as nullable
-		default:
-			cols[i] = "COALESCE(t." + c + ", '')"
-		}
-	}
-	return strings.Join(cols, ", ")
+	return o, t, nil
 }
 
 // UpdateTxn reads the attempt, applies fn and writes it back with the

@@ -63,7 +63,7 @@ func TestMain(m *testing.M) {
 
 // service is a running server process with one merchant.
 type service struct {
-	t           *testing.T
+	t           testing.TB
 	base        string
 	apiKey      string
 	responseKey string
@@ -87,7 +87,7 @@ func (r *returns) last() url.Values {
 	return r.hits[len(r.hits)-1]
 }
 
-func startService(t *testing.T, merchantFlags ...string) *service {
+func startService(t testing.TB, merchantFlags ...string) *service {
 	t.Helper()
 	ret := &returns{}
 	ret.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -250,7 +250,7 @@ func browserOptions(userDataDir string) []chromedp.ExecAllocatorOption {
 
 // newBrowser starts a headless Chromium. With blockCookies, its profile
 // refuses every cookie, as privacy settings and third-party iframes do.
-func newBrowser(t *testing.T, blockCookies bool) context.Context {
+func newBrowser(t testing.TB, blockCookies bool) context.Context {
 	t.Helper()
 	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
 		if _, err := exec.LookPath("chromium"); err != nil {

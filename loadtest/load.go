@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -46,7 +48,8 @@ type result struct {
 	Non2xx   int     `json:"non_2xx"`
 	Status5x int     `json:"status_5xx"`
 	Errors   int     `json:"errors"` // transport errors: no response at all
-	Ratio    float64 `json:"ratio_to_bare,omitempty"`
+	Ratio    float64 `json:"ratio,omitempty"`
+	Against  string  `json:"against,omitempty"` // the ratio's baseline scenario, "" for bare
 	Goal     *goal   `json:"goal,omitempty"`
 }
 
@@ -245,4 +248,57 @@ feed:
 	close(next)
 	wg.Wait()
 	return context.Cause(ctx)
+}
+
+// startConsent creates a customer, an order and a payment that asks for
+// consent, and returns the consent page's URL and bytes.
+func startConsent(ctx context.Context, client *http.Client, base string, auth http.Header) (string, []byte, error) {
+	call := func(path string, form url.Values) (map[string]any, error) {
+		req, err := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(form.Encode()))
+		if err != nil {
+			return nil, err
+		}
+		copyHeader(req.Header, auth)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer res.Body.Close()
+		var body map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != 200 {
+			return nil, fmt.Errorf("POST %s: %d %v", path, res.StatusCode, err)
+		}
+		return body, nil
+	}
+	cst, err := call("/customers", url.Values{"object_reference_id": {"load"}, "mobile_number": {"9876543210"}, "email_address": {"load@example.com"}})
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := call("/orders", url.Values{"order_id": {"consent1"}, "amount": {"1250.00"}, "customer_id": {fmt.Sprint(cst["id"])}}); err != nil {
+		return "", nil, err
+	}
+	txn, err := call("/txns", url.Values{"order_id": {"consent1"}, "payment_method_type": {"CARD"}, "card_number": {"4242424242424242"},
+		"card_exp_month": {"12"}, "card_exp_year": {"2031"}, "card_security_code": {"123"}, "format": {"json"}})
+	if err != nil {
+		return "", nil, err
+	}
+	u, _ := txn["payment"].(map[string]any)["authentication"].(map[string]any)["url"].(string)
+	if !strings.Contains(u, "/v2/txns/consent/") {
+		return "", nil, fmt.Errorf("the payment does not ask for consent: %v", txn)
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return "", nil, err
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return "", nil, err
+	}
+	defer res.Body.Close()
+	page, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != 200 {
+		return "", nil, fmt.Errorf("consent page: %d %v", res.StatusCode, err)
+	}
+	return u, page, nil
 }

@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -236,10 +237,14 @@ func runScenarios(ctx context.Context, l *lab, o options, client *http.Client, a
 	for i := range pool {
 		pool[i] = "p" + strconv.Itoa(i)
 	}
+	// The consent page is compared with Go's file server serving the same
+	// bytes, from a bare process started once the page exists.
+	var consentURL, fileURL string
 	scenarios := []struct {
 		scenario
-		before func() error // prepares the scenario
-		goal   float64      // least ratio to bare; 0 for none
+		before  func() error // prepares the scenario
+		goal    float64      // least ratio to the baseline; 0 for none
+		against string       // the baseline scenario; "" for the bare one
 	}{
 		{scenario: get("bare", func(*worker) string { return bareURL + "/cardbins/541919" }, nil)},
 		{scenario: get("cardbins", func(*worker) string {
@@ -254,6 +259,24 @@ func runScenarios(ctx context.Context, l *lab, o options, client *http.Client, a
 			// Unique across workers: the worker's number is the id's residue.
 			return "order_id=c" + strconv.FormatInt(w.n*int64(w.of)+int64(w.id), 36) + "&amount=100.00"
 		}, auth), goal: createGoal},
+		{scenario: get("fileserver", func(*worker) string { return fileURL }, nil), before: func() error {
+			var page []byte
+			var err error
+			if consentURL, page, err = startConsent(ctx, client, base, auth); err != nil {
+				return err
+			}
+			file := filepath.Join(l.dir, "consent.html")
+			if err := os.WriteFile(file, page, 0o644); err != nil {
+				return err
+			}
+			fsrv, err := l.start(ctx, "fileserver", []string{"bare", "-file", file}, "/healthz")
+			if err != nil {
+				return err
+			}
+			fileURL = "http://" + fsrv.addr + "/consent.html"
+			return nil
+		}},
+		{scenario: get("consent_page", func(*worker) string { return consentURL }, nil), goal: 0.8, against: "fileserver"},
 		{scenario: get("bare_after", func(*worker) string { return bareURL + "/cardbins/541919" }, nil)},
 	}
 	for _, sc := range scenarios {
@@ -273,6 +296,7 @@ func runScenarios(ctx context.Context, l *lab, o options, client *http.Client, a
 		if sc.goal > 0 {
 			r.Goal = &goal{Op: ">=", Limit: sc.goal}
 		}
+		r.Against = sc.against
 		rep.Scenarios = append(rep.Scenarios, r)
 	}
 	_, peak, err := svc.memory()
@@ -284,9 +308,14 @@ func runScenarios(ctx context.Context, l *lab, o options, client *http.Client, a
 	n := len(rep.Scenarios)
 	rep.BaselineRPS = (rep.Scenarios[0].RPS + rep.Scenarios[n-1].RPS) / 2
 	rep.BaselineDrift = rep.Scenarios[n-1].RPS / rep.Scenarios[0].RPS
+	rps := map[string]float64{}
 	for i := range rep.Scenarios {
 		r := &rep.Scenarios[i]
+		rps[r.Name] = r.RPS
 		r.Ratio = r.RPS / rep.BaselineRPS
+		if r.Against != "" {
+			r.Ratio = r.RPS / rps[r.Against]
+		}
 		if r.Goal != nil {
 			r.Goal = atLeast(r.Ratio, r.Goal.Limit)
 		}
@@ -307,10 +336,17 @@ func printReport(w io.Writer, r *report) {
 			fmt.Fprintln(w, "warning: the baseline drifted by more than 10% during the run: other load on the machine skews the ratios")
 		}
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, row, "scenario", "requests", "req/s", "×bare", "goal", "p50", "p99", "non-2xx", "5xx", "errors")
+		fmt.Fprintf(w, row, "scenario", "requests", "req/s", "ratio", "goal", "p50", "p99", "non-2xx", "5xx", "errors")
 		for _, s := range r.Scenarios {
+			against := "bare"
+			if s.Against != "" {
+				against = s.Against
+			}
 			fmt.Fprintf(w, row, s.Name, s.Requests, fmt.Sprintf("%.0f", s.RPS), fmt.Sprintf("%.2f", s.Ratio),
 				s.Goal, fmtMS(s.P50ms), fmtMS(s.P99ms), s.Non2xx, s.Status5x, s.Errors)
+			if s.Against != "" {
+				fmt.Fprintf(w, "  (%s: ratio to %s serving the same bytes)\n", s.Name, against)
+			}
 		}
 	}
 	if m := r.Memory; m != nil {

@@ -142,8 +142,15 @@ func testCards(t *bintable.Table) []components.TestCard {
 }
 
 // bare serves a minimal handler that answers a small JSON body, the
-// baseline the load run compares the service's endpoints with.
+// baseline the load run compares the service's endpoints with; with -file,
+// Go's file server serving that one file at every path instead.
 func bare(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("file", "", "serve this file with http.ServeFile at every path")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	addr := getenv("ADDR")
 	if addr == "" {
 		addr = "127.0.0.1:8081"
@@ -153,10 +160,20 @@ func bare(ctx context.Context, args []string, getenv func(string) string, stderr
 		return err
 	}
 	body := []byte(`{"id":"541919","object":"cardbin","brand":"MASTERCARD","bank":"HDFC Bank","country":"INDIA","type":"DEBIT","card_sub_type":"PLATINUM","juspay_bank_code":"JP_HDFC","tokenize_support":true}` + "\n")
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(body)
-	})}
+	})
+	if *file != "" {
+		handler = func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/healthz" {
+				w.Write([]byte("ok"))
+				return
+			}
+			http.ServeFile(w, r, *file)
+		}
+	}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: handler}
 	go func() { <-ctx.Done(); srv.Close() }()
 	fmt.Fprintln(stderr, "bare handler listening on", ln.Addr())
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

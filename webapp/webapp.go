@@ -74,9 +74,12 @@ func New(cfg Config) (*Server, error) {
 			BackgroundColor: "#f6f8fa",
 			Styles:          []string{stylePath}, // after go-app's /app.css
 			LoadingLabel:    "{progress}%",
-			RawHeaders:      []string{storageShimTag},
-			Resources:       wasmResolver{path: wasm.path},
-			Version:         wasm.hash,
+			// The preload starts the wasm download while the page parses,
+			// instead of after app.js and wasm_exec.js have arrived.
+			RawHeaders: []string{`<link rel="preload" href="` + wasm.path + `" as="fetch" type="application/wasm" crossorigin>`,
+				storageShimTag},
+			Resources: wasmResolver{path: wasm.path},
+			Version:   wasm.hash,
 			// The wasm is served compressed: the progress label needs the
 			// uncompressed size.
 			WasmContentLength:     strconv.Itoa(wasm.rawSize),

@@ -33,11 +33,15 @@ func (db *DB) CreateOrder(ctx context.Context, o *coft.Order) error {
 	if err != nil {
 		return err
 	}
-	_, err = db.exec(ctx, `INSERT INTO orders (`+orderColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.ID, o.MerchantID, o.OrderID, int64(o.Amount), o.Currency, string(o.Status), o.CustomerID,
+	query := `INSERT INTO orders (` + orderColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	args := []any{o.ID, o.MerchantID, o.OrderID, int64(o.Amount), o.Currency, string(o.Status), o.CustomerID,
 		o.CustomerEmail, o.CustomerPhone, o.ReturnURL, o.WebhookURL, o.Description, o.ProductID,
-		details, o.TxnUUID, o.CreatedAt, o.UpdatedAt)
+		details, o.TxnUUID, o.CreatedAt, o.UpdatedAt}
+	if db.batch != nil {
+		err = db.batch.exec(ctx, query, args...)
+	} else {
+		_, err = db.exec(ctx, query, args...)
+	}
 	return mapError(err, "", "order_id")
 }
 

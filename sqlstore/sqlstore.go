@@ -50,6 +50,10 @@ type DB struct {
 	Now func() time.Time
 
 	stmts sync.Map // (pool, query) → *sql.Stmt, see prepared
+
+	// batch groups concurrent order creations into one commit (SQLite
+	// only; nil for PostgreSQL, whose writers run side by side).
+	batch *batcher
 }
 
 type stmtKey struct {
@@ -137,6 +141,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxIdleConns(8)
 	r.SetConnMaxLifetime(0)
 	db := &DB{dialect: SQLite, w: w, r: r, Now: time.Now}
+	db.batch = &batcher{db: db}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -369,3 +369,41 @@ func BenchmarkCreateOrder(b *testing.B) {
 		})
 	}
 }
+
+// TestOrderCreateBatches creates many orders at once, some with the same
+// order_id: each distinct order is stored once, and only the duplicates fail.
+func TestOrderCreateBatches(t *testing.T) {
+	dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		mustMerchant(t, db, "a")
+		const n = 200
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = db.CreateOrder(context.Background(), newOrder("a", fmt.Sprintf("o%d", i%150)))
+			}()
+		}
+		wg.Wait()
+		ok, dup := 0, 0
+		for _, err := range errs {
+			switch coft.ErrorCode(err) {
+			case "":
+				ok++
+			case coft.ECONFLICT:
+				dup++
+			default:
+				t.Fatalf("unexpected error: %v", err)
+			}
+		}
+		if ok != 150 || dup != 50 {
+			t.Fatalf("%d created, %d duplicates; want 150 and 50", ok, dup)
+		}
+		for i := range 150 {
+			if _, err := db.FindOrder(context.Background(), "a", fmt.Sprintf("o%d", i)); err != nil {
+				t.Fatalf("order o%d: %v", i, err)
+			}
+		}
+	})
+}

@@ -21,6 +21,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"strings"
 	"time"
 
 	"github.com/coftkit/coft"
@@ -301,17 +302,33 @@ func (r *reader) str(ok bool) (string, bool) {
 
 func (r *reader) done() bool { return len(r.b) == 0 }
 
-// FormToken returns the token a payment page's forms carry, bound to one
-// transaction of one merchant. It does not expire: the transaction's own
-// state decides what a post may still do.
-func (is *Issuer) FormToken(merchantID, txnUUID string) string {
-	return b64.EncodeToString(mac(is.formKey, []byte(merchantID), []byte(txnUUID)))
+// FormToken returns the token a payment page's forms carry: it binds the
+// form to one transaction of one merchant and records, authenticated, when
+// the page was served. It does not expire: the transaction's own state
+// decides what a post may still do.
+func (is *Issuer) FormToken(merchantID, txnUUID string, served time.Time) string {
+	var ts [8]byte
+	binary.BigEndian.PutUint64(ts[:], uint64(served.Unix()))
+	return b64.EncodeToString(ts[:]) + "." + b64.EncodeToString(is.formMAC(merchantID, txnUUID, ts[:]))
 }
 
-// VerifyFormToken reports whether token is the transaction's form token.
-func (is *Issuer) VerifyFormToken(merchantID, txnUUID, token string) bool {
-	want := is.FormToken(merchantID, txnUUID)
-	return len(token) == len(want) && hmac.Equal([]byte(token), []byte(want))
+// VerifyFormToken checks a form token of the transaction and returns when
+// its page was served.
+func (is *Issuer) VerifyFormToken(merchantID, txnUUID, token string) (served time.Time, ok bool) {
+	tsPart, macPart, found := strings.Cut(token, ".")
+	ts, err1 := b64.DecodeString(tsPart)
+	got, err2 := b64.DecodeString(macPart)
+	if !found || err1 != nil || err2 != nil || len(ts) != 8 || !hmac.Equal(got, is.formMAC(merchantID, txnUUID, ts)) {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(binary.BigEndian.Uint64(ts)), 0), true
+}
+
+func (is *Issuer) formMAC(merchantID, txnUUID string, ts []byte) []byte {
+	var bound []byte
+	bound = appendString(bound, merchantID)
+	bound = appendString(bound, txnUUID)
+	return mac(is.formKey, bound, ts)[:macSize]
 }
 
 // SessionKeys returns the authentication and encryption keys of the

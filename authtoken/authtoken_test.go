@@ -414,23 +414,30 @@ func BenchmarkVerifyCardToken(b *testing.B) {
 
 func TestFormToken(t *testing.T) {
 	is := New(bytes.Repeat([]byte{7}, 32), nil)
-	tok := is.FormToken("m1", "0123456789abcdef0123456789abcdef")
-	if !is.VerifyFormToken("m1", "0123456789abcdef0123456789abcdef", tok) {
-		t.Fatal("own token refused")
+	served := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	const uuid = "0123456789abcdef0123456789abcdef"
+	tok := is.FormToken("m1", uuid, served)
+	if at, ok := is.VerifyFormToken("m1", uuid, tok); !ok || !at.Equal(served) {
+		t.Fatalf("own token: %v %v", at, ok)
 	}
+	ts, mac, _ := strings.Cut(tok, ".")
+	later := is.FormToken("m1", uuid, served.Add(time.Hour))
+	laterTS, _, _ := strings.Cut(later, ".")
 	for _, tc := range [][3]string{
-		{"m2", "0123456789abcdef0123456789abcdef", tok},
+		{"m2", uuid, tok},
 		{"m1", "0123456789abcdef0123456789abcdee", tok},
-		{"m1", "0123456789abcdef0123456789abcdef", tok[:len(tok)-1]},
-		{"m1", "0123456789abcdef0123456789abcdef", ""},
-		{"m1", "0123456789abcdef0123456789abcdef", tok + "A"},
+		{"m1", uuid, tok[:len(tok)-1]},
+		{"m1", uuid, ""},
+		{"m1", uuid, tok + "A"},
+		{"m1", uuid, laterTS + "." + mac}, // a changed time
+		{"m1", uuid, ts},
 	} {
-		if is.VerifyFormToken(tc[0], tc[1], tc[2]) {
+		if _, ok := is.VerifyFormToken(tc[0], tc[1], tc[2]); ok {
 			t.Errorf("token accepted for %q %q %q", tc[0], tc[1], tc[2])
 		}
 	}
 	other := New(bytes.Repeat([]byte{8}, 32), nil)
-	if other.VerifyFormToken("m1", "0123456789abcdef0123456789abcdef", tok) {
+	if _, ok := other.VerifyFormToken("m1", uuid, tok); ok {
 		t.Fatal("token of another key accepted")
 	}
 	h1, b1 := is.SessionKeys()

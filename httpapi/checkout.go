@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/a-h/templ"
 
@@ -63,7 +62,6 @@ func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) error
 		http.Redirect(w, r, s.BaseURL+"/v2/pay/start/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
 		return nil
 	}
-	s.noteShown(w, r, t.UUID)
 	s.renderConsent(w, r, m, t, http.StatusOK, "")
 	return nil
 }
@@ -72,7 +70,7 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.M
 	locale := coft.DefaultLocale
 	v := app.ConsentView{
 		MerchantName: m.DisplayName(), Amount: coft.DisplayAmount(t.Amount), CardBrand: coft.BrandName(t.Brand), CardLast4: t.Last4,
-		Action: "/v2/txns/consent/" + m.ID + "/" + t.UUID, FormToken: s.Tokens.FormToken(m.ID, t.UUID),
+		Action: "/v2/txns/consent/" + m.ID + "/" + t.UUID, FormToken: s.Tokens.FormToken(m.ID, t.UUID, s.Now()),
 		TextID: coft.ConsentTextFor(locale).ID, Locale: locale, Error: msg, SavedCard: t.UsingSavedCard,
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
@@ -90,35 +88,35 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.M
 	w.Write(buf.Bytes())
 }
 
-// noteShown remembers in the session when the dialog was first shown.
-func (s *Server) noteShown(w http.ResponseWriter, r *http.Request, uuid string) {
-	sess, err := s.Sessions.Get(r, sessionName)
-	if err != nil && sess == nil {
+// remember keeps the customer's choice in the session, so the bank page
+// can confirm it. The cookie is a courtesy: browsers that block it (a
+// third-party iframe, say) complete the flow without the confirmation.
+func (s *Server) remember(w http.ResponseWriter, r *http.Request, uuid string, decision bool) {
+	sess, _ := s.Sessions.Get(r, sessionName) // a bad cookie yields a new session
+	if sess == nil {
 		return
 	}
-	if _, ok := sess.Values["shown:"+uuid]; ok {
-		return
-	}
-	for k := range sess.Values { // keep the cookie small: one dialog at a time
+	for k := range sess.Values { // one payment at a time keeps the cookie small
 		delete(sess.Values, k)
 	}
-	sess.Values["shown:"+uuid] = s.Now().Unix()
+	sess.Values["decision:"+uuid] = decision
 	s.sessionOptions(r, sess.Options)
 	if err := sess.Save(r, w); err != nil {
 		slog.WarnContext(r.Context(), "session not saved", "error", err.Error())
 	}
 }
 
-// shownAt returns when the session saw the dialog, or zero without a cookie.
-func (s *Server) shownAt(r *http.Request, uuid string) time.Time {
+// remembered returns the choice the session kept for the payment.
+func (s *Server) remembered(r *http.Request, uuid string) (decision, ok bool) {
+	if _, err := r.Cookie(sessionName); err != nil {
+		return false, false
+	}
 	sess, err := s.Sessions.Get(r, sessionName)
 	if err != nil || sess == nil {
-		return time.Time{}
+		return false, false
 	}
-	if v, ok := sess.Values["shown:"+uuid].(int64); ok {
-		return time.Unix(v, 0)
-	}
-	return time.Time{}
+	decision, ok = sess.Values["decision:"+uuid].(bool)
+	return decision, ok
 }
 
 // handleConsentDecision serves POST /v2/txns/consent/{merchant_id}/{txn_uuid}:
@@ -132,7 +130,8 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 		s.page(w, r, http.StatusBadRequest, components.MessagePage("Choice not understood", "Please go back and choose again."))
 		return nil
 	}
-	if !s.Tokens.VerifyFormToken(m.ID, t.UUID, r.PostForm.Get("form_token")) {
+	served, ok := s.Tokens.VerifyFormToken(m.ID, t.UUID, r.PostForm.Get("form_token"))
+	if !ok {
 		s.page(w, r, http.StatusForbidden, components.MessagePage("Choice not accepted",
 			"This form is not valid for this payment. Please return to the store and try again."))
 		return nil
@@ -155,7 +154,7 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 	_, err := s.Store.RecordConsent(r.Context(), &coft.Consent{
 		MerchantID: m.ID, TxnUUID: t.UUID, Decision: decision, TextID: text.ID, Locale: locale,
 		Channel: coft.ChannelHostedPage, ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512),
-		ShownAt: s.shownAt(r, t.UUID),
+		ShownAt: served, // when the page with this form was served
 	})
 	if coft.ErrorCode(err) == coft.ECONFLICT {
 		s.page(w, r, http.StatusConflict, components.MessagePage("Choice already made", coft.ErrorMessage(err)))
@@ -164,6 +163,7 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 		s.internalPage(w, r, err)
 		return nil
 	}
+	s.remember(w, r, t.UUID, decision)
 	http.Redirect(w, r, s.BaseURL+"/v2/pay/start/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
 	return nil
 }
@@ -214,11 +214,18 @@ func (s *Server) renderBank(w http.ResponseWriter, r *http.Request, m *coft.Merc
 	if origin := urlOrigin(t.ReturnURL); origin != "" {
 		w.Header().Set("Content-Security-Policy", strings.Replace(pageCSP, "form-action 'self'", "form-action 'self' "+origin, 1))
 	}
-	s.page(w, r, status, components.BankPage(components.BankView{
+	v := components.BankView{
 		Bank: bank, MerchantName: m.DisplayName(), Amount: coft.DisplayAmount(t.Amount),
 		MaskedCard: coft.BrandName(t.Brand) + " •••• " + t.Last4, Action: "/v2/pay/start/" + m.ID + "/" + t.UUID,
-		FormToken: s.Tokens.FormToken(m.ID, t.UUID), Error: msg, TriesLeft: maxOTPAttempts - t.OTPAttempts,
-	}))
+		FormToken: s.Tokens.FormToken(m.ID, t.UUID, s.Now()), Error: msg, TriesLeft: maxOTPAttempts - t.OTPAttempts,
+	}
+	if decision, ok := s.remembered(r, t.UUID); ok {
+		v.Note = "You chose not to save this card."
+		if decision {
+			v.Note = "You chose to save this card as a secure token. It is saved once this payment succeeds."
+		}
+	}
+	s.page(w, r, status, components.BankPage(v))
 }
 
 // handleBankSubmit serves POST /v2/pay/start/{merchant_id}/{txn_uuid}: the
@@ -228,7 +235,7 @@ func (s *Server) handleBankSubmit(w http.ResponseWriter, r *http.Request) error 
 	if !ok {
 		return nil
 	}
-	if err := r.ParseForm(); err != nil || !s.Tokens.VerifyFormToken(m.ID, t.UUID, r.PostForm.Get("form_token")) {
+	if err := r.ParseForm(); err != nil || !s.validForm(m, t, r) {
 		s.page(w, r, http.StatusForbidden, components.MessagePage("Request not accepted",
 			"This form is not valid for this payment. Please return to the store and try again."))
 		return nil
@@ -281,6 +288,12 @@ func (s *Server) handleBankSubmit(w http.ResponseWriter, r *http.Request) error 
 	}
 	s.finish(w, r, m, t)
 	return nil
+}
+
+// validForm reports whether a posted form carries the transaction's token.
+func (s *Server) validForm(m *coft.Merchant, t *coft.Txn, r *http.Request) bool {
+	_, ok := s.Tokens.VerifyFormToken(m.ID, t.UUID, r.PostForm.Get("form_token"))
+	return ok
 }
 
 // afterCharge saves and tokenizes the card of a charged payment, as its

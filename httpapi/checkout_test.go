@@ -129,6 +129,10 @@ func (b *browser) pay(authURL, decision string) string {
 	if status != 200 || !strings.Contains(page, "Verify your payment") {
 		b.h.t.Fatalf("bank page: %d %s", status, page)
 	}
+	// With cookies the bank page confirms the choice; without, it cannot.
+	if note := strings.Contains(page, `id="consent-note"`); note != (b.client.Jar != nil && decision != "") {
+		b.h.t.Fatalf("bank page confirmation shown: %v (cookies: %v, decision %q)", note, b.client.Jar != nil, decision)
+	}
 	status, loc, page := b.post(u, url.Values{"otp": {sandbox.OTP}, "form_token": {formToken(b.h.t, page)}, "action": {"verify"}}, nil)
 	// Back to the return URL, or a result page for orders without one.
 	if status != 303 && !(status == 200 && strings.Contains(page, "result-title")) {
@@ -284,8 +288,8 @@ func TestCheckoutDeclineAndFalse(t *testing.T) {
 		t.Fatalf("declined: %s", st.raw)
 	}
 	cs, _ := h.db.ListConsents(context.Background(), "alpha", res.str("txn_uuid"))
-	if len(cs) != 1 || cs[0].Decision || !cs[0].ShownAt.IsZero() {
-		t.Fatalf("evidence without cookie: %+v", cs)
+	if len(cs) != 1 || cs[0].Decision || !cs[0].ShownAt.Equal(h.clock()) {
+		t.Fatalf("evidence without cookie: %+v", cs[0])
 	}
 	if l := h.must(200, request{method: "GET", path: "/cards?customer_id=" + cst, key: h.keyA}); len(l.get("cards").([]any)) != 0 {
 		t.Fatalf("a card was saved: %s", l.raw)

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -556,4 +557,47 @@ func with(v url.Values, k, val string) url.Values {
 		c.Set(k, val)
 	}
 	return c
+}
+
+// TestSessionCookieOverHTTPS checks the cookie a choice sets when the
+// service is reached over HTTPS: it must work inside a merchant's
+// cross-site iframe, so it is Secure, SameSite=None and Partitioned.
+func TestSessionCookieOverHTTPS(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	h.order(h.keyA, "tls1", true, "")
+	res := h.txn(h.keyA, newCardForm("tls1", goodCard))
+	u, _ := url.Parse(res.str("payment.authentication.url"))
+	_, _, page := h.browser(false).visit(u.String())
+	form := url.Values{"decision": {"accept"}, "form_token": {formToken(t, page)}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}
+	req := httptest.NewRequest("POST", "https://pay.example"+u.Path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	rec := httptest.NewRecorder()
+	h.api.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("decision over HTTPS: %d %s", rec.Code, rec.Body)
+	}
+	c := rec.Header().Get("Set-Cookie")
+	for _, attr := range []string{"coft_session=", "Path=/v2/", "HttpOnly", "Secure", "SameSite=None", "Partitioned"} {
+		if !strings.Contains(c, attr) {
+			t.Errorf("Set-Cookie %q lacks %s", c, attr)
+		}
+	}
+	// Over plain HTTP (development) the cookie is Lax and not Secure.
+	h.order(h.keyA, "tls2", true, "")
+	res = h.txn(h.keyA, newCardForm("tls2", goodCard))
+	b := h.browser(false)
+	u2 := res.str("payment.authentication.url")
+	_, _, page = b.visit(u2)
+	req2, _ := http.NewRequest("POST", u2, strings.NewReader(url.Values{"decision": {"decline"}, "form_token": {formToken(t, page)},
+		"text_id": {"tokenize-en-v1"}, "locale": {"en"}}.Encode()))
+	req2.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := b.client.Do(req2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if c := resp.Header.Get("Set-Cookie"); !strings.Contains(c, "SameSite=Lax") || strings.Contains(c, "Secure") {
+		t.Errorf("Set-Cookie over HTTP: %q", c)
+	}
 }

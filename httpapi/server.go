@@ -158,9 +158,11 @@ func (s *Server) sessionOptions(r *http.Request, o *sessions.Options) {
 	o.Path = "/v2/"
 	o.MaxAge = int(s.AuthWindow.Seconds()) * 2
 	o.HttpOnly = true
+	// Every attribute is set: the store's defaults are Secure and
+	// SameSite=None, which plain-HTTP development would not keep.
 	if r.TLS != nil || strings.HasPrefix(s.BaseURL, "https://") {
 		o.Secure, o.SameSite, o.Partitioned = true, http.SameSiteNoneMode, true
 	} else {
-		o.SameSite = http.SameSiteLaxMode
+		o.Secure, o.SameSite, o.Partitioned = false, http.SameSiteLaxMode, false
 	}
 }

@@ -127,6 +127,9 @@ type OrderStore interface {
 	CreateOrder(ctx context.Context, o *Order) error
 	// FindOrder finds an order by the merchant's order_id. Returns ENOTFOUND.
 	FindOrder(ctx context.Context, merchantID, orderID string) (*Order, error)
+	// FindOrderByID finds an order by the service's id (ord_…), which is a
+	// capability: it is only in the order's payment links. Returns ENOTFOUND.
+	FindOrderByID(ctx context.Context, id string) (*Order, error)
 	// UpdateOrder reads the order, applies fn and writes the result, all in
 	// one transaction. fn's error aborts the update and is returned as is.
 	// Returns ENOTFOUND if the order does not exist.

@@ -153,3 +153,33 @@ func TestCookiesBlocked(t *testing.T) {
 		t.Fatalf("card block with cookies blocked: %v", c)
 	}
 }
+
+// TestPaymentLink pays through the order's hosted payment page, typing
+// the card as a customer does.
+func TestPaymentLink(t *testing.T) {
+	s := startService(t)
+	ctx := newBrowser(t, false)
+	cst := s.api("POST", "/customers", url.Values{"object_reference_id": {"link"}, "mobile_number": {"9876543210"},
+		"email_address": {"link@example.com"}})
+	ord := s.api("POST", "/orders", url.Values{"order_id": {"link1"}, "amount": {"99.00"}, "customer_id": {cst["id"].(string)}})
+	link := ord["payment_links"].(map[string]any)["web"].(string)
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(link),
+		chromedp.SendKeys(`#card_number`, "5419 1900 0000 0003", chromedp.ByQuery),
+		chromedp.SendKeys(`#card_exp_month`, "12", chromedp.ByQuery),
+		chromedp.SendKeys(`#card_exp_year`, "31", chromedp.ByQuery),
+		chromedp.SendKeys(`#card_security_code`, "123", chromedp.ByQuery),
+		chromedp.Click(`.card-form button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button[name="decision"]`, chromedp.ByQuery),
+		wasmRunning,
+		choose("accept"),
+		enterOTP("123456"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.checkReturn("link1", "CHARGED")
+	if c := card(s, "link1"); c["last_four_digits"] != "0003" || c["token"] == nil {
+		t.Fatalf("card block: %v", c)
+	}
+}

@@ -160,7 +160,7 @@ func startService(t testing.TB, merchantFlags ...string) *service {
 	return nil
 }
 
-var testPANs = []string{"4242424242424242", "5419190000000003"}
+var testPANs = []string{"4242424242424242", "5419190000000003", "5419 1900 0000 0003"}
 
 func run(env []string, args ...string) ([]byte, error) {
 	cmd := exec.Command(serverBin, args...)

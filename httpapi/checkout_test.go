@@ -601,3 +601,41 @@ func TestSessionCookieOverHTTPS(t *testing.T) {
 		t.Errorf("Set-Cookie over HTTP: %q", c)
 	}
 }
+
+func TestPaymentPage(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	cst := h.customer(h.keyA, "payer")
+	ord := h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=pp1&amount=499&customer_id=" + cst})
+	link := ord.str("payment_links.web")
+	b := h.browser(true)
+	status, _, page := b.visit(link)
+	if status != 200 || !strings.Contains(page, "Pay Shop alpha") || !strings.Contains(page, "₹499.00") {
+		t.Fatalf("payment page: %d %s", status, page)
+	}
+	// A mistake shows the form again, naming it, without echoing the card number.
+	status, _, page = b.post(link, url.Values{"card_number": {"4242424242424241"}, "card_exp_month": {"12"},
+		"card_exp_year": {"31"}, "card_security_code": {"123"}, "name_on_card": {"Asha"}}, nil)
+	if status != 400 || !strings.Contains(page, "not a valid card number") || strings.Contains(page, "4242424242424241") ||
+		!strings.Contains(page, `value="Asha"`) {
+		t.Fatalf("bad card: %d %s", status, page)
+	}
+	// Fields other than the card's are ignored: the page cannot say tokenize=true.
+	status, loc, _ := b.post(link, url.Values{"card_number": {goodCard}, "card_exp_month": {"12"}, "card_exp_year": {"31"},
+		"card_security_code": {"123"}, "tokenize": {"true"}, "order_id": {"other"}}, nil)
+	if status != 303 || !strings.Contains(loc, "/v2/txns/consent/alpha/") {
+		t.Fatalf("good card: %d %s", status, loc)
+	}
+	b.pay(loc, "accept")
+	if st := h.must(200, request{method: "GET", path: "/orders/pp1", key: h.keyA}); st.str("status") != "CHARGED" || st.str("card.token.tokenization_status") != "ACTIVE" {
+		t.Fatalf("after paying: %s", st.raw)
+	}
+	if status, _, page := b.visit(link); status != 200 || !strings.Contains(page, "Already paid") {
+		t.Fatalf("paid order's page: %d", status)
+	}
+	if status, _, _ := b.visit(h.srv.URL + "/orders/ord_nope/payment-page"); status != 404 {
+		t.Fatalf("unknown payment link: %d", status)
+	}
+	if status, _, _ := b.post(link, url.Values{"card_number": {goodCard}}, map[string]string{"Sec-Fetch-Site": "cross-site"}); status != 403 {
+		t.Fatalf("cross-site post: %d", status)
+	}
+}

@@ -58,6 +58,8 @@ func (s *Server) Handler() http.Handler {
 		s.page(w, r, http.StatusForbidden, components.MessagePage("Request not accepted",
 			"This page can only be submitted from the payment page itself."))
 	}))
+	mux.Handle("GET /orders/{id}/payment-page", handlerFunc(s.handlePayPage))
+	mux.Handle("POST /orders/{id}/payment-page", cop.Handler(limitBody(handlerFunc(s.handlePayPageSubmit))))
 	mux.Handle("GET /v2/txns/consent/{merchant_id}/{txn_uuid}", handlerFunc(s.handleConsentPage))
 	mux.Handle("POST /v2/txns/consent/{merchant_id}/{txn_uuid}", cop.Handler(limitBody(handlerFunc(s.handleConsentDecision))))
 	mux.Handle("GET /v2/pay/start/{merchant_id}/{txn_uuid}", handlerFunc(s.handleBankPage))

@@ -29,66 +29,84 @@ type txnResponse struct {
 // handleTxnCreate serves POST /txns: a card payment on an order, with the
 // hosted consent page first when the customer must still be asked.
 func (s *Server) handleTxnCreate(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := authFrom(ctx)
-	m := a.merchant
 	p, err := readParams(w, r, txnFields)
 	if err != nil {
 		return err
 	}
+	txn, err := s.startPayment(r, authFrom(r.Context()), p)
+	if err != nil {
+		return err
+	}
+	var res txnResponse
+	res.OrderID, res.TxnID, res.TxnUUID, res.Status = txn.OrderID, txn.ID, txn.UUID, string(txn.Status)
+	res.Payment.Authentication.Method = "GET"
+	res.Payment.Authentication.URL = s.authenticationURL(txn)
+	if !strings.EqualFold(p["format"], "json") {
+		http.Redirect(w, r, res.Payment.Authentication.URL, http.StatusFound)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// startPayment starts a card payment from /txns' fields, for a merchant
+// (API key) or a browser holding the order's client token.
+func (s *Server) startPayment(r *http.Request, a *auth, p params) (*coft.Txn, error) {
+	ctx := r.Context()
+	m := a.merchant
 	if pmt := p["payment_method_type"]; pmt == "" {
-		return coft.Missing("payment_method_type")
+		return nil, coft.Missing("payment_method_type")
 	} else if !strings.EqualFold(pmt, "CARD") {
-		return coft.Invalid("payment_method_type", "payment_method_type must be CARD.")
+		return nil, coft.Invalid("payment_method_type", "payment_method_type must be CARD.")
 	}
 	if at := p["auth_type"]; at != "" && !strings.EqualFold(at, "THREE_DS") {
-		return coft.Invalid("auth_type", "auth_type must be THREE_DS.")
+		return nil, coft.Invalid("auth_type", "auth_type must be THREE_DS.")
 	}
 	tokenize, err := p.bool("tokenize")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	saveToLocker, err := p.flag("save_to_locker")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := p.bool("redirect_after_payment"); err != nil {
-		return err
+		return nil, err
 	}
 
 	// The order: named, or created in the same call with order.* fields.
 	var order *coft.Order
 	if p.withPrefix("order.") != nil {
 		if a.client != nil {
-			return coft.Errorf(coft.EFORBIDDEN, "A client_auth_token cannot create orders.")
+			return nil, coft.Errorf(coft.EFORBIDDEN, "A client_auth_token cannot create orders.")
 		}
 		if order, err = s.orderFromParams(r, m, p, "order."); err != nil {
-			return err
+			return nil, err
 		}
 		if id := p["order_id"]; id != "" && id != order.OrderID {
-			return coft.Invalid("order_id", "order_id and order.order_id differ.")
+			return nil, coft.Invalid("order_id", "order_id and order.order_id differ.")
 		}
 	} else {
 		id := strings.TrimSpace(p["order_id"])
 		if id == "" {
-			return coft.Missing("order_id")
+			return nil, coft.Missing("order_id")
 		}
 		if a.client != nil && a.client.OrderID != id {
-			return coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this order.")
+			return nil, coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this order.")
 		}
 		if order, err = s.Store.FindOrder(ctx, m.ID, id); coft.ErrorCode(err) == coft.ENOTFOUND {
-			return coft.FieldError(coft.ENOTFOUND, "order_id", "Order not found.")
+			return nil, coft.FieldError(coft.ENOTFOUND, "order_id", "Order not found.")
 		} else if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if order.Status == coft.StatusCharged {
-		return coft.FieldError(coft.ECONFLICT, "order_id", "Order %s is already paid.", order.OrderID)
+		return nil, coft.FieldError(coft.ECONFLICT, "order_id", "Order %s is already paid.", order.OrderID)
 	}
 	var customer *coft.Customer
 	if order.CustomerID != "" {
 		if customer, err = s.Store.FindCustomer(ctx, m.ID, order.CustomerID); err != nil {
-			return err
+			return nil, err
 		}
 	}
 
@@ -100,7 +118,7 @@ func (s *Server) handleTxnCreate(w http.ResponseWriter, r *http.Request) error {
 	var saved *coft.Card
 	if tok := p["card_token"]; tok != "" {
 		if saved, err = s.savedCardForTxn(r, m, customer, p); err != nil {
-			return err
+			return nil, err
 		}
 		c := saved
 		t.CardReference, t.Fingerprint, t.ISIN, t.Last4 = c.Reference, c.Fingerprint, c.ISIN, c.Last4
@@ -109,7 +127,7 @@ func (s *Server) handleTxnCreate(w http.ResponseWriter, r *http.Request) error {
 		t.UsingSavedCard = true
 		t.UsingToken = c.Token != nil && c.Token.Status == coft.TokenActive
 	} else if err := s.newCardForTxn(t, p); err != nil {
-		return err
+		return nil, err
 	}
 
 	// Who decides about tokenization (the decision table of the README).
@@ -119,7 +137,7 @@ func (s *Server) handleTxnCreate(w http.ResponseWriter, r *http.Request) error {
 		if saved, err = s.Store.FindCardByFingerprint(ctx, m.ID, customer.ID, t.Fingerprint); err == nil {
 			t.CardReference = saved.Reference
 		} else if coft.ErrorCode(err) != coft.ENOTFOUND {
-			return err
+			return nil, err
 		}
 	}
 	tokenized := saved != nil && liveToken(saved)
@@ -138,29 +156,16 @@ func (s *Server) handleTxnCreate(w http.ResponseWriter, r *http.Request) error {
 		t.ConsentAsked = true
 	}
 	if (t.Tokenize == coft.TokenizeTrue || saveToLocker) && customer == nil {
-		return coft.FieldError(coft.EINVALID, "customer_id", "Saving or tokenizing a card needs an order with a customer_id.")
+		return nil, coft.FieldError(coft.EINVALID, "customer_id", "Saving or tokenizing a card needs an order with a customer_id.")
 	}
 
 	if order.ID == "" { // created by this call
 		if err := s.Store.CreateOrder(ctx, order); err != nil {
-			return prefixField(err, "order.")
+			return nil, prefixField(err, "order.")
 		}
 	}
 	txn, _, err := s.Store.StartTxn(ctx, t, s.Now().Add(-s.AuthWindow), declared)
-	if err != nil {
-		return err
-	}
-
-	var res txnResponse
-	res.OrderID, res.TxnID, res.TxnUUID, res.Status = txn.OrderID, txn.ID, txn.UUID, string(txn.Status)
-	res.Payment.Authentication.Method = "GET"
-	res.Payment.Authentication.URL = s.authenticationURL(txn)
-	if !strings.EqualFold(p["format"], "json") {
-		http.Redirect(w, r, res.Payment.Authentication.URL, http.StatusFound)
-		return nil
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
+	return txn, err
 }
 
 // authenticationURL is where the customer goes next: the consent page

@@ -52,6 +52,11 @@ func (db *DB) FindOrder(ctx context.Context, merchantID, orderID string) (*coft.
 	return scanOrder(row)
 }
 
+// FindOrderByID finds an order by its ord_… id.
+func (db *DB) FindOrderByID(ctx context.Context, id string) (*coft.Order, error) {
+	return scanOrder(db.queryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ?`, id))
+}
+
 // UpdateOrder reads the order, applies fn and writes the result in one
 // transaction. fn's error aborts the update and is returned as is.
 func (db *DB) UpdateOrder(ctx context.Context, merchantID, orderID string, fn func(*coft.Order) error) (*coft.Order, error) {

@@ -198,6 +198,11 @@ func TestOrders(t *testing.T) {
 		}
 		_, err = db.FindOrder(ctx, "b", "missing")
 		wantCode(t, err, coft.ENOTFOUND)
+		if byID, err := db.FindOrderByID(ctx, o.ID); err != nil || byID.OrderID != "ord1" || byID.MerchantID != "a" {
+			t.Fatalf("FindOrderByID = %+v, %v", byID, err)
+		}
+		_, err = db.FindOrderByID(ctx, "ord_none")
+		wantCode(t, err, coft.ENOTFOUND)
 
 		upd, err := db.UpdateOrder(ctx, "a", "ord1", func(o *coft.Order) error { o.Amount = 20000; return nil })
 		if err != nil || upd.Amount != 20000 {

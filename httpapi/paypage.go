@@ -1,0 +1,85 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/authtoken"
+	"github.com/coftkit/coft/components"
+)
+
+// payPageFields are what the hosted payment page's form may post.
+var payPageFields = fields{"card_number", "name_on_card", "card_exp_month", "card_exp_year", "card_security_code"}
+
+// handlePayPage serves GET /orders/{id}/payment-page: the order's hosted
+// payment page (its payment links). The ord_… id in the URL is the
+// capability.
+func (s *Server) handlePayPage(w http.ResponseWriter, r *http.Request) error {
+	m, o, ok := s.payPageOrder(w, r)
+	if ok {
+		s.renderPayPage(w, r, m, o, http.StatusOK, components.PayView{})
+	}
+	return nil
+}
+
+// handlePayPageSubmit serves POST /orders/{id}/payment-page: the card
+// entered, it starts the payment as /txns would and sends the customer to
+// the consent dialog or the bank; a mistake shows the form again.
+func (s *Server) handlePayPageSubmit(w http.ResponseWriter, r *http.Request) error {
+	m, o, ok := s.payPageOrder(w, r)
+	if !ok {
+		return nil
+	}
+	if err := r.ParseForm(); err != nil {
+		s.renderPayPage(w, r, m, o, http.StatusBadRequest, components.PayView{Error: "The form could not be read. Please try again."})
+		return nil
+	}
+	p := params{"order_id": o.OrderID, "payment_method_type": "CARD"}
+	for k, vs := range r.PostForm {
+		if !payPageFields.allows(k) {
+			continue // nothing but the card's fields comes from the page
+		}
+		p[k] = vs[0]
+	}
+	scope := authtoken.Scope{MerchantID: m.ID, OrderID: o.OrderID}
+	t, err := s.startPayment(r, &auth{merchant: m, client: &scope}, p)
+	if err != nil {
+		if coft.ErrorCode(err) == coft.EINTERNAL {
+			s.internalPage(w, r, err)
+			return nil
+		}
+		s.renderPayPage(w, r, m, o, http.StatusBadRequest, components.PayView{Error: coft.ErrorMessage(err),
+			ErrorField: coft.ErrorField(err), NameOnCard: p["name_on_card"], ExpMonth: p["card_exp_month"], ExpYear: p["card_exp_year"]})
+		return nil
+	}
+	http.Redirect(w, r, s.authenticationURL(t), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) payPageOrder(w http.ResponseWriter, r *http.Request) (*coft.Merchant, *coft.Order, bool) {
+	o, err := s.Store.FindOrderByID(r.Context(), r.PathValue("id"))
+	var m *coft.Merchant
+	if err == nil {
+		m, err = s.findMerchantByID(r.Context(), o.MerchantID)
+	}
+	switch {
+	case coft.ErrorCode(err) == coft.ENOTFOUND:
+		s.page(w, r, http.StatusNotFound, components.MessagePage("Payment link not valid",
+			"This payment link does not exist. Please return to the store and try again."))
+		return nil, nil, false
+	case err != nil:
+		s.internalPage(w, r, err)
+		return nil, nil, false
+	case o.Status == coft.StatusCharged:
+		s.page(w, r, http.StatusOK, components.MessagePage("Already paid", "This order is already paid. Thank you."))
+		return nil, nil, false
+	}
+	return m, o, true
+}
+
+func (s *Server) renderPayPage(w http.ResponseWriter, r *http.Request, m *coft.Merchant, o *coft.Order, status int, v components.PayView) {
+	v.MerchantName, v.OrderID, v.Amount = m.DisplayName(), o.OrderID, coft.DisplayAmount(o.Amount)
+	v.Action = "/orders/" + url.PathEscape(o.ID) + "/payment-page"
+	s.page(w, r, status, components.PayPage(v))
+}

@@ -339,6 +339,9 @@ func (s *Server) saveCard(ctx context.Context, m *coft.Merchant, t *coft.Txn, to
 		if card, err = s.Store.FindCard(ctx, m.ID, t.CardReference); err != nil {
 			return "", "", err
 		}
+		if tokenize && !keep && liveToken(card) {
+			return card.Reference, card.Token.Reference, nil // nothing to do
+		}
 	}
 	switch {
 	case len(t.PANCiphertext) > 0:

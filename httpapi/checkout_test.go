@@ -639,3 +639,27 @@ func TestPaymentPage(t *testing.T) {
 		t.Fatalf("cross-site post: %d", status)
 	}
 }
+
+// TestTokenizedCardPaysAgain pays twice with tokenize=true: the second
+// payment, with the saved card whose number the locker no longer keeps,
+// reuses the token rather than failing to make another.
+func TestTokenizedCardPaysAgain(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	cst := h.order(h.keyA, "tw1", true, "")
+	res := h.txn(h.keyA, with(newCardForm("tw1", goodCard), "tokenize", "true"))
+	h.browser(false).pay(res.str("payment.authentication.url"), "")
+	first := h.must(200, request{method: "GET", path: "/orders/tw1", key: h.keyA})
+	cards := h.must(200, request{method: "GET", path: "/cards?customer_id=" + cst, key: h.keyA})
+	h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=tw2&amount=5&customer_id=" + cst})
+	res = h.txn(h.keyA, url.Values{"order_id": {"tw2"}, "card_token": {cards.str("cards.0.card_token")}, "tokenize": {"true"}})
+	h.browser(false).pay(res.str("payment.authentication.url"), "")
+	second := h.must(200, request{method: "GET", path: "/orders/tw2", key: h.keyA})
+	if second.str("status") != "CHARGED" || second.get("card.using_token") != true ||
+		second.str("card.token.card_reference") != first.str("card.token.card_reference") {
+		t.Fatalf("second payment: %s", second.raw)
+	}
+	txn, _ := h.db.FindTxn(context.Background(), "alpha", res.str("txn_uuid"))
+	if txn.TokenError != "" {
+		t.Fatalf("token error on a tokenized card: %q", txn.TokenError)
+	}
+}

@@ -260,7 +260,15 @@ func newBrowser(t testing.TB, blockCookies bool) context.Context {
 			t.Skip("chromium is not installed (apt-get install -y chromium)")
 		}
 	}
-	dir := t.TempDir()
+	// The profile is not a TempDir: Chromium's helper processes may still
+	// be writing to it as the test ends, which fails TempDir's removal.
+	// Cleanups run last-registered first, so this runs after the browser
+	// has been stopped, and removes what it can.
+	dir, err := os.MkdirTemp("", "coft-chromium")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	if blockCookies {
 		os.MkdirAll(filepath.Join(dir, "Default"), 0o700)
 		prefs := `{"profile":{"default_content_setting_values":{"cookies":2},"block_third_party_cookies":true}}`

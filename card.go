@@ -155,6 +155,8 @@ type CardStore interface {
 	// SaveNetworkToken stores or replaces a card's network token.
 	// Returns ENOTFOUND if the merchant has no such card.
 	SaveNetworkToken(ctx context.Context, merchantID, cardReference string, t *NetworkToken) error
+	// DeleteNetworkToken removes a card's network token, if it has one.
+	DeleteNetworkToken(ctx context.Context, merchantID, cardReference string) error
 	// ListCards returns the customer's cards, newest first.
 	ListCards(ctx context.Context, merchantID, customerID string) ([]*Card, error)
 	// FindCard returns ENOTFOUND if the merchant has no card with the reference.

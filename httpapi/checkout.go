@@ -331,18 +331,23 @@ func (s *Server) afterCharge(ctx context.Context, m *coft.Merchant, t *coft.Txn)
 }
 
 // saveCard puts the payment's card in the locker (keeping the number only
-// when keep) and, when tokenize, provisions its network token.
+// when keep) and, when tokenize, provisions its network token: recorded
+// INITIATED before the network is asked, ACTIVE once it answers. A refusal
+// leaves the card as it was.
 func (s *Server) saveCard(ctx context.Context, m *coft.Merchant, t *coft.Txn, tokenize, keep bool) (cardRef, tokenRef string, err error) {
-	var pan string
 	var card *coft.Card
 	if t.CardReference != "" {
 		if card, err = s.Store.FindCard(ctx, m.ID, t.CardReference); err != nil {
 			return "", "", err
 		}
-		if tokenize && !keep && liveToken(card) {
-			return card.Reference, card.Token.Reference, nil // nothing to do
+		if liveToken(card) { // already tokenized: nothing to provision
+			tokenize, tokenRef = false, card.Token.Reference
 		}
 	}
+	if !tokenize && !keep {
+		return t.CardReference, tokenRef, nil
+	}
+	var pan string
 	switch {
 	case len(t.PANCiphertext) > 0:
 		pan, err = s.Locker.Open(t.PANCiphertext, t.KeyID, t.UUID)
@@ -354,47 +359,58 @@ func (s *Server) saveCard(ctx context.Context, m *coft.Merchant, t *coft.Txn, to
 	if err != nil {
 		return "", "", err
 	}
-	if card == nil {
+	isNew := card == nil
+	if isNew {
 		card = t.Card()
-		card.Reference = coft.RandomHex(16)
+		card.Reference, card.PANCiphertext = coft.RandomHex(16), []byte{}
 	} else {
 		card.ExpMonth, card.ExpYear = t.ExpMonth, t.ExpYear
 	}
-	if tokenize && liveToken(card) {
-		return card.Reference, card.Token.Reference, nil
-	}
-	// RBI: once tokenized, the number is kept only on the merchant's
-	// explicit save_to_locker.
-	card.PANCiphertext, card.KeyID = []byte{}, ""
 	if keep {
 		if card.PANCiphertext, card.KeyID, err = s.Locker.Seal(pan, card.Reference); err != nil {
 			return "", "", err
 		}
 	}
+	if err := s.Store.SaveCard(ctx, card); err != nil {
+		return "", "", err
+	}
 	if !tokenize {
-		return card.Reference, "", s.Store.SaveCard(ctx, card)
+		return card.Reference, tokenRef, nil
+	}
+
+	tok := &coft.NetworkToken{Reference: coft.RandomHex(16), Status: coft.TokenInitiated, Provider: card.Brand}
+	if err := s.Store.SaveNetworkToken(ctx, m.ID, card.Reference, tok); err != nil {
+		return "", "", err
 	}
 	prov, err := s.Network.Provision(ctx, coft.ProvisionRequest{PAN: pan, ExpMonth: card.ExpMonth, ExpYear: card.ExpYear,
 		Brand: card.Brand, MerchantID: m.ID})
 	if err != nil {
-		if keep {
-			if serr := s.Store.SaveCard(ctx, card); serr != nil {
-				return "", "", serr
-			}
-			return card.Reference, "", err
+		if derr := s.Store.DeleteNetworkToken(ctx, m.ID, card.Reference); derr != nil {
+			return "", "", derr
 		}
-		return "", "", err
+		if isNew && !keep { // saved only to carry the token
+			if derr := s.Store.DeleteCard(ctx, m.ID, card.Reference); derr != nil {
+				return "", "", derr
+			}
+			return "", "", err
+		}
+		return card.Reference, "", err
 	}
-	tok := &coft.NetworkToken{Reference: coft.RandomHex(16), Last4: prov.Number[len(prov.Number)-4:], ISIN: prov.Number[:6],
-		ExpMonth: prov.ExpMonth, ExpYear: prov.ExpYear, PAR: prov.PAR, Status: prov.Status, Provider: card.Brand}
+	tok.Last4, tok.ISIN, tok.ExpMonth, tok.ExpYear = prov.Number[len(prov.Number)-4:], prov.Number[:6], prov.ExpMonth, prov.ExpYear
+	tok.PAR, tok.Status = prov.PAR, prov.Status
 	if tok.Ciphertext, tok.KeyID, err = s.Locker.Seal(prov.Number, tok.Reference); err != nil {
-		return "", "", err
-	}
-	if err := s.Store.SaveCard(ctx, card); err != nil {
 		return "", "", err
 	}
 	if err := s.Store.SaveNetworkToken(ctx, m.ID, card.Reference, tok); err != nil {
 		return "", "", err
+	}
+	// RBI: once tokenized, the number is kept only on the merchant's
+	// explicit save_to_locker.
+	if !keep && len(card.PANCiphertext) > 0 {
+		card.PANCiphertext, card.KeyID = []byte{}, ""
+		if err := s.Store.SaveCard(ctx, card); err != nil {
+			return "", "", err
+		}
 	}
 	return card.Reference, tok.Reference, nil
 }

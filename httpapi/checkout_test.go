@@ -423,6 +423,11 @@ func TestCheckoutOutcomes(t *testing.T) {
 		if tc.pan == sandbox.CardTokenRefused && !strings.Contains(txn.TokenError, "declined") {
 			t.Errorf("token refusal not recorded: %q", txn.TokenError)
 		}
+		// A refused token leaves no card behind (it was saved only to carry one).
+		cards := h.must(200, request{method: "GET", path: "/cards?customer_id=c" + id, key: h.keyA})
+		if n := len(cards.get("cards").([]any)); n != map[bool]int{true: 1, false: 0}[tc.token] {
+			t.Errorf("%s: %d saved cards: %s", tc.pan, n, cards.raw)
+		}
 	}
 	// Cancel on the bank page.
 	h.order(h.keyA, "cancel1", false, "")
@@ -661,5 +666,38 @@ func TestTokenizedCardPaysAgain(t *testing.T) {
 	txn, _ := h.db.FindTxn(context.Background(), "alpha", res.str("txn_uuid"))
 	if txn.TokenError != "" {
 		t.Fatalf("token error on a tokenized card: %q", txn.TokenError)
+	}
+}
+
+// probeNetwork runs a check while the network is being asked for a token.
+type probeNetwork struct {
+	coft.Network
+	during func()
+}
+
+func (p probeNetwork) Provision(ctx context.Context, req coft.ProvisionRequest) (*coft.ProvisionedToken, error) {
+	p.during()
+	return p.Network.Provision(ctx, req)
+}
+
+// TestTokenInitiatedThenActive checks that a token is recorded INITIATED
+// while the network provisions it, and ACTIVE once it has.
+func TestTokenInitiatedThenActive(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	cst := h.order(h.keyA, "life1", true, "")
+	var during string
+	h.api.Network = probeNetwork{h.api.Network, func() {
+		cards, err := h.db.ListCards(context.Background(), "alpha", cst)
+		if err == nil && len(cards) == 1 && cards[0].Token != nil {
+			during = cards[0].Token.Status
+		}
+	}}
+	res := h.txn(h.keyA, with(newCardForm("life1", goodCard), "tokenize", "true"))
+	h.browser(false).pay(res.str("payment.authentication.url"), "")
+	if during != coft.TokenInitiated {
+		t.Fatalf("token status while provisioning = %q, want INITIATED", during)
+	}
+	if st := h.must(200, request{method: "GET", path: "/orders/life1", key: h.keyA}); st.str("card.token.tokenization_status") != "ACTIVE" {
+		t.Fatalf("after provisioning: %s", st.raw)
 	}
 }

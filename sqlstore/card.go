@@ -94,6 +94,13 @@ func (db *DB) SaveNetworkToken(ctx context.Context, merchantID, cardReference st
 	})
 }
 
+// DeleteNetworkToken removes a card's network token, if it has one.
+func (db *DB) DeleteNetworkToken(ctx context.Context, merchantID, cardReference string) error {
+	_, err := db.exec(ctx, `DELETE FROM network_tokens WHERE card_reference IN
+		(SELECT reference FROM cards WHERE merchant_id = ? AND reference = ?)`, merchantID, cardReference)
+	return err
+}
+
 // ListCards returns the customer's cards, newest first.
 func (db *DB) ListCards(ctx context.Context, merchantID, customerID string) ([]*coft.Card, error) {
 	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`

@@ -315,6 +315,22 @@ func TestCards(t *testing.T) {
 		_, err = db.FindCard(ctx, "b", c1.Reference)
 		wantCode(t, err, coft.ENOTFOUND)
 
+		if err := db.DeleteNetworkToken(ctx, "b", c1.Reference); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.FindCard(ctx, "a", c1.Reference); got.Token == nil {
+			t.Fatal("another merchant removed the token")
+		}
+		if err := db.DeleteNetworkToken(ctx, "a", c1.Reference); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.FindCard(ctx, "a", c1.Reference); got.Token != nil {
+			t.Fatal("token not removed")
+		}
+		if err := db.SaveNetworkToken(ctx, "a", c1.Reference, tok); err != nil {
+			t.Fatal(err)
+		}
+
 		nick, err := db.UpdateCardNickname(ctx, "a", c1.Reference, "Salary card")
 		if err != nil || nick.Nickname != "Salary card" {
 			t.Fatalf("UpdateCardNickname = %+v, %v", nick, err)

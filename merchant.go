@@ -37,7 +37,7 @@ func (m *Merchant) Validate() error {
 	if m.ID == "" {
 		return Missing("id")
 	}
-	if !isIdentifier(m.ID, 64) {
+	if !IsIdentifier(m.ID, 64) {
 		return Invalid("id", "id must be 1 to 64 letters, digits, '_' or '-'.")
 	}
 	if len(m.Name) > 120 {
@@ -84,8 +84,9 @@ type MerchantStore interface {
 	ListMerchants(ctx context.Context) ([]*Merchant, error)
 }
 
-// isIdentifier reports whether s is 1..max characters of [A-Za-z0-9_-].
-func isIdentifier(s string, max int) bool {
+// IsIdentifier reports whether s is 1..max characters of [A-Za-z0-9_-]:
+// the shape of merchant ids, key ids and request ids.
+func IsIdentifier(s string, max int) bool {
 	if s == "" || len(s) > max {
 		return false
 	}

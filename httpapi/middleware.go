@@ -116,7 +116,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
-		if !validRequestID(id) {
+		if !coft.IsIdentifier(id, 64) {
 			id = coft.RandomHex(8)
 		}
 		w.Header().Set("X-Request-Id", id)
@@ -149,18 +149,6 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
-func validRequestID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
 
 // secureCSP is the policy of every response that sets none of its own.
 const secureCSP = "default-src 'none'; frame-ancestors 'none'"

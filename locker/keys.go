@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/coftkit/coft"
 )
 
 // KeySize is the size in bytes of every key the locker uses.
@@ -178,18 +180,7 @@ func decodeKey(s string) ([]byte, error) {
 
 // ValidKeyID reports whether id is an acceptable encryption key id:
 // 1 to 32 characters of [A-Za-z0-9_-].
-func ValidKeyID(id string) bool {
-	if id == "" || len(id) > 32 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+func ValidKeyID(id string) bool { return coft.IsIdentifier(id, 32) }
 
 // loadOrCreateKeysFile reads the keys file, creating it with random keys if
 // it does not exist.

@@ -149,7 +149,6 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
-
 // secureCSP is the policy of every response that sets none of its own.
 const secureCSP = "default-src 'none'; frame-ancestors 'none'"
 

@@ -66,6 +66,9 @@ type Txn struct {
 	TokenReference string
 	// TokenError says why no token was created although one was due.
 	TokenError string
+	// CardDone is set once a charged payment's card has been saved and
+	// tokenized as its consent said (or found to need nothing).
+	CardDone bool
 
 	ReturnURL string
 	CreatedAt time.Time
@@ -137,6 +140,10 @@ type TxnStore interface {
 	// UpdateTxn reads the attempt, applies fn and writes it back, updating
 	// the order's status, in one transaction. fn's error aborts it.
 	UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*Txn) error) (*Txn, error)
+	// UnfinishedCharges returns charged attempts, of every merchant, whose
+	// card work is not done and that were last changed before before:
+	// payments a crash interrupted. At most limit, oldest first.
+	UnfinishedCharges(ctx context.Context, before time.Time, limit int) ([]*Txn, error)
 	// RecordConsent stores a decision on a transaction together with its
 	// evidence, once: the same decision again returns the transaction
 	// unchanged; a different one, or one after the bank step started, or on

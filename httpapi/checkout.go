@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -290,6 +291,30 @@ func (s *Server) handleBankSubmit(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// FinishCharges completes the card work of charged payments that a crash
+// interrupted (last changed before before): the card is saved and
+// tokenized as the payment's consent said, and the number erased. It
+// returns how many payments it finished.
+func (s *Server) FinishCharges(ctx context.Context, before time.Time) (int, error) {
+	s.init()
+	txns, err := s.Store.UnfinishedCharges(ctx, before, 100)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, t := range txns {
+		m, err := s.findMerchantByID(ctx, t.MerchantID)
+		if err != nil {
+			return n, err
+		}
+		if done := s.afterCharge(ctx, m, t); done.CardDone {
+			slog.InfoContext(ctx, "finished an interrupted payment", "txn_uuid", t.UUID, "token", done.TokenReference != "")
+			n++
+		}
+	}
+	return n, nil
+}
+
 // validForm reports whether a posted form carries the transaction's token.
 func (s *Server) validForm(m *coft.Merchant, t *coft.Txn, r *http.Request) bool {
 	_, ok := s.Tokens.VerifyFormToken(m.ID, t.UUID, r.PostForm.Get("form_token"))
@@ -320,7 +345,7 @@ func (s *Server) afterCharge(ctx context.Context, m *coft.Merchant, t *coft.Txn)
 		if cardRef != "" {
 			t.CardReference = cardRef
 		}
-		t.TokenReference, t.TokenError = tokenRef, tokenErr
+		t.TokenReference, t.TokenError, t.CardDone = tokenRef, tokenErr, true
 		return nil
 	})
 	if err != nil {
@@ -333,19 +358,28 @@ func (s *Server) afterCharge(ctx context.Context, m *coft.Merchant, t *coft.Txn)
 // saveCard puts the payment's card in the locker (keeping the number only
 // when keep) and, when tokenize, provisions its network token: recorded
 // INITIATED before the network is asked, ACTIVE once it answers. A refusal
-// leaves the card as it was.
+// leaves the card as it was. Run again after a crash, it finishes the work
+// (an INITIATED token is asked for again) without saving the card twice.
 func (s *Server) saveCard(ctx context.Context, m *coft.Merchant, t *coft.Txn, tokenize, keep bool) (cardRef, tokenRef string, err error) {
 	var card *coft.Card
 	if t.CardReference != "" {
-		if card, err = s.Store.FindCard(ctx, m.ID, t.CardReference); err != nil {
-			return "", "", err
-		}
-		if liveToken(card) { // already tokenized: nothing to provision
-			tokenize, tokenRef = false, card.Token.Reference
-		}
+		card, err = s.Store.FindCard(ctx, m.ID, t.CardReference)
+	} else {
+		card, err = s.Store.FindCardByFingerprint(ctx, m.ID, t.CustomerID, t.Fingerprint)
+	}
+	switch {
+	case coft.ErrorCode(err) == coft.ENOTFOUND:
+		card = nil
+	case err != nil:
+		return "", "", err
+	case liveToken(card) && card.Token.Status != coft.TokenInitiated: // already tokenized
+		tokenize, tokenRef = false, card.Token.Reference
 	}
 	if !tokenize && !keep {
-		return t.CardReference, tokenRef, nil
+		if card != nil {
+			return card.Reference, tokenRef, nil
+		}
+		return "", "", nil
 	}
 	var pan string
 	switch {

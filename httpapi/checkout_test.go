@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -700,4 +701,59 @@ func TestTokenInitiatedThenActive(t *testing.T) {
 	if st := h.must(200, request{method: "GET", path: "/orders/life1", key: h.keyA}); st.str("card.token.tokenization_status") != "ACTIVE" {
 		t.Fatalf("after provisioning: %s", st.raw)
 	}
+}
+
+// crashingNetwork stops the request mid-provisioning, the way a killed
+// process would.
+type crashingNetwork struct{ coft.Network }
+
+func (crashingNetwork) Provision(context.Context, coft.ProvisionRequest) (*coft.ProvisionedToken, error) {
+	panic("the process dies here")
+}
+
+// TestFinishInterruptedCharge interrupts a payment after the bank charged
+// it but before the card was tokenized, then lets the reconciler finish:
+// one card, one ACTIVE token, the number erased from the payment.
+func TestFinishInterruptedCharge(t *testing.T) {
+	forDialects(t, func(t *testing.T, h *harness) {
+		cst := h.order(h.keyA, "crash1", true, "")
+		res := h.txn(h.keyA, newCardForm("crash1", goodCard))
+		normal := h.api.Network
+		h.api.Network = crashingNetwork{normal}
+		b := h.browser(false)
+		u := res.str("payment.authentication.url")
+		_, _, page := b.visit(u)
+		b.post(u, url.Values{"decision": {"accept"}, "form_token": {formToken(t, page)}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}, nil)
+		bank := strings.Replace(u, "/v2/txns/consent/", "/v2/pay/start/", 1)
+		_, _, page = b.visit(bank)
+		if status, _, _ := b.post(bank, url.Values{"otp": {sandbox.OTP}, "form_token": {formToken(t, page)}}, nil); status != 500 {
+			t.Fatalf("interrupted payment: status %d", status)
+		}
+		txn, _ := h.db.FindTxn(context.Background(), "alpha", res.str("txn_uuid"))
+		if txn.Status != coft.StatusCharged || txn.CardDone || len(txn.PANCiphertext) == 0 {
+			t.Fatalf("after the crash: %+v", txn)
+		}
+		// The reconciler leaves payments alone while they may still finish.
+		if n, err := h.api.FinishCharges(context.Background(), h.clock().Add(-time.Minute)); err != nil || n != 0 {
+			t.Fatalf("FinishCharges on a recent payment = %d, %v", n, err)
+		}
+		h.api.Network = normal
+		if n, err := h.api.FinishCharges(context.Background(), h.clock().Add(time.Minute)); err != nil || n != 1 {
+			t.Fatalf("FinishCharges = %d, %v", n, err)
+		}
+		if n, _ := h.api.FinishCharges(context.Background(), h.clock().Add(time.Minute)); n != 0 {
+			t.Fatalf("a finished payment was finished again (%d)", n)
+		}
+		txn, _ = h.db.FindTxn(context.Background(), "alpha", res.str("txn_uuid"))
+		if !txn.CardDone || txn.PANCiphertext != nil || txn.TokenReference == "" {
+			t.Fatalf("after reconciling: %+v\n%s", txn, h.logs.String())
+		}
+		cards := h.must(200, request{method: "GET", path: "/cards?customer_id=" + cst, key: h.keyA})
+		if len(cards.get("cards").([]any)) != 1 || cards.str("cards.0.token.tokenization_status") != "ACTIVE" {
+			t.Fatalf("cards: %s", cards.raw)
+		}
+		if st := h.must(200, request{method: "GET", path: "/orders/crash1", key: h.keyA}); st.str("card.token.tokenization_status") != "ACTIVE" {
+			t.Fatalf("order status: %s", st.raw)
+		}
+	})
 }

@@ -93,6 +93,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go reconcile(ctx, api, logger)
 	if addr := getenv("DEBUG_ADDR"); addr != "" {
 		// Profiles on a separate listener, never on the public one.
 		dln, err := net.Listen("tcp", addr)
@@ -119,6 +120,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// reconcile finishes, now and every 30 seconds until ctx ends, the card
+// work of charged payments that a crash interrupted. A payment is left a
+// minute to finish on its own first.
+func reconcile(ctx context.Context, api *httpapi.Server, logger *slog.Logger) {
+	tick := time.NewTicker(30 * time.Second)
+	defer tick.Stop()
+	for {
+		if n, err := api.FinishCharges(ctx, time.Now().Add(-time.Minute)); err != nil && ctx.Err() == nil {
+			logger.Error("finishing interrupted payments", "error", err.Error())
+		} else if n > 0 {
+			logger.Info("finished interrupted payments", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // debugMux serves the runtime profiles of net/http/pprof.

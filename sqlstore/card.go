@@ -24,6 +24,10 @@ func (db *DB) SaveCard(ctx context.Context, c *coft.Card) error {
 		return coft.Errorf(coft.EINTERNAL, "SaveCard: card has no reference")
 	}
 	now := db.now()
+	pan := c.PANCiphertext
+	if pan == nil { // a tokenized card keeps no number: stored as empty
+		pan = []byte{}
+	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var ref string
 		var created any
@@ -39,7 +43,7 @@ func (db *DB) SaveCard(ctx context.Context, c *coft.Card) error {
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 				c.Reference, c.MerchantID, c.CustomerID, c.Fingerprint, c.ISIN, c.Last4, c.ExpMonth,
 				c.ExpYear, c.NameOnCard, c.Nickname, c.Brand, c.Type, c.SubType, c.Issuer, c.BankCode,
-				c.IssuerCountry, c.IssuerTokenizes, c.PANCiphertext, c.KeyID, c.CreatedAt, c.UpdatedAt)
+				c.IssuerCountry, c.IssuerTokenizes, pan, c.KeyID, c.CreatedAt, c.UpdatedAt)
 			return mapError(err, "", "card_reference")
 		case err != nil:
 			return err
@@ -51,7 +55,7 @@ func (db *DB) SaveCard(ctx context.Context, c *coft.Card) error {
 			brand = ?, card_type = ?, sub_type = ?, issuer = ?, bank_code = ?, issuer_country = ?,
 			issuer_tokenizes = ?, pan_ciphertext = ?, key_id = ?, updated_at = ? WHERE reference = ?`),
 			c.ExpMonth, c.ExpYear, c.NameOnCard, c.Brand, c.Type, c.SubType, c.Issuer, c.BankCode,
-			c.IssuerCountry, c.IssuerTokenizes, c.PANCiphertext, c.KeyID, c.UpdatedAt, c.Reference)
+			c.IssuerCountry, c.IssuerTokenizes, pan, c.KeyID, c.UpdatedAt, c.Reference)
 		return err
 	})
 }

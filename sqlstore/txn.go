@@ -13,7 +13,7 @@ const txnColumns = `uuid, txn_id, merchant_id, order_id, attempt, amount, status
 	fingerprint, isin, last4, exp_month, exp_year, name_on_card, brand, card_type, sub_type, issuer, bank_code,
 	issuer_country, issuer_tokenizes, pan_ciphertext, key_id, using_saved_card, using_token, save_to_locker,
 	tokenize, consent_asked, consent, auth_started, otp_attempts, resp_code, resp_message, error_code,
-	error_message, token_reference, token_error, return_url, created_at, updated_at`
+	error_message, token_reference, token_error, return_url, created_at, updated_at, card_done`
 
 func txnValues(t *coft.Txn) []any {
 	var consent sql.NullBool
@@ -25,7 +25,7 @@ func txnValues(t *coft.Txn) []any {
 		t.SubType, t.Issuer, t.BankCode, t.IssuerCountry, t.IssuerTokenizes, t.PANCiphertext, t.KeyID,
 		t.UsingSavedCard, t.UsingToken, t.SaveToLocker, string(t.Tokenize), t.ConsentAsked, consent, t.AuthStarted,
 		t.OTPAttempts, t.RespCode, t.RespMessage, t.ErrorCode, t.ErrorMessage, t.TokenReference, t.TokenError,
-		t.ReturnURL, t.CreatedAt, t.UpdatedAt}
+		t.ReturnURL, t.CreatedAt, t.UpdatedAt, t.CardDone}
 }
 
 func scanTxn(s scanner) (*coft.Txn, error) {
@@ -52,7 +52,7 @@ func (t *txnRow) dest() []any {
 		&t.Type, &t.SubType, &t.Issuer, &t.BankCode, &t.IssuerCountry, &t.IssuerTokenizes, &t.PANCiphertext,
 		&t.KeyID, &t.UsingSavedCard, &t.UsingToken, &t.SaveToLocker, &t.tokenize, &t.ConsentAsked, &t.consent,
 		&t.AuthStarted, &t.OTPAttempts, &t.RespCode, &t.RespMessage, &t.ErrorCode, &t.ErrorMessage,
-		&t.TokenReference, &t.TokenError, &t.ReturnURL, &t.created, &t.updated}
+		&t.TokenReference, &t.TokenError, &t.ReturnURL, &t.created, &t.updated, &t.CardDone}
 }
 
 func (t *txnRow) txn() *coft.Txn {
@@ -66,7 +66,7 @@ func (t *txnRow) txn() *coft.Txn {
 	return &out
 }
 
-const txnPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+const txnPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 
 // StartTxn stores a new attempt on its order, or returns a pending one for
 // the same card; see coft.TxnStore.
@@ -201,15 +201,36 @@ func (db *DB) writeTxn(ctx context.Context, tx *sql.Tx, t *coft.Txn) error {
 	}
 	_, err := tx.ExecContext(ctx, db.rebind(`UPDATE txns SET status = ?, card_reference = ?, pan_ciphertext = ?,
 		key_id = ?, using_token = ?, consent = ?, auth_started = ?, otp_attempts = ?, resp_code = ?,
-		resp_message = ?, error_code = ?, error_message = ?, token_reference = ?, token_error = ?, updated_at = ?
-		WHERE uuid = ?`),
+		resp_message = ?, error_code = ?, error_message = ?, token_reference = ?, token_error = ?, card_done = ?,
+		updated_at = ? WHERE uuid = ?`),
 		string(t.Status), t.CardReference, t.PANCiphertext, t.KeyID, t.UsingToken, consent, t.AuthStarted,
 		t.OTPAttempts, t.RespCode, t.RespMessage, t.ErrorCode, t.ErrorMessage, t.TokenReference, t.TokenError,
-		t.UpdatedAt, t.UUID)
+		t.CardDone, t.UpdatedAt, t.UUID)
 	if err != nil {
 		return err
 	}
 	return db.syncOrderStatus(ctx, tx, t.MerchantID, t.OrderID)
+}
+
+// UnfinishedCharges returns charged attempts whose card work a crash
+// interrupted; see coft.TxnStore.
+func (db *DB) UnfinishedCharges(ctx context.Context, before time.Time, limit int) ([]*coft.Txn, error) {
+	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT `+txnColumns+` FROM txns
+		WHERE status = ? AND card_done = ? AND updated_at < ? ORDER BY updated_at LIMIT ?`),
+		string(coft.StatusCharged), false, before.UTC(), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*coft.Txn
+	for rows.Next() {
+		t, err := scanTxn(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
 
 const consentColumns = `id, merchant_id, txn_uuid, customer_id, fingerprint, decision, text_id, locale, channel,

@@ -229,17 +229,6 @@ func prefixField(err error, prefix string) error {
 	return coft.FieldError(coft.ErrorCode(err), prefix+coft.ErrorField(err), "%s", coft.ErrorMessage(err))
 }
 
-// findOrderFor returns the order named in the path, checking that a client
-// token, if that is how the caller came, is scoped to it.
-func (s *Server) findOrderFor(r *http.Request) (*coft.Order, error) {
-	a := authFrom(r.Context())
-	id := r.PathValue("order_id")
-	if a.client != nil && a.client.OrderID != id {
-		return nil, coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this order.")
-	}
-	return s.Store.FindOrder(r.Context(), a.merchant.ID, id)
-}
-
 // handleOrderStatus serves GET /orders/{order_id}.
 func (s *Server) handleOrderStatus(w http.ResponseWriter, r *http.Request) error {
 	if _, err := readParams(w, r, nil); err != nil {

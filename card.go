@@ -163,7 +163,63 @@ type CardStore interface {
 	FindCard(ctx context.Context, merchantID, reference string) (*Card, error)
 	// UpdateCardNickname returns ENOTFOUND if the merchant has no such card.
 	UpdateCardNickname(ctx context.Context, merchantID, reference, nickname string) (*Card, error)
+	// FindCardByTokenReference returns the card holding the network token,
+	// or ENOTFOUND.
+	FindCardByTokenReference(ctx context.Context, merchantID, tokenReference string) (*Card, error)
+	// UpdateNetworkToken reads the card holding the token, applies fn to
+	// its token and writes the token back, in one transaction. fn's error
+	// aborts it. Returns ENOTFOUND if the merchant has no such token.
+	UpdateNetworkToken(ctx context.Context, merchantID, tokenReference string, fn func(*Card, *NetworkToken) error) (*Card, error)
 	// DeleteCard removes a card and its token from the locker.
 	// Returns ENOTFOUND if the merchant has no such card.
 	DeleteCard(ctx context.Context, merchantID, reference string) error
+}
+
+// Token lifecycle actions a card network notifies.
+const (
+	TokenSuspend    = "suspend"    // ACTIVE → SUSPENDED (e.g. card reported lost, pending review)
+	TokenResume     = "resume"     // SUSPENDED → ACTIVE
+	TokenDeactivate = "deactivate" // any live status → INACTIVE, for good
+	TokenReplace    = "replace"    // the card was reissued: new token number and expiry, same PAR
+)
+
+// TokenStatusAfter returns the status a token in status from moves to on
+// action, or ECONFLICT naming why the network cannot do it.
+func TokenStatusAfter(from, action string) (string, error) {
+	switch action {
+	case TokenSuspend:
+		if from == TokenActive {
+			return TokenSuspended, nil
+		}
+	case TokenResume:
+		if from == TokenSuspended {
+			return TokenActive, nil
+		}
+	case TokenDeactivate:
+		if from != TokenInactive {
+			return TokenInactive, nil
+		}
+	case TokenReplace:
+		if from == TokenActive || from == TokenSuspended {
+			return from, nil
+		}
+	default:
+		return "", Invalid("action", "action must be suspend, resume, deactivate or replace.")
+	}
+	return "", Errorf(ECONFLICT, "A %s token cannot be %s.", from, actionPast[action])
+}
+
+var actionPast = map[string]string{
+	TokenSuspend: "suspended", TokenResume: "resumed", TokenDeactivate: "deactivated", TokenReplace: "replaced",
+}
+
+// TokenUpdate is a change a card network made to a token on its own.
+type TokenUpdate struct {
+	MerchantID     string
+	TokenReference string
+	Action         string // TokenSuspend, TokenResume, TokenDeactivate or TokenReplace
+	// For TokenReplace: the new token number and expiry. The PAR stays.
+	Number   string
+	ExpMonth string
+	ExpYear  string
 }

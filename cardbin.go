@@ -32,9 +32,10 @@ var tokenizableBrands = map[string]bool{
 
 // TokenizeSupport reports whether a card with this BIN can be tokenized for
 // the merchant: the merchant has tokenization on, the card is domestic, its
-// network issues tokens and its issuer supports them.
-func TokenizeSupport(m *Merchant, b CardBin) bool {
-	return m != nil && m.TokenizationEnabled &&
+// network issues tokens and has onboarded the merchant (or the payment's
+// sub-merchant) for COFT, and its issuer supports tokens.
+func TokenizeSupport(m *Merchant, b CardBin, onboarded NetworkSet) bool {
+	return m != nil && m.TokenizationEnabled && onboarded.Has(b.Brand) &&
 		b.Country == "INDIA" && tokenizableBrands[b.Brand] && b.IssuerTokenizes
 }
 

@@ -63,20 +63,23 @@ func TestCardExpired(t *testing.T) {
 func TestTokenizeSupport(t *testing.T) {
 	on := &coft.Merchant{TokenizationEnabled: true}
 	hdfc := coft.CardBin{Brand: coft.BrandMastercard, Country: "INDIA", IssuerTokenizes: true}
-	if !coft.TokenizeSupport(on, hdfc) {
+	mc := coft.NetworkSet(0).With(coft.BrandMastercard)
+	if !coft.TokenizeSupport(on, hdfc, mc) {
 		t.Fatal("domestic tokenizable card refused")
 	}
 	for name, tc := range map[string]struct {
 		m *coft.Merchant
 		b coft.CardBin
+		n coft.NetworkSet
 	}{
-		"tokenization off": {&coft.Merchant{}, hdfc},
-		"no merchant":      {nil, hdfc},
-		"international":    {on, coft.CardBin{Brand: coft.BrandVisa, Country: "UNITED STATES", IssuerTokenizes: true}},
-		"maestro":          {on, coft.CardBin{Brand: coft.BrandMaestro, Country: "INDIA", IssuerTokenizes: true}},
-		"issuer":           {on, coft.CardBin{Brand: coft.BrandRuPay, Country: "INDIA"}},
+		"tokenization off": {&coft.Merchant{}, hdfc, mc},
+		"no merchant":      {nil, hdfc, mc},
+		"not onboarded":    {on, hdfc, coft.NetworkSet(0).With(coft.BrandVisa)},
+		"international":    {on, coft.CardBin{Brand: coft.BrandVisa, Country: "UNITED STATES", IssuerTokenizes: true}, coft.AllNetworks},
+		"maestro":          {on, coft.CardBin{Brand: coft.BrandMaestro, Country: "INDIA", IssuerTokenizes: true}, coft.AllNetworks},
+		"issuer":           {on, coft.CardBin{Brand: coft.BrandRuPay, Country: "INDIA"}, coft.AllNetworks},
 	} {
-		if coft.TokenizeSupport(tc.m, tc.b) {
+		if coft.TokenizeSupport(tc.m, tc.b, tc.n) {
 			t.Errorf("%s: tokenizable", name)
 		}
 	}

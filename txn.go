@@ -151,32 +151,6 @@ type TxnStore interface {
 	RecordConsent(ctx context.Context, c *Consent) (*Txn, error)
 }
 
-// ProvisionRequest asks a card network for a token for a card.
-type ProvisionRequest struct {
-	PAN        string
-	ExpMonth   string
-	ExpYear    string
-	Brand      string
-	MerchantID string
-}
-
-// ProvisionedToken is what a network answers.
-type ProvisionedToken struct {
-	Number   string // the token number; sealed by the locker, never shown
-	ExpMonth string
-	ExpYear  string
-	PAR      string
-	Status   string
-}
-
-// Network issues and manages network tokens. The sandbox simulates one; a
-// real network client can replace it.
-type Network interface {
-	// Provision asks for a token. It returns a *Error with code EINVALID
-	// when the network declines the card.
-	Provision(ctx context.Context, req ProvisionRequest) (*ProvisionedToken, error)
-}
-
 // Bank authenticates the customer (the additional factor of
 // authentication the RBI requires) and authorizes the payment. The sandbox
 // simulates one; a real issuer's access control server can replace it.

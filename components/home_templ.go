@@ -231,7 +231,7 @@ func Home(baseURL string, endpoints []Endpoint, cards []TestCard) templ.Componen
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if coft.TokenizeSupport(&coft.Merchant{TokenizationEnabled: true}, c.Bin) {
+				if coft.TokenizeSupport(&coft.Merchant{TokenizationEnabled: true}, c.Bin, coft.AllNetworks) {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<td class=\"yes\">yes</td>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err

@@ -188,3 +188,43 @@ func scanCard(s scanner) (*coft.Card, error) {
 }
 
 var _ coft.CardStore = (*DB)(nil)
+
+// FindCardByTokenReference returns the card holding the network token, or
+// ENOTFOUND.
+func (db *DB) FindCardByTokenReference(ctx context.Context, merchantID, tokenReference string) (*coft.Card, error) {
+	row := db.queryRow(ctx, `SELECT `+cardColumns+cardFrom+`
+		WHERE c.merchant_id = ? AND t.reference = ?`, merchantID, tokenReference)
+	c, err := scanCard(row)
+	if coft.ErrorCode(err) == coft.ENOTFOUND {
+		return nil, coft.FieldError(coft.ENOTFOUND, "token_reference", "Token not found.")
+	}
+	return c, err
+}
+
+// UpdateNetworkToken applies fn to a token and writes it back, in one
+// transaction. Returns ENOTFOUND if the merchant has no such token.
+func (db *DB) UpdateNetworkToken(ctx context.Context, merchantID, tokenReference string,
+	fn func(*coft.Card, *coft.NetworkToken) error) (*coft.Card, error) {
+	var card *coft.Card
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
+			WHERE c.merchant_id = ? AND t.reference = ?`+db.forUpdate()), merchantID, tokenReference))
+		if coft.ErrorCode(err) == coft.ENOTFOUND {
+			return coft.FieldError(coft.ENOTFOUND, "token_reference", "Token not found.")
+		} else if err != nil {
+			return err
+		}
+		t := c.Token
+		if err := fn(c, t); err != nil {
+			return err
+		}
+		t.Reference = tokenReference // the key does not change
+		t.UpdatedAt = db.now()
+		_, err = tx.ExecContext(ctx, db.rebind(`UPDATE network_tokens SET last4 = ?, isin = ?, exp_month = ?, exp_year = ?,
+			par = ?, status = ?, ciphertext = ?, key_id = ?, updated_at = ? WHERE reference = ?`),
+			t.Last4, t.ISIN, t.ExpMonth, t.ExpYear, t.PAR, t.Status, t.Ciphertext, t.KeyID, t.UpdatedAt, tokenReference)
+		card = c
+		return err
+	})
+	return card, err
+}

@@ -6,8 +6,11 @@ package sandbox
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/coftkit/coft"
@@ -48,13 +51,52 @@ var tokenBINs = map[string]string{
 	coft.BrandDiners:     "369990",
 }
 
-// Network is the sandbox card network: it issues Luhn-valid tokens from a
-// token range of the card's brand, with a PAR that is stable for the card.
+// altIDBINs are the ranges Alt IDs are issued from.
+var altIDBINs = map[string]string{
+	coft.BrandVisa:       "489538",
+	coft.BrandMastercard: "525877",
+	coft.BrandRuPay:      "652851",
+	coft.BrandAmex:       "377791",
+	coft.BrandDiners:     "369991",
+}
+
+// Associate id prefixes that steer the sandbox's answer to an onboarding
+// outside test mode.
+const (
+	// RejectPrefix: every network rejects the onboarding (e.g. "reject_air").
+	RejectPrefix = "reject_"
+	// HoldPrefix: the networks never answer on their own; decide with the
+	// sandbox control API or CLI (e.g. "hold_air").
+	HoldPrefix = "hold_"
+)
+
+// DefaultOnboardingDelay is how long the sandbox networks take to answer an
+// onboarding outside test mode.
+const DefaultOnboardingDelay = 3 * time.Second
+
+// Network is the sandbox card network. It issues Luhn-valid tokens and Alt
+// IDs from ranges of the card's brand, with a PAR that is stable for the
+// card; answers onboardings (at once in test mode, after OnboardingDelay
+// otherwise); and, on command, changes tokens as an issuer would, telling
+// the service through Events.
 type Network struct {
 	// PAR returns the card's Payment Account Reference.
 	PAR func(pan string) string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// Events receives what the network does on its own.
+	Events coft.NetworkEvents
+	// OnboardingDelay overrides DefaultOnboardingDelay.
+	OnboardingDelay time.Duration
+	// Logger reports failures to deliver events; nil means slog's default.
+	Logger *slog.Logger
+}
+
+func (n *Network) now() time.Time {
+	if n.Now != nil {
+		return n.Now()
+	}
+	return time.Now()
 }
 
 // Provision issues a token for the card, or refuses CardTokenRefused and
@@ -71,13 +113,117 @@ func (n *Network) Provision(_ context.Context, req coft.ProvisionRequest) (*coft
 	for number == req.PAN {
 		number = tokenNumber(bin, len(req.PAN))
 	}
-	now := time.Now
-	if n.Now != nil {
-		now = n.Now
+	mm, yyyy := n.expiry(3)
+	return &coft.ProvisionedToken{Number: number, ExpMonth: mm, ExpYear: yyyy, PAR: n.PAR(req.PAN), Status: coft.TokenActive}, nil
+}
+
+// expiry returns the month and year years from now.
+func (n *Network) expiry(years int) (mm, yyyy string) {
+	exp := n.now().AddDate(years, 0, 0)
+	return fmt.Sprintf("%02d", int(exp.Month())), fmt.Sprint(exp.Year())
+}
+
+// Cryptogram returns a fresh 20-byte cryptogram, base64 (28 characters,
+// the TAVV format).
+func (n *Network) Cryptogram(_ context.Context, brand, tokenNumber string) (string, error) {
+	if _, ok := tokenBINs[brand]; !ok || len(tokenNumber) < 12 {
+		return "", coft.Errorf(coft.EINVALID, "%s does not issue cryptograms for this token.", brand)
 	}
-	exp := now().AddDate(3, 0, 0)
-	return &coft.ProvisionedToken{Number: number, ExpMonth: fmt.Sprintf("%02d", int(exp.Month())),
-		ExpYear: fmt.Sprint(exp.Year()), PAR: n.PAR(req.PAN), Status: coft.TokenActive}, nil
+	return cryptogram(), nil
+}
+
+func cryptogram() string {
+	b := make([]byte, 20)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// AltID issues an Alt ID for the card, or refuses CardTokenRefused and
+// brands without a token service.
+func (n *Network) AltID(_ context.Context, req coft.AltIDRequest) (*coft.AltID, error) {
+	bin, ok := altIDBINs[req.Brand]
+	if !ok {
+		return nil, coft.Errorf(coft.EINVALID, "%s does not issue Alt IDs.", req.Brand)
+	}
+	if req.PAN == CardTokenRefused {
+		return nil, coft.Errorf(coft.EINVALID, "Card can currently not be used with card association for tokenization")
+	}
+	mm, yyyy := n.expiry(1)
+	return &coft.AltID{Number: tokenNumber(bin, len(req.PAN)), ExpMonth: mm, ExpYear: yyyy,
+		TAVV: cryptogram(), PAR: n.PAR(req.PAN)}, nil
+}
+
+// Onboard answers an onboarding: every network onboards at once in test
+// mode. Otherwise each answers after OnboardingDelay through Events:
+// onboarded, or rejected when the associate id starts with RejectPrefix;
+// with HoldPrefix they wait for DecideOnboarding.
+func (n *Network) Onboard(_ context.Context, o *coft.Onboarding) (map[string]string, error) {
+	out := make(map[string]string, len(o.Status))
+	later := coft.OnboardingOnboarded
+	if strings.HasPrefix(o.AssociateID, RejectPrefix) {
+		later = coft.OnboardingRejected
+	}
+	for brand := range o.Status {
+		if o.TestMode {
+			out[brand] = coft.OnboardingOnboarded
+			continue
+		}
+		out[brand] = coft.OnboardingPending
+		if strings.HasPrefix(o.AssociateID, HoldPrefix) || n.Events == nil {
+			continue
+		}
+		u := coft.OnboardingUpdate{MerchantID: o.MerchantID, AssociateID: o.AssociateID, Flow: o.Flow, Network: brand, Status: later}
+		delay := n.OnboardingDelay
+		if delay == 0 {
+			delay = DefaultOnboardingDelay
+		}
+		time.AfterFunc(delay, func() {
+			if err := n.Events.OnboardingChanged(context.Background(), u); err != nil {
+				n.logger().Error("sandbox network: onboarding answer not delivered", "associate_id", u.AssociateID,
+					"network", u.Network, "error", err.Error())
+			}
+		})
+	}
+	return out, nil
+}
+
+func (n *Network) logger() *slog.Logger {
+	if n.Logger != nil {
+		return n.Logger
+	}
+	return slog.Default()
+}
+
+// DecideOnboarding makes a network answer an onboarding now, as the
+// sandbox control API and CLI ask: status is onboarded or rejected.
+func (n *Network) DecideOnboarding(ctx context.Context, u coft.OnboardingUpdate) error {
+	if u.Status != coft.OnboardingOnboarded && u.Status != coft.OnboardingRejected {
+		return coft.Invalid("status", "status must be onboarded or rejected.")
+	}
+	return n.Events.OnboardingChanged(ctx, u)
+}
+
+// ChangeToken makes the network change a token on its own, as it does when
+// an issuer suspends, resumes, deactivates or reissues a card, and reports
+// the change through Events. tok is the token as the service knows it.
+func (n *Network) ChangeToken(ctx context.Context, merchantID string, tok *coft.NetworkToken, action string) (*coft.Card, error) {
+	u := coft.TokenUpdate{MerchantID: merchantID, TokenReference: tok.Reference, Action: action}
+	if action == coft.TokenReplace {
+		bin, ok := tokenBINs[tok.Provider]
+		if !ok {
+			return nil, coft.Errorf(coft.EINVALID, "%s does not issue tokens.", tok.Provider)
+		}
+		length := 16
+		if tok.Provider == coft.BrandAmex {
+			length = 15
+		}
+		u.Number = tokenNumber(bin, length)
+		for u.Number[len(u.Number)-4:] == tok.Last4 { // make the change visible
+			u.Number = tokenNumber(bin, length)
+		}
+		u.ExpMonth, u.ExpYear = n.expiry(4)
+	}
+	return n.Events.TokenChanged(ctx, u)
 }
 
 // tokenNumber returns a random Luhn-valid number of length n starting with bin.

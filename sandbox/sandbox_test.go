@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coftkit/coft"
 )
@@ -49,5 +50,113 @@ func TestBank(t *testing.T) {
 		if !coft.LuhnValid(pan) {
 			t.Fatalf("%s is not Luhn-valid", pan)
 		}
+	}
+}
+
+// events records what the network reports.
+type events struct {
+	onboarding chan coft.OnboardingUpdate
+	tokens     []coft.TokenUpdate
+}
+
+func (e *events) OnboardingChanged(_ context.Context, u coft.OnboardingUpdate) error {
+	e.onboarding <- u
+	return nil
+}
+
+func (e *events) TokenChanged(_ context.Context, u coft.TokenUpdate) (*coft.Card, error) {
+	e.tokens = append(e.tokens, u)
+	return &coft.Card{}, nil
+}
+
+func TestOnboard(t *testing.T) {
+	ev := &events{onboarding: make(chan coft.OnboardingUpdate, 10)}
+	n := &Network{Events: ev, OnboardingDelay: time.Millisecond}
+	ctx := context.Background()
+	req := func(associate string, test bool) *coft.Onboarding {
+		return &coft.Onboarding{MerchantID: "m", AssociateID: associate, Flow: coft.FlowCOFT, TestMode: test,
+			Status: map[string]string{coft.BrandVisa: coft.OnboardingPending, coft.BrandRuPay: coft.OnboardingPending}}
+	}
+	got, _ := n.Onboard(ctx, req("air", true))
+	if got[coft.BrandVisa] != coft.OnboardingOnboarded || got[coft.BrandRuPay] != coft.OnboardingOnboarded || len(got) != 2 {
+		t.Fatalf("test mode: %v", got)
+	}
+	for associate, want := range map[string]string{"air": coft.OnboardingOnboarded, "reject_air": coft.OnboardingRejected} {
+		got, _ := n.Onboard(ctx, req(associate, false))
+		if got[coft.BrandVisa] != coft.OnboardingPending {
+			t.Fatalf("%s: %v", associate, got)
+		}
+		seen := map[string]bool{}
+		for range 2 {
+			select {
+			case u := <-ev.onboarding:
+				if u.AssociateID != associate || u.Status != want || u.Flow != coft.FlowCOFT || u.MerchantID != "m" {
+					t.Fatalf("%s: answer %+v", associate, u)
+				}
+				seen[u.Network] = true
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s: no answer", associate)
+			}
+		}
+		if !seen[coft.BrandVisa] || !seen[coft.BrandRuPay] {
+			t.Fatalf("%s: answers for %v", associate, seen)
+		}
+	}
+	// A held onboarding gets no answer until one is decided.
+	if got, _ := n.Onboard(ctx, req("hold_air", false)); got[coft.BrandVisa] != coft.OnboardingPending {
+		t.Fatal(got)
+	}
+	if err := n.DecideOnboarding(ctx, coft.OnboardingUpdate{AssociateID: "hold_air", Network: coft.BrandVisa, Status: "maybe"}); coft.ErrorField(err) != "status" {
+		t.Fatalf("bad status: %v", err)
+	}
+	if err := n.DecideOnboarding(ctx, coft.OnboardingUpdate{AssociateID: "hold_air", Network: coft.BrandVisa, Status: coft.OnboardingRejected}); err != nil {
+		t.Fatal(err)
+	}
+	if u := <-ev.onboarding; u.AssociateID != "hold_air" || u.Status != coft.OnboardingRejected {
+		t.Fatalf("decided: %+v", u)
+	}
+	select {
+	case u := <-ev.onboarding:
+		t.Fatalf("held onboarding answered on its own: %+v", u)
+	default:
+	}
+}
+
+func TestAltIDAndCryptogram(t *testing.T) {
+	n := &Network{PAR: func(pan string) string { return "PAR-" + pan[len(pan)-4:] }}
+	ctx := context.Background()
+	pan := "4111111111111111"
+	a, err := n.AltID(ctx, coft.AltIDRequest{PAN: pan, Brand: coft.BrandVisa})
+	if err != nil || !coft.LuhnValid(a.Number) || !strings.HasPrefix(a.Number, "489538") || a.Number == pan ||
+		a.PAR != "PAR-1111" || len(a.TAVV) != 28 || len(a.ExpYear) != 4 || len(a.ExpMonth) != 2 {
+		t.Fatalf("AltID = %+v, %v", a, err)
+	}
+	if _, err := n.AltID(ctx, coft.AltIDRequest{PAN: CardTokenRefused, Brand: coft.BrandVisa}); coft.ErrorCode(err) != coft.EINVALID {
+		t.Fatalf("refused card: %v", err)
+	}
+	c1, err := n.Cryptogram(ctx, coft.BrandVisa, "4895370000000000")
+	c2, _ := n.Cryptogram(ctx, coft.BrandVisa, "4895370000000000")
+	if err != nil || len(c1) != 28 || c1 == c2 {
+		t.Fatalf("cryptograms %q %q, %v: want fresh 28-character values", c1, c2, err)
+	}
+}
+
+func TestChangeToken(t *testing.T) {
+	ev := &events{}
+	n := &Network{Events: ev}
+	tok := &coft.NetworkToken{Reference: "ref", Provider: coft.BrandAmex, Last4: "1234"}
+	if _, err := n.ChangeToken(context.Background(), "m", tok, coft.TokenSuspend); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.ChangeToken(context.Background(), "m", tok, coft.TokenReplace); err != nil {
+		t.Fatal(err)
+	}
+	s, r := ev.tokens[0], ev.tokens[1]
+	if s.Action != coft.TokenSuspend || s.TokenReference != "ref" || s.MerchantID != "m" || s.Number != "" {
+		t.Fatalf("suspend: %+v", s)
+	}
+	if r.Action != coft.TokenReplace || len(r.Number) != 15 || !strings.HasPrefix(r.Number, "377790") ||
+		strings.HasSuffix(r.Number, "1234") || !coft.LuhnValid(r.Number) || r.ExpYear == "" {
+		t.Fatalf("replace: %+v", r)
 	}
 }

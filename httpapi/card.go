@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -52,8 +53,8 @@ func tokenViewOf(c *coft.Card) *tokenView {
 }
 
 // cardView shows a saved card. A card can be tokenized when its BIN is
-// eligible for the merchant and it has no live token yet.
-func (s *Server) cardView(m *coft.Merchant, c *coft.Card) *cardView {
+// eligible for the merchant (or sub-merchant) and it has no live token yet.
+func (s *Server) cardView(ctx context.Context, m *coft.Merchant, c *coft.Card, submerchantID string) (*cardView, error) {
 	v := &cardView{
 		CardToken: s.Tokens.CardToken(m.ID, c.CustomerID, c.Reference, s.ClientTokenTTL), CardReference: c.Reference,
 		CardNumber: c.MaskedNumber(), CardISIN: c.ISIN, CardExpYear: c.ExpYear, CardExpMonth: c.ExpMonth,
@@ -65,8 +66,9 @@ func (s *Server) cardView(m *coft.Merchant, c *coft.Card) *cardView {
 	if c.Token != nil {
 		v.ProviderCategory, v.Provider = "NETWORK", c.Token.Provider
 	}
-	v.TokenizeSupport = !liveToken(c) && coft.TokenizeSupport(m, c.Bin())
-	return v
+	support, err := s.tokenizeSupport(ctx, m, submerchantID, c.Bin())
+	v.TokenizeSupport = support && !liveToken(c)
+	return v, err
 }
 
 // liveToken reports whether the card has a token that is not INACTIVE:
@@ -85,8 +87,12 @@ func orNA(s string) string {
 // handleCardList serves GET /cards?customer_id=…
 func (s *Server) handleCardList(w http.ResponseWriter, r *http.Request) error {
 	a := authFrom(r.Context())
-	p, err := readParams(w, r, fields{"customer_id", "options.check_cvv_less_support"})
+	p, err := readParams(w, r, fields{"customer_id", "options.check_cvv_less_support", "submerchant_id"})
 	if err != nil {
+		return err
+	}
+	sub := strings.TrimSpace(p["submerchant_id"])
+	if err := validSubmerchant("submerchant_id", sub); err != nil {
 		return err
 	}
 	id := strings.TrimSpace(p["customer_id"])
@@ -111,7 +117,9 @@ func (s *Server) handleCardList(w http.ResponseWriter, r *http.Request) error {
 	}
 	views := make([]*cardView, len(cards))
 	for i, card := range cards {
-		views[i] = s.cardView(a.merchant, card)
+		if views[i], err = s.cardView(r.Context(), a.merchant, card, sub); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, struct {
 		CustomerID string      `json:"customer_id"`
@@ -209,7 +217,11 @@ func (s *Server) handleCardUpdate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.cardView(a.merchant, c))
+	v, err := s.cardView(r.Context(), a.merchant, c, "")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -266,7 +278,7 @@ type cardBinView struct {
 	ATMPinAuthSupport *bool  `json:"atm_pin_auth_support,omitempty"`
 }
 
-var cardBinFields = fields{"options.check_tokenize_support", "options.check_mandate_support",
+var cardBinFields = fields{"submerchant_id", "options.check_tokenize_support", "options.check_mandate_support",
 	"options.check_direct_otp_support", "options.check_atm_pin_auth_support"}
 
 // handleCardBin serves GET /cardbins/{bin}.
@@ -284,6 +296,14 @@ func (s *Server) handleCardBin(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return coft.Errorf(coft.ENOTFOUND, "Cannot find what you are looking for")
 	}
+	sub := strings.TrimSpace(p["submerchant_id"])
+	if err := validSubmerchant("submerchant_id", sub); err != nil {
+		return err
+	}
+	support, err := s.tokenizeSupport(r.Context(), a.merchant, sub, b)
+	if err != nil {
+		return err
+	}
 	v := cardBinView{ID: bin, Object: "cardbin", Brand: b.Brand, Bank: b.Bank, Country: b.Country,
 		Type: b.Type, CardSubType: b.SubType, JuspayBankCode: b.BankCode}
 	for _, opt := range []struct {
@@ -291,7 +311,7 @@ func (s *Server) handleCardBin(w http.ResponseWriter, r *http.Request) error {
 		dst **bool
 		val bool
 	}{
-		{"options.check_tokenize_support", &v.TokenizeSupport, coft.TokenizeSupport(a.merchant, b)},
+		{"options.check_tokenize_support", &v.TokenizeSupport, support},
 		{"options.check_mandate_support", &v.MandateSupport, false},
 		{"options.check_direct_otp_support", &v.DirectOTPSupport, false},
 		{"options.check_atm_pin_auth_support", &v.ATMPinAuthSupport, false},

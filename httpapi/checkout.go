@@ -325,9 +325,22 @@ func (s *Server) validForm(m *coft.Merchant, t *coft.Txn, r *http.Request) bool 
 // consent and save_to_locker say, then erases the number from the payment.
 // A failure here never fails the payment: it is recorded on it.
 func (s *Server) afterCharge(ctx context.Context, m *coft.Merchant, t *coft.Txn) *coft.Txn {
-	tokenize := t.Consent != nil && *t.Consent && t.CustomerID != "" && coft.TokenizeSupport(m, t.Card().Bin())
-	keep := t.SaveToLocker && t.CustomerID != ""
 	var cardRef, tokenRef, tokenErr string
+	tokenize := t.Consent != nil && *t.Consent && t.CustomerID != ""
+	if tokenize {
+		sub := ""
+		if o, err := s.Store.FindOrder(ctx, m.ID, t.OrderID); err == nil {
+			sub = o.Metadata["submerchant_id"]
+		} else {
+			return t // left for the reconciler
+		}
+		support, err := s.tokenizeSupport(ctx, m, sub, t.Card().Bin())
+		if err != nil {
+			return t
+		}
+		tokenize = support
+	}
+	keep := t.SaveToLocker && t.CustomerID != ""
 	if tokenize || keep {
 		var err error
 		cardRef, tokenRef, err = s.saveCard(ctx, m, t, tokenize, keep)
@@ -417,7 +430,7 @@ func (s *Server) saveCard(ctx context.Context, m *coft.Merchant, t *coft.Txn, to
 		return "", "", err
 	}
 	prov, err := s.Network.Provision(ctx, coft.ProvisionRequest{PAN: pan, ExpMonth: card.ExpMonth, ExpYear: card.ExpYear,
-		Brand: card.Brand, MerchantID: m.ID})
+		Brand: card.Brand, MerchantID: m.ID, TokenReference: tok.Reference})
 	if err != nil {
 		if derr := s.Store.DeleteNetworkToken(ctx, m.ID, card.Reference); derr != nil {
 			return "", "", derr

@@ -18,6 +18,7 @@ import (
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/authtoken"
 	"github.com/coftkit/coft/bintable"
+	"github.com/coftkit/coft/cardjwe"
 	"github.com/coftkit/coft/httpapi"
 	"github.com/coftkit/coft/locker"
 	"github.com/coftkit/coft/sandbox"
@@ -29,14 +30,15 @@ import (
 
 // harness is a real API server on a random port over a real database.
 type harness struct {
-	t      *testing.T
-	db     *sqlstore.DB
-	api    *httpapi.Server
-	srv    *httptest.Server
-	locker *locker.Locker
-	logs   *syncBuffer
-	now    time.Time
-	mu     sync.Mutex
+	t       *testing.T
+	db      *sqlstore.DB
+	api     *httpapi.Server
+	srv     *httptest.Server
+	locker  *locker.Locker
+	network *sandbox.Network
+	logs    *syncBuffer
+	now     time.Time
+	mu      sync.Mutex
 
 	keyA, keyB string // API keys of merchants "alpha" and "beta"
 }
@@ -70,14 +72,18 @@ func newHarness(t *testing.T, dialect sqlstore.Dialect) *harness {
 	if h.locker, err = locker.New(keys); err != nil {
 		t.Fatal(err)
 	}
+	h.network = &sandbox.Network{PAR: h.locker.PAR, Now: h.clock, OnboardingDelay: 20 * time.Millisecond}
 	h.api = &httpapi.Server{
 		Store: h.db, Bins: bintable.MustNew(), Locker: h.locker,
 		Tokens:  authtoken.New(h.locker.SigningKey(), h.clock),
 		Logger:  slog.New(httpapi.LogHandler{Handler: slog.NewJSONHandler(h.logs, nil)}),
 		Now:     h.clock,
-		Network: &sandbox.Network{PAR: h.locker.PAR, Now: h.clock},
+		Network: h.network,
+		Sandbox: h.network,
+		CardKey: testCardKey(t),
 		Bank:    sandbox.Bank{},
 	}
+	h.network.Events = h.api
 	h.api.Consent, h.api.Frontend, h.api.FrontendPaths = testFrontend(t)
 	h.srv = httptest.NewServer(h.api.Handler())
 	t.Cleanup(h.srv.Close)
@@ -99,8 +105,27 @@ func (h *harness) advance(d time.Duration) {
 	h.now = h.now.Add(d)
 }
 
-// merchant creates a merchant and returns its API key.
+// merchant creates a merchant onboarded to every network for COFT and
+// ALT_ID, and returns its API key.
 func (h *harness) merchant(id string, tokenization bool) string {
+	key := h.newMerchant(id, tokenization)
+	for _, flow := range []string{coft.FlowCOFT, coft.FlowAltID} {
+		o := &coft.Onboarding{MerchantID: id, AssociateID: id, Flow: flow, TestMode: true, Status: map[string]string{},
+			Company: coft.Company{LegalName: "Shop " + id, TradeName: id, WebsiteURL: "https://" + id + ".example",
+				BusinessIDType: "PAN", BusinessIDValue: "AAAPL1234C"}}
+		for _, b := range coft.Networks {
+			o.Status[b] = coft.OnboardingOnboarded
+		}
+		if err := h.db.SaveOnboarding(context.Background(), o); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	return key
+}
+
+// newMerchant creates a merchant onboarded to no network and returns its
+// API key.
+func (h *harness) newMerchant(id string, tokenization bool) string {
 	key := "KEY" + strings.ToUpper(coft.RandomHex(8))
 	m := &coft.Merchant{ID: id, Name: "Shop " + id, APIKeyHash: httpapi.HashAPIKey(key), ResponseKey: "rk",
 		TokenizationEnabled: tokenization, HostedConsent: true}
@@ -108,6 +133,23 @@ func (h *harness) merchant(id string, tokenization bool) string {
 		h.t.Fatal(err)
 	}
 	return key
+}
+
+var (
+	cardKeyOnce sync.Once
+	cardKey     *cardjwe.Key
+)
+
+// testCardKey is one RSA key shared by the tests: generating one takes a
+// while.
+func testCardKey(t *testing.T) *cardjwe.Key {
+	cardKeyOnce.Do(func() {
+		var err error
+		if cardKey, err = cardjwe.Generate(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return cardKey
 }
 
 // request is one HTTP call; key is the API key ("" for none).

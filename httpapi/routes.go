@@ -19,7 +19,7 @@ type route struct {
 
 // apiRoutes is the merchant API, in the order the home page lists it.
 func (s *Server) apiRoutes() []route {
-	return []route{
+	routes := []route{
 		{"POST /orders", merchantOnly, s.handleOrderCreate, "Create an order (options.get_client_auth_token for a browser token)."},
 		{"GET /orders/{order_id}", merchantOnly, s.handleOrderStatus, "Order status."},
 		{"POST /orders/{order_id}", merchantOnly, s.handleOrderUpdate, "Update amount or udf fields while the order is NEW."},
@@ -32,7 +32,18 @@ func (s *Server) apiRoutes() []route {
 		{"POST /card/update", merchantOnly, s.handleCardUpdate, "Set a saved card's nickname."},
 		{"POST /v4/card/delete", merchantOnly, s.handleCardDeleteV4, "Delete a card and its network token by card_reference."},
 		{"POST /txns", clientAllowed, s.handleTxnCreate, "Start a card payment (tokenize=true|false|absent, save_to_locker)."},
+		{"POST /tokenization/onboarding", merchantOnly, s.handleOnboarding, "Onboard the merchant or a sub-merchant (associateId) to the card networks for COFT or ALT_ID."},
+		{"GET /tokenization/onboarding/status", merchantOnly, s.handleOnboardingStatus, "Onboarding status per network, by submerchantId."},
+		{"POST /v4/card/get", merchantOnly, s.handleCardGet, "A saved card's network token with a fresh cryptogram (ACTIVE tokens only)."},
+		{"POST /get/altId", merchantOnly, s.handleAltID, "An Alt ID and TAVV for a guest's card, sent as a JWE to the key at /tokenization/keys."},
 	}
+	if s.Sandbox != nil {
+		routes = append(routes,
+			route{"POST /sandbox/tokens/{reference}/{action}", merchantOnly, s.handleSandboxToken, "Sandbox network: suspend, resume, deactivate or replace a card's token."},
+			route{"POST /sandbox/onboarding", merchantOnly, s.handleSandboxOnboarding, "Sandbox network: answer a pending onboarding now (status=onboarded|rejected)."},
+		)
+	}
+	return routes
 }
 
 // Handler returns the whole URL surface of the service. Its middleware
@@ -43,6 +54,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 
 	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.Handle("GET /tokenization/keys", handlerFunc(s.handleCardKeys))
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.Handle("GET /metrics", s.metrics.handler())
 

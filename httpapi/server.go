@@ -12,6 +12,7 @@ import (
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/authtoken"
+	"github.com/coftkit/coft/cardjwe"
 	"github.com/coftkit/coft/components"
 	"github.com/gorilla/sessions"
 )
@@ -24,6 +25,7 @@ type Store interface {
 	coft.CardStore
 	coft.TxnStore
 	coft.ConsentStore
+	coft.OnboardingStore
 	Ping(ctx context.Context) error
 }
 
@@ -57,6 +59,11 @@ type Server struct {
 	// authorizes payments. The sandbox provides both.
 	Network coft.Network
 	Bank    coft.Bank
+	// Sandbox lets merchants make the sandbox network act on demand
+	// (/sandbox/… routes); nil when a real network is used.
+	Sandbox SandboxControls
+	// CardKey opens card data merchants encrypt to the service (Alt IDs).
+	CardKey *cardjwe.Key
 	// Consent renders the go-app consent page; Frontend serves its assets
 	// (app.js, the wasm, …) at FrontendPaths.
 	Consent       ConsentRenderer
@@ -68,10 +75,12 @@ type Server struct {
 	// identical /txns call instead of starting a new attempt.
 	AuthWindow time.Duration
 
-	once       sync.Once
-	metrics    *metrics
-	merchants  merchantCache
-	consentCSP string
+	once      sync.Once
+	metrics   *metrics
+	merchants merchantCache
+	// onboardedNetworks caches eligibility: see onboarded.
+	onboardedNetworks onboardedCache
+	consentCSP        string
 }
 
 func (s *Server) init() {

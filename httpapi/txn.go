@@ -131,7 +131,10 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params) (*coft.Txn, er
 	}
 
 	// Who decides about tokenization (the decision table of the README).
-	support := coft.TokenizeSupport(m, t.Card().Bin())
+	support, err := s.tokenizeSupport(ctx, m, order.Metadata["submerchant_id"], t.Card().Bin())
+	if err != nil {
+		return nil, err
+	}
 	if saved == nil && customer != nil {
 		// A new card the customer already saved is that saved card.
 		if saved, err = s.Store.FindCardByFingerprint(ctx, m.ID, customer.ID, t.Fingerprint); err == nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/coftkit/coft/httpapi"
 	"github.com/coftkit/coft/sqlstore"
@@ -20,6 +21,9 @@ type config struct {
 	webDir      string // the built frontend: app.wasm and its compressed copies
 	baseURL     string
 	logLevel    slog.Level
+	// onboardingDelay is how long the sandbox networks take to answer an
+	// onboarding outside test mode.
+	onboardingDelay time.Duration
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -41,6 +45,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.databaseURL == "" {
 		c.databaseURL = filepath.Join(c.dataDir, "coft.db")
+	}
+	if d := getenv("SANDBOX_ONBOARDING_DELAY"); d != "" {
+		v, err := time.ParseDuration(d)
+		if err != nil || v <= 0 {
+			return c, fmt.Errorf("SANDBOX_ONBOARDING_DELAY: want a positive duration such as 3s, got %q", d)
+		}
+		c.onboardingDelay = v
 	}
 	if lv := getenv("LOG_LEVEL"); lv != "" {
 		if err := c.logLevel.UnmarshalText([]byte(lv)); err != nil {

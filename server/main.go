@@ -5,9 +5,11 @@
 //	server merchants create …   onboard a merchant, print its credentials
 //	server merchants update …   change a merchant's settings or rotate keys
 //	server merchants list       list merchants
+//	server sandbox …            make the sandbox network act (tokens, onboarding)
 //
 // Configuration comes from the environment: ADDR, DATABASE_URL, DATA_DIR,
-// WEB_DIR, BASE_URL, LOG_LEVEL, LOCKER_KEY, FINGERPRINT_KEY, SIGNING_KEY.
+// WEB_DIR, BASE_URL, LOG_LEVEL, LOCKER_KEY, FINGERPRINT_KEY, SIGNING_KEY,
+// CARD_JWE_KEY, SANDBOX_ONBOARDING_DELAY.
 package main
 
 import (
@@ -41,6 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "merchants":
 		return merchants(ctx, args, getenv, stdout, stderr)
+	case "sandbox":
+		return sandboxCmd(ctx, args, getenv, stdout, stderr)
 	case "bare":
 		return bare(ctx, args, getenv, stderr)
 	case "help", "-h", "--help":
@@ -55,6 +59,8 @@ const usage = `usage:
   server merchants create -id ID [settings]
   server merchants update -id ID [settings] [-rotate-api-key] [-rotate-response-key]
   server merchants list
+  server sandbox token suspend|resume|deactivate|replace [-merchant ID] REFERENCE
+  server sandbox onboarding onboarded|rejected [-merchant ID] -flow COFT|ALT_ID [-associate ID] [-network VISA,…]
   server bare                          serve a bare handler (the load run's baseline)
 
 settings: -name NAME -hosted-consent=true|false -tokenization=true|false
@@ -67,6 +73,8 @@ environment:
   WEB_DIR          the built frontend, from make wasm (default ./web)
   BASE_URL         public URL of the service (default http://ADDR)
   LOG_LEVEL        debug, info, warn or error (default info)
+  SANDBOX_ONBOARDING_DELAY  how long sandbox networks take to answer an onboarding outside testMode (default 3s)
+  CARD_JWE_KEY     PEM RSA private key that opens JWE card data (default: generated into DATA_DIR/card-jwe-key.pem)
   DEBUG_ADDR       serve net/http/pprof on this separate address (off by default)
   LOCKER_KEY       id:base64key[,id:base64key…] card encryption keys, first active
   FINGERPRINT_KEY  base64 key of card fingerprints (never rotated)

@@ -163,6 +163,7 @@ func ensureDemoMerchant(ctx context.Context, db *sqlstore.DB, cfg config, stdout
 		for _, m := range ms {
 			if m.ID == "demo" {
 				fmt.Fprintf(stdout, "Sandbox merchant \"demo\" exists. Lost its API key? go run ./server merchants update -id demo -rotate-api-key\n")
+				return onboardDemo(ctx, db)
 			}
 		}
 		return nil
@@ -174,6 +175,9 @@ func ensureDemoMerchant(ctx context.Context, db *sqlstore.DB, cfg config, stdout
 		if coft.ErrorCode(err) == coft.ECONFLICT { // another instance made it first
 			return nil
 		}
+		return err
+	}
+	if err := onboardDemo(ctx, db); err != nil {
 		return err
 	}
 	base := cfg.baseURL
@@ -190,5 +194,30 @@ Try:
   curl -u %s: %s/orders/order1
 
 `, key, m.ResponseKey, key, base, key, base)
+	return nil
+}
+
+// onboardDemo onboards the sandbox merchant "demo" itself to every network
+// for COFT and ALT_ID, in test mode, unless it has been onboarded for the
+// flow before (its onboarding is then left as it is).
+func onboardDemo(ctx context.Context, db *sqlstore.DB) error {
+	for _, flow := range []string{coft.FlowCOFT, coft.FlowAltID} {
+		_, err := db.FindOnboarding(ctx, "demo", "demo", flow)
+		if err == nil {
+			continue
+		} else if coft.ErrorCode(err) != coft.ENOTFOUND {
+			return err
+		}
+		o := &coft.Onboarding{MerchantID: "demo", AssociateID: "demo", Flow: flow, TestMode: true,
+			Company: coft.Company{LegalName: "Demo Store Private Limited", TradeName: "Demo Store",
+				WebsiteURL: "https://demo.example", BusinessIDType: "PAN", BusinessIDValue: "AAACD1234F"},
+			Status: map[string]string{}}
+		for _, b := range coft.Networks {
+			o.Status[b] = coft.OnboardingOnboarded
+		}
+		if err := db.SaveOnboarding(ctx, o); err != nil {
+			return err
+		}
+	}
 	return nil
 }

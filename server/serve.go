@@ -14,6 +14,7 @@ import (
 
 	"github.com/coftkit/coft/authtoken"
 	"github.com/coftkit/coft/bintable"
+	"github.com/coftkit/coft/cardjwe"
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/httpapi"
 	"github.com/coftkit/coft/locker"
@@ -66,22 +67,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := ensureDemoMerchant(ctx, db, cfg, stdout); err != nil {
 		return err
 	}
+	cardKey, err := cardjwe.Load(cfg.dataDir, getenv("CARD_JWE_KEY"))
+	if err != nil {
+		return fmt.Errorf("CARD_JWE_KEY: %w", err)
+	}
 
 	front, err := webapp.New(webapp.Config{WebDir: cfg.webDir, Title: "Secure your card"})
 	if err != nil {
 		return err
 	}
+	network := &sandbox.Network{PAR: lk.PAR, OnboardingDelay: cfg.onboardingDelay, Logger: logger}
 	api := &httpapi.Server{
 		Store: db, Bins: bins, Locker: lk, Logger: logger, BaseURL: cfg.baseURL,
 		Tokens:           authtoken.New(lk.SigningKey(), nil),
 		MerchantCacheTTL: 5 * time.Second,
 		TestCards:        testCards(bins),
-		Network:          &sandbox.Network{PAR: lk.PAR},
+		Network:          network,
+		Sandbox:          network,
+		CardKey:          cardKey,
 		Bank:             sandbox.Bank{},
 		Consent:          front,
 		Frontend:         front.Assets(),
 		FrontendPaths:    front.AssetPaths(),
 	}
+	network.Events = api
 	srv := &http.Server{
 		Handler:           api.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -124,15 +133,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 // reconcile finishes, now and every 30 seconds until ctx ends, the card
 // work of charged payments that a crash interrupted. A payment is left a
-// minute to finish on its own first.
+// minute to finish on its own first. Now and every ten minutes it also
+// submits again onboardings still waiting for a network's answer.
 func reconcile(ctx context.Context, api *httpapi.Server, logger *slog.Logger) {
 	tick := time.NewTicker(30 * time.Second)
 	defer tick.Stop()
-	for {
+	for i := 0; ; i++ {
 		if n, err := api.FinishCharges(ctx, time.Now().Add(-time.Minute)); err != nil && ctx.Err() == nil {
 			logger.Error("finishing interrupted payments", "error", err.Error())
 		} else if n > 0 {
 			logger.Info("finished interrupted payments", "count", n)
+		}
+		if i%20 == 0 {
+			if n, err := api.ResubmitPendingOnboardings(ctx); err != nil && ctx.Err() == nil {
+				logger.Error("resubmitting pending onboardings", "error", err.Error())
+			} else if n > 0 {
+				logger.Info("resubmitted pending onboardings", "count", n)
+			}
 		}
 		select {
 		case <-ctx.Done():

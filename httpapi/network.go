@@ -1,0 +1,430 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/coftkit/coft"
+)
+
+// SandboxControls make the sandbox network act on demand, as a real
+// network acts on its own.
+type SandboxControls interface {
+	DecideOnboarding(ctx context.Context, u coft.OnboardingUpdate) error
+	ChangeToken(ctx context.Context, merchantID string, tok *coft.NetworkToken, action string) (*coft.Card, error)
+}
+
+// TokenChanged applies a change a card network made to a token:
+// suspension, resumption, deactivation or replacement (new number and
+// expiry, same PAR). An illegal transition is ECONFLICT and changes nothing.
+func (s *Server) TokenChanged(ctx context.Context, u coft.TokenUpdate) (*coft.Card, error) {
+	card, err := s.Store.UpdateNetworkToken(ctx, u.MerchantID, u.TokenReference, func(_ *coft.Card, t *coft.NetworkToken) error {
+		to, err := coft.TokenStatusAfter(t.Status, u.Action)
+		if err != nil {
+			return err
+		}
+		if u.Action == coft.TokenReplace {
+			if len(u.Number) < 12 || !coft.LuhnValid(u.Number) || coft.CardExpired(u.ExpMonth, u.ExpYear, s.Now()) {
+				return coft.Errorf(coft.EINVALID, "The replacement token is not a valid, unexpired number.")
+			}
+			ct, keyID, err := s.Locker.Seal(u.Number, t.Reference)
+			if err != nil {
+				return err
+			}
+			t.Ciphertext, t.KeyID = ct, keyID
+			t.ISIN, t.Last4, t.ExpMonth, t.ExpYear = u.Number[:6], u.Number[len(u.Number)-4:], u.ExpMonth, u.ExpYear
+		}
+		t.Status = to
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slog.InfoContext(ctx, "network changed token", "merchant_id", u.MerchantID, "token_reference", u.TokenReference,
+		"action", u.Action, "status", card.Token.Status)
+	return card, nil
+}
+
+// cardGetView is the /v4/card/get response.
+type cardGetView struct {
+	Reference             string          `json:"reference"` // the token's reference
+	CardReference         string          `json:"card_reference"`
+	CustomerID            string          `json:"customer_id"`
+	NameOnCard            string          `json:"name_on_card"`
+	Nickname              string          `json:"nickname"`
+	Fingerprint           string          `json:"fingerprint"`
+	CardType              string          `json:"card_type"`
+	SubType               string          `json:"sub_type"`
+	Network               string          `json:"network"`
+	Issuer                string          `json:"issuer"`
+	IssuerCountry         string          `json:"issuer_country"`
+	TokenDetails          tokenDetails    `json:"token_details"`
+	AuthenticationDetails authDetails     `json:"authentication_details"`
+	CardDetails           cardDetailsView `json:"card_details"`
+}
+
+type tokenDetails struct {
+	Status           string `json:"status"`
+	FirstSix         string `json:"first_six"`
+	LastFour         string `json:"last_four"`
+	ExpMonth         string `json:"exp_month"`
+	ExpYear          string `json:"exp_year"`
+	Provider         string `json:"provider"`
+	ProviderCategory string `json:"provider_category"`
+}
+
+type authDetails struct {
+	Cryptogram string `json:"cryptogram"`
+	Token      string `json:"token"`
+}
+
+type cardDetailsView struct {
+	LastFour string `json:"last_four"`
+	PAR      string `json:"par"`
+	ExpMonth string `json:"exp_month"`
+	ExpYear  string `json:"exp_year"`
+}
+
+// handleCardGet serves POST /v4/card/get: a saved card's network token
+// and a fresh cryptogram for one payment, for ACTIVE tokens only.
+func (s *Server) handleCardGet(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := authFrom(ctx)
+	p, err := readParams(w, r, fields{"card_reference", "customer_id"})
+	if err != nil {
+		return err
+	}
+	c, custID, err := s.customerCard(ctx, a.merchant, p)
+	if err != nil {
+		return err
+	}
+	t := c.Token
+	switch {
+	case t == nil:
+		return coft.FieldError(coft.ECONFLICT, "card_reference", "The card has no network token.")
+	case t.Status != coft.TokenActive:
+		return coft.FieldError(coft.ECONFLICT, "card_reference",
+			"The card's token is %s: cryptograms are issued for ACTIVE tokens only.", t.Status)
+	}
+	number, err := s.Locker.Open(t.Ciphertext, t.KeyID, t.Reference)
+	if err != nil {
+		return err
+	}
+	crypt, err := s.Network.Cryptogram(ctx, t.Provider, number)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, cardGetView{
+		Reference: t.Reference, CardReference: c.Reference, CustomerID: custID, NameOnCard: c.NameOnCard,
+		Nickname: c.Nickname, Fingerprint: c.Fingerprint, CardType: c.Type, SubType: orNA(c.SubType),
+		Network: c.Brand, Issuer: c.Issuer, IssuerCountry: c.IssuerCountry,
+		TokenDetails: tokenDetails{Status: t.Status, FirstSix: t.ISIN, LastFour: t.Last4, ExpMonth: t.ExpMonth,
+			ExpYear: t.ExpYear, Provider: t.Provider, ProviderCategory: "NETWORK"},
+		AuthenticationDetails: authDetails{Cryptogram: crypt, Token: number},
+		CardDetails:           cardDetailsView{LastFour: c.Last4, PAR: t.PAR, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear},
+	})
+	return nil
+}
+
+// customerCard finds the card a {card_reference, customer_id} request
+// names; it returns the customer_id as given.
+func (s *Server) customerCard(ctx context.Context, m *coft.Merchant, p params) (*coft.Card, string, error) {
+	ref, custID := strings.TrimSpace(p["card_reference"]), strings.TrimSpace(p["customer_id"])
+	if ref == "" {
+		return nil, "", coft.Missing("card_reference")
+	}
+	if custID == "" {
+		return nil, "", coft.Missing("customer_id")
+	}
+	cust, err := s.Store.FindCustomer(ctx, m.ID, custID)
+	if coft.ErrorCode(err) == coft.ENOTFOUND {
+		return nil, "", coft.FieldError(coft.ENOTFOUND, "customer_id", "Customer not found.")
+	} else if err != nil {
+		return nil, "", err
+	}
+	c, err := s.Store.FindCard(ctx, m.ID, ref)
+	if coft.ErrorCode(err) == coft.ENOTFOUND || err == nil && c.CustomerID != cust.ID {
+		return nil, "", coft.FieldError(coft.ENOTFOUND, "card_reference", "The customer has no card with this card_reference.")
+	}
+	return c, custID, err
+}
+
+var altIDFields = fields{"cardData", "keyId", "cardBrand", "correlationId", "submerchantId",
+	"orderData.amount", "orderData.currency", "orderData.authRefNumber"}
+
+// altIDView is the /get/altId response. The Alt ID is never stored.
+type altIDView struct {
+	Status            string `json:"status"`
+	AltID             string `json:"altId"`
+	ExpMonth          string `json:"expMonth"`
+	ExpYear           string `json:"expYear"`
+	TAVV              string `json:"tavv"`
+	PAR               string `json:"par"`
+	CardBrand         string `json:"cardBrand"`
+	CardIssuerBank    string `json:"cardIssuerBank"`
+	CardIssuerCountry string `json:"cardIssuerCountry"`
+	Provider          string `json:"provider"`
+	ProviderCategory  string `json:"providerCategory"`
+	CorrelationID     string `json:"correlationId"`
+}
+
+// handleAltID serves POST /get/altId: an Alt ID and its TAVV for a guest's
+// card, which arrives as a JWE encrypted to the service's key.
+func (s *Server) handleAltID(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := authFrom(ctx)
+	if err := requireHeaders(r, hdrMerchantID, hdrContentType); err != nil {
+		return err
+	}
+	p, err := readParams(w, r, altIDFields)
+	if err != nil {
+		return err
+	}
+	req, err := s.altIDRequest(p)
+	if err != nil {
+		return err
+	}
+	req.MerchantID = a.merchant.ID
+	_, alt, err := s.onboarded(ctx, a.merchant.ID, req.SubmerchantID)
+	if err != nil {
+		return err
+	}
+	bin, _ := s.Bins.Lookup(req.PAN)
+	var failure string
+	switch {
+	case !alt.Has(req.Brand):
+		failure = "Contact support to register for ALT_ID: not onboarded to " + req.Brand + " for ALT_ID."
+	case bin.Country != "INDIA":
+		failure = "Alt IDs are issued for cards issued in India only."
+	}
+	var id *coft.AltID
+	if failure == "" {
+		id, err = s.Network.AltID(ctx, req)
+		if coft.ErrorCode(err) == coft.EINVALID {
+			failure = coft.ErrorMessage(err)
+		} else if err != nil {
+			return err
+		}
+	}
+	if failure != "" {
+		writeJSON(w, http.StatusBadRequest, struct {
+			Status       string `json:"status"`
+			ErrorCode    string `json:"errorCode"`
+			ErrorMessage string `json:"errorMessage"`
+		}{"FAILURE", "ALT_ID_GENERATION_FAILED", failure})
+		return nil
+	}
+	corr := p["correlationId"]
+	if corr == "" {
+		corr = coft.RandomHex(16)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, altIDView{Status: "SUCCESS", AltID: id.Number, ExpMonth: id.ExpMonth, ExpYear: id.ExpYear,
+		TAVV: id.TAVV, PAR: id.PAR, CardBrand: req.Brand, CardIssuerBank: bin.Bank, CardIssuerCountry: bin.Country,
+		Provider: req.Brand, ProviderCategory: "NETWORK", CorrelationID: corr})
+	return nil
+}
+
+// altIDRequest reads and checks an Alt ID request, opening its card data.
+func (s *Server) altIDRequest(p params) (coft.AltIDRequest, error) {
+	var req coft.AltIDRequest
+	if s.CardKey == nil {
+		return req, coft.Errorf(coft.EINTERNAL, "no card data key configured")
+	}
+	if p["cardData"] == "" {
+		return req, coft.Missing("cardData")
+	}
+	if kid := p["keyId"]; kid != "" && kid != s.CardKey.ID() {
+		return req, coft.Invalid("keyId", "keyId is not the service's key: fetch it from /tokenization/keys.")
+	}
+	plain, err := s.CardKey.Open(p["cardData"])
+	if err != nil {
+		return req, coft.Invalid("cardData", "cardData could not be decrypted: %v.", err)
+	}
+	var card struct {
+		CardNumber       string `json:"cardNumber"`
+		ExpMonth         string `json:"expMonth"`
+		ExpYear          string `json:"expYear"`
+		CardSecurityCode string `json:"cardSecurityCode"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(plain))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&card); err != nil {
+		return req, coft.Invalid("cardData", "cardData must decrypt to a JSON object with cardNumber, expMonth, expYear and optionally cardSecurityCode.")
+	}
+	pan := card.CardNumber
+	switch {
+	case pan == "":
+		return req, coft.Missing("cardData.cardNumber")
+	case len(pan) < 12 || len(pan) > 19 || !coft.LuhnValid(pan):
+		return req, coft.Invalid("cardData.cardNumber", "cardData.cardNumber is not a valid card number.")
+	case len(card.ExpMonth) != 2 || card.ExpMonth < "01" || card.ExpMonth > "12":
+		return req, coft.Invalid("cardData.expMonth", "cardData.expMonth must be MM.")
+	case len(card.ExpYear) != 4 || !allDigitsASCII(card.ExpYear):
+		return req, coft.Invalid("cardData.expYear", "cardData.expYear must be YYYY.")
+	case coft.CardExpired(card.ExpMonth, card.ExpYear, s.Now()):
+		return req, coft.Invalid("cardData.expYear", "The card has expired.")
+	case card.CardSecurityCode != "" && (len(card.CardSecurityCode) < 3 || len(card.CardSecurityCode) > 4 || !allDigitsASCII(card.CardSecurityCode)):
+		return req, coft.Invalid("cardData.cardSecurityCode", "cardData.cardSecurityCode must be 3 or 4 digits.")
+	}
+	bin, _ := s.Bins.Lookup(pan)
+	if !coft.NetworkSet(coft.AllNetworks).Has(bin.Brand) {
+		return req, coft.Invalid("cardBrand", "Alt IDs are issued for VISA, MASTERCARD, RUPAY, AMEX and DINERS cards.")
+	}
+	if b := strings.ToUpper(p["cardBrand"]); b != "" && b != bin.Brand {
+		return req, coft.Invalid("cardBrand", "cardBrand does not match the card number.")
+	}
+	req = coft.AltIDRequest{PAN: pan, ExpMonth: card.ExpMonth, ExpYear: card.ExpYear, Brand: bin.Brand, Currency: "INR",
+		SubmerchantID: strings.TrimSpace(p["submerchantId"])}
+	if err := validSubmerchant("submerchantId", req.SubmerchantID); err != nil {
+		return req, err
+	}
+	if v := p["orderData.amount"]; v != "" {
+		amt, err := coft.ParseAmount("orderData.amount", v)
+		if err != nil {
+			return req, err
+		}
+		req.Amount = amt
+	}
+	if c := p["orderData.currency"]; c != "" && c != "INR" {
+		return req, coft.Invalid("orderData.currency", "orderData.currency must be INR.")
+	}
+	return req, nil
+}
+
+func allDigitsASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// handleCardKeys serves GET /tokenization/keys: the public key merchants
+// encrypt card data to, as a JWKS (or PEM with ?format=pem).
+func (s *Server) handleCardKeys(w http.ResponseWriter, r *http.Request) error {
+	if s.CardKey == nil {
+		return coft.Errorf(coft.ENOTFOUND, "No card data key is configured.")
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	if r.URL.Query().Get("format") == "pem" {
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		w.Write(s.CardKey.PublicPEM())
+		return nil
+	}
+	js, err := s.CardKey.JWKS()
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/jwk-set+json")
+	w.Write(js)
+	return nil
+}
+
+// SandboxChangeToken makes the sandbox network change the token of a card
+// (by its card_reference or its token's reference).
+func (s *Server) SandboxChangeToken(ctx context.Context, merchantID, reference, action string) (*coft.Card, error) {
+	if _, err := coft.TokenStatusAfter(coft.TokenActive, action); coft.ErrorCode(err) == coft.EINVALID {
+		return nil, err
+	}
+	c, err := s.Store.FindCard(ctx, merchantID, reference)
+	if coft.ErrorCode(err) == coft.ENOTFOUND {
+		c, err = s.Store.FindCardByTokenReference(ctx, merchantID, reference)
+	}
+	if coft.ErrorCode(err) == coft.ENOTFOUND {
+		return nil, coft.FieldError(coft.ENOTFOUND, "reference", "No card or token has this reference.")
+	} else if err != nil {
+		return nil, err
+	}
+	if c.Token == nil {
+		return nil, coft.FieldError(coft.ECONFLICT, "reference", "The card has no network token.")
+	}
+	return s.Sandbox.ChangeToken(ctx, merchantID, c.Token, action)
+}
+
+// SandboxDecideOnboarding makes the sandbox networks answer an onboarding
+// now. networks is as the onboarding API's network field; empty means
+// every network asked.
+func (s *Server) SandboxDecideOnboarding(ctx context.Context, merchantID, associateID, flow, networks, status string) (*coft.Onboarding, error) {
+	if associateID == "" {
+		associateID = merchantID
+	}
+	switch flow {
+	case "":
+		return nil, coft.Missing("flow")
+	case coft.FlowCOFT, coft.FlowAltID:
+	default:
+		return nil, coft.Invalid("flow", "flow must be ALT_ID or COFT.")
+	}
+	if status != coft.OnboardingOnboarded && status != coft.OnboardingRejected {
+		return nil, coft.Invalid("status", "status must be onboarded or rejected.")
+	}
+	o, err := s.Store.FindOnboarding(ctx, merchantID, associateID, flow)
+	if coft.ErrorCode(err) == coft.ENOTFOUND {
+		return nil, coft.FieldError(coft.ENOTFOUND, "associate_id", "%s has not been onboarded for %s.", associateID, flow)
+	} else if err != nil {
+		return nil, err
+	}
+	brands := make([]string, 0, len(o.Status))
+	if networks == "" {
+		for _, b := range coft.Networks {
+			if _, ok := o.Status[b]; ok {
+				brands = append(brands, b)
+			}
+		}
+	} else if brands, err = coft.ParseNetworks(networks); err != nil {
+		return nil, err
+	}
+	for _, b := range brands {
+		if _, ok := o.Status[b]; !ok {
+			return nil, coft.FieldError(coft.ENOTFOUND, "network", "%s was never asked to onboard %s.", b, associateID)
+		}
+	}
+	for _, b := range brands {
+		if err := s.Sandbox.DecideOnboarding(ctx, coft.OnboardingUpdate{MerchantID: merchantID, AssociateID: associateID,
+			Flow: flow, Network: b, Status: status}); err != nil {
+			return nil, err
+		}
+	}
+	return s.Store.FindOnboarding(ctx, merchantID, associateID, flow)
+}
+
+// handleSandboxToken serves POST /sandbox/tokens/{reference}/{action}.
+func (s *Server) handleSandboxToken(w http.ResponseWriter, r *http.Request) error {
+	a := authFrom(r.Context())
+	if _, err := readParams(w, r, nil); err != nil {
+		return err
+	}
+	c, err := s.SandboxChangeToken(r.Context(), a.merchant.ID, r.PathValue("reference"), r.PathValue("action"))
+	if err != nil {
+		return err
+	}
+	v, err := s.cardView(r.Context(), a.merchant, c, "")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// handleSandboxOnboarding serves POST /sandbox/onboarding.
+func (s *Server) handleSandboxOnboarding(w http.ResponseWriter, r *http.Request) error {
+	a := authFrom(r.Context())
+	p, err := readParams(w, r, fields{"associate_id", "flow", "network", "status"})
+	if err != nil {
+		return err
+	}
+	o, err := s.SandboxDecideOnboarding(r.Context(), a.merchant.ID, strings.TrimSpace(p["associate_id"]),
+		p["flow"], p["network"], p["status"])
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, onboardingView{Status: "SUCCESS", AssociateID: o.AssociateID, Response: onboardingResponse(o)})
+	return nil
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -44,7 +43,7 @@ func (s *Server) TokenChanged(ctx context.Context, u coft.TokenUpdate) (*coft.Ca
 	if err != nil {
 		return nil, err
 	}
-	slog.InfoContext(ctx, "network changed token", "merchant_id", u.MerchantID, "token_reference", u.TokenReference,
+	s.log().InfoContext(ctx, "network changed token", "merchant_id", u.MerchantID, "token_reference", u.TokenReference,
 		"action", u.Action, "status", card.Token.Status)
 	return card, nil
 }

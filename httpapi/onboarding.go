@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
@@ -132,7 +131,7 @@ func (s *Server) handleOnboarding(w http.ResponseWriter, r *http.Request) error 
 		answers, err := s.Network.Onboard(ctx, ask)
 		if err != nil {
 			// Left pending: the reconciler submits it again.
-			slog.ErrorContext(ctx, "onboarding submission failed", "associate_id", o.AssociateID, "error", err.Error())
+			s.log().ErrorContext(ctx, "onboarding submission failed", "associate_id", o.AssociateID, "error", err.Error())
 		}
 		for brand, status := range answers {
 			if status == coft.OnboardingPending || ask.Status[brand] == "" {
@@ -220,7 +219,7 @@ func (s *Server) handleOnboardingStatus(w http.ResponseWriter, r *http.Request) 
 		}
 		c := o.Company
 		v.Onboardings = append(v.Onboardings, onboardingFlowView{Flow: flow, TestMode: o.TestMode,
-			Response: onboardingResponse(o),
+			Response:       onboardingResponse(o),
 			CompanyDetails: companyView{c.LegalName, c.TradeName, c.WebsiteURL, c.ContactEmail, c.BusinessIDType, c.BusinessIDValue},
 			CreatedAt:      o.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: o.UpdatedAt.UTC().Format(time.RFC3339)})
 	}
@@ -240,7 +239,7 @@ func (s *Server) OnboardingChanged(ctx context.Context, u coft.OnboardingUpdate)
 		return err
 	}
 	s.forgetOnboarded(u.MerchantID, u.AssociateID)
-	slog.InfoContext(ctx, "network answered onboarding", "merchant_id", u.MerchantID, "associate_id", u.AssociateID,
+	s.log().InfoContext(ctx, "network answered onboarding", "merchant_id", u.MerchantID, "associate_id", u.AssociateID,
 		"flow", u.Flow, "network", u.Network, "status", u.Status)
 	return nil
 }

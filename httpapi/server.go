@@ -175,3 +175,11 @@ func (s *Server) sessionOptions(r *http.Request, o *sessions.Options) {
 		o.Secure, o.SameSite, o.Partitioned = false, http.SameSiteLaxMode, false
 	}
 }
+
+// log returns the service's logger.
+func (s *Server) log() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}

@@ -217,7 +217,7 @@ func TestOnboardingOutsideTestMode(t *testing.T) {
 	// A pending onboarding whose answer was lost (a restart) is submitted
 	// again by the reconciler.
 	lost := &coft.Onboarding{MerchantID: "gamma", AssociateID: "lost_air", Flow: coft.FlowCOFT,
-		Status: map[string]string{coft.BrandDiners: coft.OnboardingPending},
+		Status:  map[string]string{coft.BrandDiners: coft.OnboardingPending},
 		Company: coft.Company{LegalName: "L", TradeName: "T", WebsiteURL: "https://l.example", BusinessIDType: "PAN", BusinessIDValue: "AAAPL1234C"}}
 	if err := h.db.SaveOnboarding(t.Context(), lost); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -231,5 +232,117 @@ func TestAddressTaken(t *testing.T) {
 	}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("second server on a taken port: %v", err)
+	}
+}
+
+func sandboxCmdRun(env map[string]string, args ...string) (map[string]any, error) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), append([]string{"sandbox"}, args...), func(k string) string { return env[k] }, &out, &errOut)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(out.Bytes(), &m); err != nil {
+		return nil, fmt.Errorf("output is not one JSON object: %q", out.String())
+	}
+	return m, nil
+}
+
+// TestSandboxCommand pays with tokenize=true on a running service, then
+// drives the token and an onboarding with the sandbox command, and sees
+// the changes through the running service's API.
+func TestSandboxCommand(t *testing.T) {
+	env := map[string]string{"DATA_DIR": t.TempDir()}
+	in := start(t, env)
+	key := regexp.MustCompile(`api_key:\s+([0-9A-F]{32})`).FindStringSubmatch(in.stdout.String())[1]
+	// The demo merchant is onboarded: its cards are eligible.
+	if _, body := call(t, "GET", in.base+"/cardbins/424242?options.check_tokenize_support=true", key, nil); body["tokenize_support"] != true {
+		t.Fatalf("demo merchant not eligible: %v", body)
+	}
+	if status, cust := call(t, "POST", in.base+"/customers", key, url.Values{"object_reference_id": {"asha"},
+		"mobile_number": {"9876543210"}, "email_address": {"asha@example.com"}}); status != 200 {
+		t.Fatalf("customer: %d %v", status, cust)
+	}
+	_, cust := call(t, "GET", in.base+"/customers/asha", key, nil)
+	if status, o := call(t, "POST", in.base+"/orders", key, url.Values{"order_id": {"sb1"}, "amount": {"10"}, "customer_id": {"asha"}}); status != 200 {
+		t.Fatalf("order: %d %v", status, o)
+	}
+	status, txn := call(t, "POST", in.base+"/txns", key, url.Values{"order_id": {"sb1"}, "payment_method_type": {"CARD"},
+		"card_number": {"4242424242424242"}, "card_exp_month": {"12"}, "card_exp_year": {"31"}, "card_security_code": {"123"},
+		"tokenize": {"true"}, "format": {"json"}})
+	if status != 200 {
+		t.Fatalf("txns: %d %v", status, txn)
+	}
+	authURL := txn["payment"].(map[string]any)["authentication"].(map[string]any)["url"].(string)
+	res, err := http.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	tok := regexp.MustCompile(`name="form_token" value="([^"]+)"|value="([^"]+)" name="form_token"`).FindStringSubmatch(string(page))
+	if tok == nil {
+		t.Fatalf("no form token on the bank page:\n%s", page)
+	}
+	form := url.Values{"otp": {"123456"}, "action": {"verify"}, "form_token": {tok[1] + tok[2]}}
+	req, _ := http.NewRequest("POST", authURL, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if res, err := client.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		res.Body.Close()
+	}
+	tokenStatus := func() string {
+		_, cards := call(t, "GET", in.base+"/cards?customer_id="+cust["id"].(string), key, nil)
+		list, _ := cards["cards"].([]any)
+		if len(list) != 1 {
+			t.Fatalf("cards: %v", cards)
+		}
+		token, _ := list[0].(map[string]any)["token"].(map[string]any)
+		return fmt.Sprint(token["tokenization_status"], " ", list[0].(map[string]any)["card_reference"])
+	}
+	st := strings.Fields(tokenStatus())
+	if st[0] != "ACTIVE" {
+		t.Fatalf("token after payment: %v", st)
+	}
+	cardRef := st[1]
+
+	out, err := sandboxCmdRun(env, "token", "suspend", "-merchant", "demo", cardRef)
+	if err != nil || out["tokenization_status"] != "SUSPENDED" || out["card_reference"] != cardRef {
+		t.Fatalf("sandbox token suspend: %v, %v", out, err)
+	}
+	if got := tokenStatus(); !strings.HasPrefix(got, "SUSPENDED") {
+		t.Fatalf("the running service shows %s", got)
+	}
+	if _, err := sandboxCmdRun(env, "token", "deactivate", "-merchant", "demo", cardRef); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sandboxCmdRun(env, "token", "resume", "-merchant", "demo", cardRef); err == nil ||
+		!strings.Contains(err.Error(), "INACTIVE token cannot be resumed") {
+		t.Fatalf("resume an INACTIVE token: %v", err)
+	}
+	if _, err := sandboxCmdRun(env, "token", "suspend", "-merchant", "demo", "nope"); err == nil || !strings.Contains(err.Error(), "reference") {
+		t.Fatalf("unknown reference: %v", err)
+	}
+
+	// A held onboarding, answered from the command line.
+	req, _ = http.NewRequest("POST", in.base+"/tokenization/onboarding", strings.NewReader(`{"associateId":"hold_air","testMode":false,`+
+		`"companyDetails":{"legalName":"Air","tradeName":"Air","websiteURL":"https://air.example","businessIdentificationType":"PAN",`+
+		`"businessIdentificationValue":"AAAPL1234C"},"flow":"COFT","network":"RUPAY"}`))
+	req.SetBasicAuth(key, "")
+	for k, v := range map[string]string{"Content-Type": "application/json", "x-merchantid": "demo", "version": "2023-11-01", "x-routing-id": "r1"} {
+		req.Header.Set(k, v)
+	}
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("onboarding: %v %v", res, err)
+	}
+	out, err = sandboxCmdRun(env, "onboarding", "onboarded", "-merchant", "demo", "-associate", "hold_air", "-flow", "coft")
+	if err != nil || out["response"].(map[string]any)["rupay"] != "onboarded" {
+		t.Fatalf("sandbox onboarding: %v, %v", out, err)
+	}
+	if _, err := sandboxCmdRun(env, "onboarding", "maybe", "-associate", "hold_air", "-flow", "COFT"); err == nil || !strings.Contains(err.Error(), "status") {
+		t.Fatalf("bad status: %v", err)
 	}
 }

@@ -281,8 +281,11 @@ func (s *Server) ResubmitPendingOnboardings(ctx context.Context) (int, error) {
 // through this instance are seen at once; through another, within the
 // merchant cache's TTL.
 type onboardedCache struct {
-	m sync.Map // merchantID + "\x00" + associateID → onboardedEntry
+	mu sync.RWMutex
+	m  map[onboardedKey]onboardedEntry
 }
+
+type onboardedKey struct{ merchant, associate string }
 
 type onboardedEntry struct {
 	coft, altID coft.NetworkSet
@@ -295,10 +298,13 @@ func (s *Server) onboarded(ctx context.Context, merchantID, associateID string) 
 	if associateID == "" {
 		associateID = merchantID
 	}
-	key := merchantID + "\x00" + associateID
+	key := onboardedKey{merchantID, associateID}
 	now := s.Now()
-	if v, ok := s.onboardedNetworks.m.Load(key); ok && now.Before(v.(onboardedEntry).exp) {
-		e := v.(onboardedEntry)
+	c := &s.onboardedNetworks
+	c.mu.RLock()
+	e, ok := c.m[key]
+	c.mu.RUnlock()
+	if ok && now.Before(e.exp) {
 		return e.coft, e.altID, nil
 	}
 	cof, alt, err = s.Store.OnboardedNetworks(ctx, merchantID, associateID)
@@ -306,13 +312,21 @@ func (s *Server) onboarded(ctx context.Context, merchantID, associateID string) 
 		return 0, 0, err
 	}
 	if s.MerchantCacheTTL > 0 {
-		s.onboardedNetworks.m.Store(key, onboardedEntry{cof, alt, now.Add(s.MerchantCacheTTL)})
+		c.mu.Lock()
+		if c.m == nil || len(c.m) > 100_000 { // bounded: start over rather than grow without end
+			c.m = map[onboardedKey]onboardedEntry{}
+		}
+		c.m[key] = onboardedEntry{cof, alt, now.Add(s.MerchantCacheTTL)}
+		c.mu.Unlock()
 	}
 	return cof, alt, nil
 }
 
 func (s *Server) forgetOnboarded(merchantID, associateID string) {
-	s.onboardedNetworks.m.Delete(merchantID + "\x00" + associateID)
+	c := &s.onboardedNetworks
+	c.mu.Lock()
+	delete(c.m, onboardedKey{merchantID, associateID})
+	c.mu.Unlock()
 }
 
 // tokenizeSupport reports whether a card with the BIN can be tokenized

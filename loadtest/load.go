@@ -252,6 +252,31 @@ feed:
 
 // startConsent creates a customer, an order and a payment that asks for
 // consent, and returns the consent page's URL and bytes.
+// onboard onboards the merchant itself to every network for COFT, in test
+// mode, through the onboarding API: its cards become eligible.
+func onboard(ctx context.Context, client *http.Client, base string, auth http.Header, merchant string) error {
+	body := `{"associateId":"` + merchant + `","testMode":true,"flow":"COFT","companyDetails":{"legalName":"Load Ltd",` +
+		`"tradeName":"Load","websiteURL":"https://load.example","businessIdentificationType":"PAN","businessIdentificationValue":"AAAPL1234C"}}`
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/tokenization/onboarding", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	copyHeader(req.Header, auth)
+	for k, v := range map[string]string{"Content-Type": "application/json", "x-merchantid": merchant, "version": "2023-11-01", "x-routing-id": "load"} {
+		req.Header.Set(k, v)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		b, _ := io.ReadAll(res.Body)
+		return fmt.Errorf("onboarding: %d %s", res.StatusCode, b)
+	}
+	return nil
+}
+
 func startConsent(ctx context.Context, client *http.Client, base string, auth http.Header) (string, []byte, error) {
 	call := func(path string, form url.Values) (map[string]any, error) {
 		req, err := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(form.Encode()))

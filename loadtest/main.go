@@ -228,6 +228,9 @@ func runScenarios(ctx context.Context, l *lab, o options, client *http.Client, a
 		return err
 	}
 	bareURL, base := "http://"+bare.addr, "http://"+svc.addr
+	if err := onboard(ctx, client, base, auth, "load"); err != nil {
+		return err
+	}
 
 	createGoal := 0.0 // the order_create goal is set for SQLite only
 	if rep.Database == "sqlite" {

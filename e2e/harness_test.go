@@ -151,7 +151,9 @@ func startService(t testing.TB, merchantFlags ...string) *service {
 	})
 	select {
 	case a := <-addr:
-		return &service{t: t, base: "http://" + a, apiKey: creds.APIKey, responseKey: creds.ResponseKey, returns: ret}
+		s := &service{t: t, base: "http://" + a, apiKey: creds.APIKey, responseKey: creds.ResponseKey, returns: ret}
+		s.onboard()
+		return s
 	case <-time.After(30 * time.Second):
 		logMu.Lock()
 		defer logMu.Unlock()
@@ -166,6 +168,28 @@ func run(env []string, args ...string) ([]byte, error) {
 	cmd := exec.Command(serverBin, args...)
 	cmd.Env = env
 	return cmd.CombinedOutput()
+}
+
+// onboard onboards the merchant to every network for COFT, in test mode,
+// as a merchant does before its cards are eligible.
+func (s *service) onboard() {
+	s.t.Helper()
+	req, _ := http.NewRequest("POST", s.base+"/tokenization/onboarding", strings.NewReader(`{"associateId":"chaipoint",`+
+		`"testMode":true,"flow":"COFT","companyDetails":{"legalName":"Chai Point Pvt Ltd","tradeName":"Chai Point",`+
+		`"websiteURL":"https://chaipoint.example","businessIdentificationType":"PAN","businessIdentificationValue":"AAACC1234D"}}`))
+	for k, v := range map[string]string{"Content-Type": "application/json", "x-merchantid": "chaipoint",
+		"version": "2023-11-01", "x-routing-id": "e2e"} {
+		req.Header.Set(k, v)
+	}
+	req.SetBasicAuth(s.apiKey, "")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		s.t.Fatalf("onboarding: %d", res.StatusCode)
+	}
 }
 
 // api calls the merchant API with the merchant's key.

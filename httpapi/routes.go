@@ -35,6 +35,9 @@ func (s *Server) apiRoutes() []route {
 		{"POST /tokenization/onboarding", merchantOnly, s.handleOnboarding, "Onboard the merchant or a sub-merchant (associateId) to the card networks for COFT or ALT_ID."},
 		{"GET /tokenization/onboarding/status", merchantOnly, s.handleOnboardingStatus, "Onboarding status per network, by submerchantId."},
 		{"POST /v4/card/get", merchantOnly, s.handleCardGet, "A saved card's network token with a fresh cryptogram (ACTIVE tokens only)."},
+		{"GET /webhooks/events", merchantOnly, s.handleEventList, "Webhook events and their delivery status (order_id, limit)."},
+		{"GET /webhooks/events/{id}", merchantOnly, s.handleEventGet, "One webhook event: its body and every delivery attempt."},
+		{"POST /webhooks/events/{id}/redeliver", merchantOnly, s.handleEventRedeliver, "Send a webhook event again now."},
 		{"POST /get/altId", merchantOnly, s.handleAltID, "An Alt ID and TAVV for a guest's card, sent as a JWE to the key at /tokenization/keys."},
 	}
 	if s.Sandbox != nil {

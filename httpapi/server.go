@@ -26,6 +26,7 @@ type Store interface {
 	coft.TxnStore
 	coft.ConsentStore
 	coft.OnboardingStore
+	coft.EventStore
 	Ping(ctx context.Context) error
 }
 
@@ -62,6 +63,8 @@ type Server struct {
 	// Sandbox lets merchants make the sandbox network act on demand
 	// (/sandbox/… routes); nil when a real network is used.
 	Sandbox SandboxControls
+	// Webhooks delivers the outbox; Notify makes it look for events now.
+	Webhooks interface{ Notify() }
 	// CardKey opens card data merchants encrypt to the service (Alt IDs).
 	CardKey *cardjwe.Key
 	// Consent renders the go-app consent page; Frontend serves its assets

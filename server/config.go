@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/httpapi"
 	"github.com/coftkit/coft/sqlstore"
 )
@@ -24,6 +25,11 @@ type config struct {
 	// onboardingDelay is how long the sandbox networks take to answer an
 	// onboarding outside test mode.
 	onboardingDelay time.Duration
+	// mode is "sandbox" (the default) or "production", which refuses
+	// webhook receivers on private addresses.
+	mode string
+	// retry is the webhook retry schedule.
+	retry coft.RetrySchedule
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -52,6 +58,26 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("SANDBOX_ONBOARDING_DELAY: want a positive duration such as 3s, got %q", d)
 		}
 		c.onboardingDelay = v
+	}
+	switch c.mode = getenv("MODE"); c.mode {
+	case "":
+		c.mode = "sandbox"
+	case "sandbox", "production":
+	default:
+		return c, fmt.Errorf("MODE: want sandbox or production, got %q", c.mode)
+	}
+	c.retry = coft.DefaultRetrySchedule
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"WEBHOOK_RETRY_FIRST", &c.retry.First}, {"WEBHOOK_RETRY_MAX", &c.retry.Max}, {"WEBHOOK_RETRY_FOR", &c.retry.Total}} {
+		if v := getenv(d.name); v != "" {
+			dur, err := time.ParseDuration(v)
+			if err != nil || dur <= 0 {
+				return c, fmt.Errorf("%s: want a positive duration such as 5s, got %q", d.name, v)
+			}
+			*d.dst = dur
+		}
 	}
 	if lv := getenv("LOG_LEVEL"); lv != "" {
 		if err := c.logLevel.UnmarshalText([]byte(lv)); err != nil {

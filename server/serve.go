@@ -19,6 +19,7 @@ import (
 	"github.com/coftkit/coft/httpapi"
 	"github.com/coftkit/coft/locker"
 	"github.com/coftkit/coft/sandbox"
+	"github.com/coftkit/coft/webhook"
 	"github.com/coftkit/coft/webapp"
 )
 
@@ -91,6 +92,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		FrontendPaths:    front.AssetPaths(),
 	}
 	network.Events = api
+	hooks := &webhook.Worker{Store: db, Render: api.RenderEvent, Schedule: cfg.retry, Logger: logger,
+		AllowPrivate: cfg.mode != "production"}
+	api.Webhooks = hooks
+	hooksDone := make(chan struct{})
+	hooksCtx, stopHooks := context.WithCancel(context.WithoutCancel(ctx))
+	go func() { hooks.Run(hooksCtx); close(hooksDone) }()
+	defer func() { stopHooks(); <-hooksDone }()
 	srv := &http.Server{
 		Handler:           api.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,

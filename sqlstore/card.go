@@ -73,19 +73,23 @@ func (db *DB) FindCardByFingerprint(ctx context.Context, merchantID, customerID,
 func (db *DB) SaveNetworkToken(ctx context.Context, merchantID, cardReference string, t *coft.NetworkToken) error {
 	now := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM cards WHERE merchant_id = ? AND reference = ?`),
-			merchantID, cardReference).Scan(&n); err != nil {
+		c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
+			WHERE c.merchant_id = ? AND c.reference = ?`), merchantID, cardReference))
+		if coft.ErrorCode(err) == coft.ENOTFOUND {
+			return coft.FieldError(coft.ENOTFOUND, "card_reference", "Card not found.")
+		} else if err != nil {
 			return err
 		}
-		if n == 0 {
-			return coft.FieldError(coft.ENOTFOUND, "card_reference", "Card not found.")
+		if t.Status == coft.TokenActive && (c.Token == nil || c.Token.Status == coft.TokenInitiated) {
+			if err := db.tokenEvent(ctx, tx, coft.EventTokenCreated, c, t); err != nil {
+				return err
+			}
 		}
 		if t.CreatedAt.IsZero() {
 			t.CreatedAt = now
 		}
 		t.UpdatedAt = now
-		_, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM network_tokens WHERE card_reference = ?`), cardReference)
+		_, err = tx.ExecContext(ctx, db.rebind(`DELETE FROM network_tokens WHERE card_reference = ?`), cardReference)
 		if err != nil {
 			return err
 		}
@@ -100,9 +104,30 @@ func (db *DB) SaveNetworkToken(ctx context.Context, merchantID, cardReference st
 
 // DeleteNetworkToken removes a card's network token, if it has one.
 func (db *DB) DeleteNetworkToken(ctx context.Context, merchantID, cardReference string) error {
-	_, err := db.exec(ctx, `DELETE FROM network_tokens WHERE card_reference IN
-		(SELECT reference FROM cards WHERE merchant_id = ? AND reference = ?)`, merchantID, cardReference)
-	return err
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.tokenDeleted(ctx, tx, merchantID, cardReference); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM network_tokens WHERE card_reference IN
+			(SELECT reference FROM cards WHERE merchant_id = ? AND reference = ?)`), merchantID, cardReference)
+		return err
+	})
+}
+
+// tokenDeleted adds a TOKEN_DELETED event when the card has a token the
+// merchant was told about (one past INITIATED).
+func (db *DB) tokenDeleted(ctx context.Context, tx *sql.Tx, merchantID, cardReference string) error {
+	c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
+		WHERE c.merchant_id = ? AND c.reference = ?`), merchantID, cardReference))
+	if coft.ErrorCode(err) == coft.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if c.Token == nil || c.Token.Status == coft.TokenInitiated {
+		return nil
+	}
+	return db.tokenEvent(ctx, tx, coft.EventTokenDeleted, c, c.Token)
 }
 
 // ListCards returns the customer's cards, newest first.
@@ -148,6 +173,9 @@ func (db *DB) UpdateCardNickname(ctx context.Context, merchantID, reference, nic
 // Returns ENOTFOUND if the merchant has no such card.
 func (db *DB) DeleteCard(ctx context.Context, merchantID, reference string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.tokenDeleted(ctx, tx, merchantID, reference); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM network_tokens WHERE card_reference IN
 			(SELECT reference FROM cards WHERE merchant_id = ? AND reference = ?)`), merchantID, reference); err != nil {
 			return err
@@ -215,7 +243,15 @@ func (db *DB) UpdateNetworkToken(ctx context.Context, merchantID, tokenReference
 			return err
 		}
 		t := c.Token
+		before := *t
 		if err := fn(c, t); err != nil {
+			return err
+		}
+		name := coft.EventTokenUpdated
+		if t.Status != before.Status {
+			name = coft.EventTokenStatusUpdated
+		}
+		if err := db.tokenEvent(ctx, tx, name, c, t); err != nil {
 			return err
 		}
 		t.Reference = tokenReference // the key does not change

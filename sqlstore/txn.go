@@ -106,6 +106,10 @@ func (db *DB) StartTxn(ctx context.Context, t *coft.Txn, reuseAfter time.Time, d
 			return mapError(err, "", "txn_id")
 		}
 		out = t
+		if err := db.insertEvent(ctx, tx, &coft.Event{MerchantID: t.MerchantID, Name: coft.EventTxnCreated,
+			OrderID: t.OrderID, TxnUUID: t.UUID, CustomerID: t.CustomerID, CardRef: t.CardReference}); err != nil {
+			return err
+		}
 		if declared != nil {
 			declared.TxnUUID, declared.MerchantID = t.UUID, t.MerchantID
 			if err := db.insertConsent(ctx, tx, t, declared); err != nil {
@@ -177,10 +181,14 @@ func (db *DB) UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*c
 		if err != nil {
 			return err
 		}
+		before := *t
 		if err := fn(t); err != nil {
 			return err
 		}
-		return db.writeTxn(ctx, tx, t)
+		if err := db.writeTxn(ctx, tx, t); err != nil {
+			return err
+		}
+		return db.txnEvents(ctx, tx, &before, t)
 	})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,198 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/coftkit/coft"
+)
+
+// insertEvent adds an event to the outbox inside the transaction of the
+// change that causes it.
+func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, e *coft.Event) error {
+	if e.ID == "" {
+		e.ID = coft.NewEventID()
+	}
+	now := db.now()
+	e.CreatedAt, e.NextAttemptAt, e.Status = now, now, coft.DeliveryPending
+	t := e.Token
+	if t == nil {
+		t = &coft.NetworkToken{}
+	}
+	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO events (id, merchant_id, name, order_id, txn_uuid,
+		customer_id, card_reference, token_reference, token_status, token_last4, token_isin, token_exp_month,
+		token_exp_year, token_par, token_provider, status, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		e.ID, e.MerchantID, e.Name, e.OrderID, e.TxnUUID, e.CustomerID, e.CardRef, t.Reference, t.Status, t.Last4,
+		t.ISIN, t.ExpMonth, t.ExpYear, t.PAR, t.Provider, e.Status, e.NextAttemptAt, e.CreatedAt)
+	return err
+}
+
+// txnEvents adds the order events a change of an attempt causes: a charge
+// is announced once its card work is done (so the event carries the
+// token), a failure when it happens.
+func (db *DB) txnEvents(ctx context.Context, tx *sql.Tx, before, after *coft.Txn) error {
+	var names []string
+	charged := func(t *coft.Txn) bool { return t.Status == coft.StatusCharged && t.CardDone }
+	failed := func(t *coft.Txn) bool { return t.Done() && t.Status != coft.StatusCharged }
+	switch {
+	case charged(after) && !charged(before):
+		names = []string{coft.EventTxnCharged, coft.EventOrderSucceeded}
+	case failed(after) && !failed(before):
+		names = []string{coft.EventTxnFailed, coft.EventOrderFailed}
+	}
+	for _, name := range names {
+		if err := db.insertEvent(ctx, tx, &coft.Event{MerchantID: after.MerchantID, Name: name,
+			OrderID: after.OrderID, TxnUUID: after.UUID, CustomerID: after.CustomerID, CardRef: after.CardReference}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tokenEvent adds a token event for the card's token t.
+func (db *DB) tokenEvent(ctx context.Context, tx *sql.Tx, name string, c *coft.Card, t *coft.NetworkToken) error {
+	return db.insertEvent(ctx, tx, &coft.Event{MerchantID: c.MerchantID, Name: name, CustomerID: c.CustomerID,
+		CardRef: c.Reference, Token: t})
+}
+
+const eventColumns = `id, merchant_id, name, order_id, txn_uuid, customer_id, card_reference, token_reference,
+	token_status, token_last4, token_isin, token_exp_month, token_exp_year, token_par, token_provider, body,
+	status, attempts, next_attempt_at, last_error, created_at, delivered_at`
+
+func scanEvent(s scanner) (*coft.Event, error) {
+	var e coft.Event
+	var t coft.NetworkToken
+	var delivered sql.NullTime
+	err := s.Scan(&e.ID, &e.MerchantID, &e.Name, &e.OrderID, &e.TxnUUID, &e.CustomerID, &e.CardRef, &t.Reference,
+		&t.Status, &t.Last4, &t.ISIN, &t.ExpMonth, &t.ExpYear, &t.PAR, &t.Provider, &e.Body, &e.Status,
+		&e.Attempts, &e.NextAttemptAt, &e.LastError, &e.CreatedAt, &delivered)
+	if err != nil {
+		return nil, mapError(err, "Event not found.", "")
+	}
+	if t.Reference != "" {
+		e.Token = &t
+	}
+	e.DeliveredAt = delivered.Time
+	return &e, nil
+}
+
+// ClaimEvents leases up to limit due PENDING events until now+lease. On
+// PostgreSQL, workers of several instances skip each other's rows (FOR
+// UPDATE SKIP LOCKED); SQLite has one writer at a time.
+func (db *DB) ClaimEvents(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*coft.Event, error) {
+	now = now.UTC()
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	var out []*coft.Event
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.rebind(`UPDATE events SET claimed_until = ? WHERE id IN (
+			SELECT id FROM events WHERE status = ? AND next_attempt_at <= ?
+			AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY next_attempt_at LIMIT ?`+lock+`)
+			RETURNING `+eventColumns), now.Add(lease), coft.DeliveryPending, now, now, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanEvent(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// RecordDelivery stores an attempt and the event's new state, ending its
+// lease.
+func (db *DB) RecordDelivery(ctx context.Context, e *coft.Event, a *coft.DeliveryAttempt) error {
+	var delivered any
+	if !e.DeliveredAt.IsZero() {
+		delivered = e.DeliveredAt.UTC()
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if a != nil {
+			if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO event_attempts (event_id, n, at, url, http_status,
+				error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`), e.ID, a.N, a.At.UTC(), a.URL, a.HTTPStatus, a.Error,
+				a.Duration.Milliseconds()); err != nil {
+				return mapError(err, "", "attempt")
+			}
+		}
+		_, err := tx.ExecContext(ctx, db.rebind(`UPDATE events SET body = ?, status = ?, attempts = ?,
+			next_attempt_at = ?, last_error = ?, delivered_at = ?, claimed_until = NULL WHERE id = ?`),
+			e.Body, e.Status, e.Attempts, e.NextAttemptAt.UTC(), e.LastError, delivered, e.ID)
+		return err
+	})
+}
+
+// ListEvents returns the merchant's events, newest first; for one order
+// when orderID is not empty.
+func (db *DB) ListEvents(ctx context.Context, merchantID, orderID string, limit int) ([]*coft.Event, error) {
+	q := `SELECT ` + eventColumns + ` FROM events WHERE merchant_id = ?`
+	args := []any{merchantID}
+	if orderID != "" {
+		q += ` AND order_id = ?`
+		args = append(args, orderID)
+	}
+	rows, err := db.r.QueryContext(ctx, db.rebind(q+` ORDER BY created_at DESC, id LIMIT ?`), append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*coft.Event{}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// FindEvent returns an event with its delivery attempts, oldest first.
+func (db *DB) FindEvent(ctx context.Context, merchantID, id string) (*coft.Event, []*coft.DeliveryAttempt, error) {
+	e, err := scanEvent(db.r.QueryRowContext(ctx, db.rebind(`SELECT `+eventColumns+` FROM events
+		WHERE merchant_id = ? AND id = ?`), merchantID, id))
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT n, at, url, http_status, error, duration_ms
+		FROM event_attempts WHERE event_id = ? ORDER BY n`), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	attempts := []*coft.DeliveryAttempt{}
+	for rows.Next() {
+		a := &coft.DeliveryAttempt{EventID: id}
+		var ms int64
+		if err := rows.Scan(&a.N, &a.At, &a.URL, &a.HTTPStatus, &a.Error, &ms); err != nil {
+			return nil, nil, err
+		}
+		a.Duration = time.Duration(ms) * time.Millisecond
+		attempts = append(attempts, a)
+	}
+	return e, attempts, rows.Err()
+}
+
+// RedeliverEvent makes an event due now, whatever its status.
+func (db *DB) RedeliverEvent(ctx context.Context, merchantID, id string, now time.Time) error {
+	res, err := db.exec(ctx, `UPDATE events SET status = ?, next_attempt_at = ?, claimed_until = NULL
+		WHERE merchant_id = ? AND id = ?`, coft.DeliveryPending, now.UTC(), merchantID, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return coft.FieldError(coft.ENOTFOUND, "event_id", "Event not found.")
+	}
+	return nil
+}
+
+var _ coft.EventStore = (*DB)(nil)

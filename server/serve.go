@@ -19,8 +19,8 @@ import (
 	"github.com/coftkit/coft/httpapi"
 	"github.com/coftkit/coft/locker"
 	"github.com/coftkit/coft/sandbox"
-	"github.com/coftkit/coft/webhook"
 	"github.com/coftkit/coft/webapp"
+	"github.com/coftkit/coft/webhook"
 )
 
 // serve runs the service until ctx is cancelled, then shuts down

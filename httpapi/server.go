@@ -105,6 +105,9 @@ func (s *Server) init() {
 		if s.AuthWindow == 0 {
 			s.AuthWindow = 15 * time.Minute
 		}
+		if s.Webhooks != nil {
+			s.Store = notifyingStore{s.Store, s.Webhooks}
+		}
 		if s.Sessions == nil {
 			hashKey, blockKey := s.Tokens.SessionKeys()
 			s.Sessions = sessions.NewCookieStore(hashKey, blockKey)

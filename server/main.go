@@ -6,6 +6,7 @@
 //	server merchants update …   change a merchant's settings or rotate keys
 //	server merchants list       list merchants
 //	server sandbox …            make the sandbox network act (tokens, onboarding)
+//	server webhooks …           list webhook events, show one, redeliver it
 //
 // Configuration comes from the environment: ADDR, DATABASE_URL, DATA_DIR,
 // WEB_DIR, BASE_URL, LOG_LEVEL, LOCKER_KEY, FINGERPRINT_KEY, SIGNING_KEY,
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "merchants":
 		return merchants(ctx, args, getenv, stdout, stderr)
+	case "webhooks":
+		return webhooksCmd(ctx, args, getenv, stdout, stderr)
 	case "sandbox":
 		return sandboxCmd(ctx, args, getenv, stdout, stderr)
 	case "bare":
@@ -61,6 +64,8 @@ const usage = `usage:
   server merchants list
   server sandbox token suspend|resume|deactivate|replace [-merchant ID] REFERENCE
   server sandbox onboarding onboarded|rejected [-merchant ID] -flow COFT|ALT_ID [-associate ID] [-network VISA,…]
+  server webhooks list [-merchant ID] [-order ORDER_ID] [-limit N]
+  server webhooks show|redeliver [-merchant ID] EVENT_ID
   server bare                          serve a bare handler (the load run's baseline)
 
 settings: -name NAME -hosted-consent=true|false -tokenization=true|false
@@ -74,6 +79,9 @@ environment:
   BASE_URL         public URL of the service (default http://ADDR)
   LOG_LEVEL        debug, info, warn or error (default info)
   SANDBOX_ONBOARDING_DELAY  how long sandbox networks take to answer an onboarding outside testMode (default 3s)
+  MODE             sandbox (default) or production: production refuses webhook receivers on private addresses
+  WEBHOOK_RETRY_FIRST, WEBHOOK_RETRY_MAX, WEBHOOK_RETRY_FOR
+                   webhook retries: first after 5s, doubling up to 1h apart, for 24h
   CARD_JWE_KEY     PEM RSA private key that opens JWE card data (default: generated into DATA_DIR/card-jwe-key.pem)
   DEBUG_ADDR       serve net/http/pprof on this separate address (off by default)
   LOCKER_KEY       id:base64key[,id:base64key…] card encryption keys, first active

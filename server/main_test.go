@@ -196,6 +196,18 @@ func TestMerchantsCommand(t *testing.T) {
 	if _, err := merchantsCmd(t, env, "create", "-id", "x", "-webhook-url", "ftp://x"); err == nil || !strings.Contains(err.Error(), "webhook_url") {
 		t.Fatalf("bad webhook url: %v", err)
 	}
+	prod := map[string]string{"DATA_DIR": env["DATA_DIR"], "MODE": "production"}
+	for _, u := range []string{"http://127.0.0.1:9000/h", "https://localhost/h", "http://10.1.2.3/h", "http://[::1]/h", "http://169.254.169.254/latest"} {
+		if _, err := merchantsCmd(t, prod, "create", "-id", "p1", "-webhook-url", u); err == nil || !strings.Contains(err.Error(), "not a public address") {
+			t.Fatalf("production accepted webhook %s: %v", u, err)
+		}
+	}
+	if _, err := merchantsCmd(t, prod, "create", "-id", "p1", "-webhook-url", "https://hooks.shop.example/h"); err != nil {
+		t.Fatalf("production refused a public webhook URL: %v", err)
+	}
+	if _, err := merchantsCmd(t, env, "create", "-id", "p2", "-webhook-url", "http://127.0.0.1:9000/h"); err != nil {
+		t.Fatalf("the sandbox refused a local webhook URL: %v", err)
+	}
 	u, err := merchantsCmd(t, env, "update", "-id", "shop1", "-hosted-consent=true")
 	if err != nil {
 		t.Fatal(err)
@@ -344,5 +356,39 @@ func TestSandboxCommand(t *testing.T) {
 	}
 	if _, err := sandboxCmdRun(env, "onboarding", "maybe", "-associate", "hold_air", "-flow", "COFT"); err == nil || !strings.Contains(err.Error(), "status") {
 		t.Fatalf("bad status: %v", err)
+	}
+
+	// The webhook events of all this, from the command line. The demo
+	// merchant has no webhook URL: they are recorded as such.
+	var out2 bytes.Buffer
+	if err := run(context.Background(), []string{"webhooks", "list", "-merchant", "demo", "-order", "sb1"},
+		func(k string) string { return env[k] }, &out2, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var events []map[string]any
+	if err := json.Unmarshal(out2.Bytes(), &events); err != nil || len(events) != 3 {
+		t.Fatalf("webhooks list: %s (%v)", out2.String(), err)
+	}
+	names := map[any]bool{}
+	for _, e := range events {
+		names[e["event_name"]] = true
+	}
+	if !names["TXN_CREATED"] || !names["TXN_CHARGED"] || !names["ORDER_SUCCEEDED"] {
+		t.Fatalf("events of sb1: %v", events)
+	}
+	id := events[0]["id"].(string)
+	waitFor(t, "the worker to record the missing URL", func() bool {
+		var o bytes.Buffer
+		run(context.Background(), []string{"webhooks", "show", "-merchant", "demo", id}, func(k string) string { return env[k] }, &o, io.Discard)
+		return strings.Contains(o.String(), `"NO_URL"`)
+	})
+	out2.Reset()
+	if err := run(context.Background(), []string{"webhooks", "redeliver", "-merchant", "demo", id},
+		func(k string) string { return env[k] }, &out2, io.Discard); err != nil || !strings.Contains(out2.String(), id) {
+		t.Fatalf("webhooks redeliver: %s %v", out2.String(), err)
+	}
+	if err := run(context.Background(), []string{"webhooks", "show", "-merchant", "demo", "evt_V2_nope"},
+		func(k string) string { return env[k] }, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("unknown event: %v", err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"strings"
 
 	"github.com/coftkit/coft"
@@ -91,6 +93,9 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 		m := &coft.Merchant{ID: *id, Name: *name, APIKeyHash: httpapi.HashAPIKey(key), ResponseKey: strings.ToUpper(coft.RandomHex(16)),
 			TokenizationEnabled: *tokenization, HostedConsent: *hosted, ReturnURL: *returnURL,
 			WebhookURL: *webhookURL, WebhookUsername: *webhookUser, WebhookPassword: *webhookPass}
+		if err := checkWebhookHost(cfg.mode, m.WebhookURL); err != nil {
+			return err
+		}
 		if err := db.CreateMerchant(ctx, m); err != nil {
 			return cliError(err)
 		}
@@ -132,12 +137,35 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 				}
 			}
 		})
+		if err := checkWebhookHost(cfg.mode, m.WebhookURL); err != nil {
+			return err
+		}
 		if err := db.UpdateMerchant(ctx, m); err != nil {
 			return cliError(err)
 		}
 		return enc.Encode(outputOf(m, key))
 	}
 	return fmt.Errorf("merchants: unknown subcommand %q (want create, update or list)", sub)
+}
+
+// checkWebhookHost refuses, in production mode, webhook URLs naming
+// localhost or a loopback, private or link-local address. (Delivery checks
+// the address it dials as well, which also catches names resolving there.)
+func checkWebhookHost(mode, raw string) error {
+	if mode != "production" || raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("webhook_url: not a URL")
+	}
+	host := u.Hostname()
+	ip := net.ParseIP(host)
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") ||
+		ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()) {
+		return fmt.Errorf("webhook_url: %s is not a public address (MODE=production)", host)
+	}
+	return nil
 }
 
 // cliError words a domain error for the command line.

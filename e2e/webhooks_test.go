@@ -175,7 +175,7 @@ func TestWebhooksSurviveSIGKILL(t *testing.T) {
 	rcv := newHookReceiver(t)
 	rcv.setFail(true)
 	env := append(os.Environ(), "DATA_DIR="+t.TempDir(), "WEB_DIR="+webDir, "ADDR=127.0.0.1:0", "LOG_LEVEL=warn",
-		"WEBHOOK_RETRY_FIRST=100ms", "WEBHOOK_RETRY_MAX=200ms")
+		"WEBHOOK_RETRY_FIRST=100ms", "WEBHOOK_RETRY_MAX=200ms", "WEBHOOK_TIMEOUT=2s")
 	key := createMerchant(t, env, "shop", rcv.srv.URL+"/hooks")
 	p := startProc(t, env)
 	payments(t, p.base, key, "k", 20)
@@ -192,7 +192,9 @@ func TestWebhooksSurviveSIGKILL(t *testing.T) {
 
 	rcv.setFail(false)
 	p = startProc(t, env)
-	waitUntil(t, "all 20 events after the restart", 30*time.Second, func() bool { return rcv.count() == 20 })
+	// Events the killed process had claimed wait for their lease (2 ×
+	// WEBHOOK_TIMEOUT + 5 s) to run out.
+	waitUntil(t, "all 20 events after the restart", 60*time.Second, func() bool { return rcv.count() == 20 })
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if strings.Contains(p.logs.String(), "s3cret-pw") {

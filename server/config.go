@@ -28,8 +28,9 @@ type config struct {
 	// mode is "sandbox" (the default) or "production", which refuses
 	// webhook receivers on private addresses.
 	mode string
-	// retry is the webhook retry schedule.
-	retry coft.RetrySchedule
+	// retry is the webhook retry schedule; hookTimeout bounds one attempt.
+	retry       coft.RetrySchedule
+	hookTimeout time.Duration
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -70,7 +71,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
-	}{{"WEBHOOK_RETRY_FIRST", &c.retry.First}, {"WEBHOOK_RETRY_MAX", &c.retry.Max}, {"WEBHOOK_RETRY_FOR", &c.retry.Total}} {
+	}{{"WEBHOOK_RETRY_FIRST", &c.retry.First}, {"WEBHOOK_RETRY_MAX", &c.retry.Max}, {"WEBHOOK_RETRY_FOR", &c.retry.Total},
+		{"WEBHOOK_TIMEOUT", &c.hookTimeout}} {
 		if v := getenv(d.name); v != "" {
 			dur, err := time.ParseDuration(v)
 			if err != nil || dur <= 0 {

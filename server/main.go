@@ -82,6 +82,7 @@ environment:
   MODE             sandbox (default) or production: production refuses webhook receivers on private addresses
   WEBHOOK_RETRY_FIRST, WEBHOOK_RETRY_MAX, WEBHOOK_RETRY_FOR
                    webhook retries: first after 5s, doubling up to 1h apart, for 24h
+  WEBHOOK_TIMEOUT  bound on one webhook attempt (default 10s)
   CARD_JWE_KEY     PEM RSA private key that opens JWE card data (default: generated into DATA_DIR/card-jwe-key.pem)
   DEBUG_ADDR       serve net/http/pprof on this separate address (off by default)
   LOCKER_KEY       id:base64key[,id:base64key…] card encryption keys, first active

@@ -92,7 +92,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		FrontendPaths:    front.AssetPaths(),
 	}
 	network.Events = api
-	hooks := &webhook.Worker{Store: db, Render: api.RenderEvent, Schedule: cfg.retry, Logger: logger,
+	hooks := &webhook.Worker{Store: db, Render: api.RenderEvent, Schedule: cfg.retry, Timeout: cfg.hookTimeout, Logger: logger,
 		AllowPrivate: cfg.mode != "production"}
 	api.Webhooks = hooks
 	hooksDone := make(chan struct{})

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/coftkit/coft"
@@ -78,21 +79,31 @@ func scanEvent(s scanner) (*coft.Event, error) {
 	return &e, nil
 }
 
-// ClaimEvents leases up to limit due PENDING events until now+lease. On
-// PostgreSQL, workers of several instances skip each other's rows (FOR
-// UPDATE SKIP LOCKED); SQLite has one writer at a time.
-func (db *DB) ClaimEvents(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*coft.Event, error) {
+// ClaimEvents leases up to limit due PENDING events until now+lease,
+// leaving skip's merchants. On PostgreSQL, workers of several instances
+// skip each other's rows (FOR UPDATE SKIP LOCKED); SQLite has one writer at
+// a time.
+func (db *DB) ClaimEvents(ctx context.Context, now time.Time, lease time.Duration, limit int, skip []string) ([]*coft.Event, error) {
 	now = now.UTC()
 	lock := ""
 	if db.dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
+	args := []any{now.Add(lease), coft.DeliveryPending, now, now}
+	notIn := ""
+	if len(skip) > 0 {
+		notIn = " AND merchant_id NOT IN (?" + strings.Repeat(", ?", len(skip)-1) + ")"
+		for _, m := range skip {
+			args = append(args, m)
+		}
+	}
+	args = append(args, limit)
 	var out []*coft.Event
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, db.rebind(`UPDATE events SET claimed_until = ? WHERE id IN (
 			SELECT id FROM events WHERE status = ? AND next_attempt_at <= ?
-			AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY next_attempt_at LIMIT ?`+lock+`)
-			RETURNING `+eventColumns), now.Add(lease), coft.DeliveryPending, now, now, limit)
+			AND (claimed_until IS NULL OR claimed_until < ?)`+notIn+` ORDER BY next_attempt_at LIMIT ?`+lock+`)
+			RETURNING `+eventColumns), args...)
 		if err != nil {
 			return err
 		}

@@ -91,7 +91,7 @@ func TestClaimEventsConcurrently(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for {
-					es, err := db.ClaimEvents(ctx, time.Now(), time.Minute, 7)
+					es, err := db.ClaimEvents(ctx, time.Now(), time.Minute, 7, nil)
 					if err != nil {
 						t.Error(err)
 						return
@@ -117,9 +117,24 @@ func TestClaimEventsConcurrently(t *testing.T) {
 			}
 		}
 		// A lease that ran out makes the event claimable again.
-		later, err := db.ClaimEvents(ctx, time.Now().Add(2*time.Minute), time.Minute, 1000)
+		later, err := db.ClaimEvents(ctx, time.Now().Add(2*time.Minute), time.Minute, 1000, []string{"x", "y"})
 		if err != nil || len(later) != n {
 			t.Fatalf("after the leases: %d, %v", len(later), err)
+		}
+		// Skipped merchants.
+		mustMerchant(t, db, "b")
+		for i := range 5 {
+			o := newOrder("b", "b"+string(rune('a'+i)))
+			if err := db.CreateOrder(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := db.StartTxn(ctx, newTxn("b", o.OrderID, "fp"), time.Now(), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		skipped, err := db.ClaimEvents(ctx, time.Now().Add(4*time.Minute), time.Minute, 1000, []string{"a"})
+		if err != nil || len(skipped) != 5 || skipped[0].MerchantID != "b" {
+			t.Fatalf("claim skipping a: %d, %v", len(skipped), err)
 		}
 	})
 }

@@ -75,9 +75,12 @@ type Worker struct {
 	once   sync.Once
 	wake   chan struct{}
 	client *http.Client
-	slots  chan struct{}
-	mu     sync.Mutex
-	busy   map[string]int // merchant → attempts in flight
+
+	mu      sync.Mutex
+	running int                      // attempts running
+	queued  int                      // events claimed, waiting for their merchant
+	busy    map[string]int           // merchant → attempts running
+	queue   map[string][]*coft.Event // merchant → events waiting for a slot
 }
 
 func (w *Worker) init() {
@@ -104,8 +107,8 @@ func (w *Worker) init() {
 		if w.Now == nil {
 			w.Now = time.Now
 		}
-		w.slots = make(chan struct{}, w.Concurrency)
 		w.busy = map[string]int{}
+		w.queue = map[string][]*coft.Event{}
 		dialer := &net.Dialer{Timeout: 5 * time.Second}
 		if !w.AllowPrivate {
 			dialer.Control = refusePrivate
@@ -164,61 +167,85 @@ func (w *Worker) Run(ctx context.Context) {
 }
 
 // lease is how long a claimed event is reserved for this worker: longer
-// than an attempt can take.
-func (w *Worker) lease() time.Duration { return 2*w.Timeout + 30*time.Second }
+// than an event can wait in the worker's queue (one attempt of its
+// merchant's) plus its own attempt. If the process dies, its events are
+// claimed again once their lease runs out.
+func (w *Worker) lease() time.Duration { return 2*w.Timeout + 5*time.Second }
 
-// dispatch claims as many due events as there are free slots and starts
-// their attempts. It reports whether it claimed a full batch (more may be
-// due).
+// dispatch claims as many due events as the worker has room for and
+// starts them. An event whose merchant has PerMerchant attempts running
+// waits in the worker (at most PerMerchant per merchant, Concurrency in
+// all) and starts when one of them ends; merchants with every slot in use
+// are not claimed for. It reports whether it claimed a full batch (more
+// may be due).
 func (w *Worker) dispatch(ctx context.Context, wg *sync.WaitGroup) bool {
-	free := cap(w.slots) - len(w.slots)
-	if free == 0 || ctx.Err() != nil {
+	w.mu.Lock()
+	free := 2*w.Concurrency - w.running - w.queued
+	skip := make([]string, 0, len(w.busy))
+	for m, n := range w.busy {
+		if n >= w.PerMerchant {
+			skip = append(skip, m)
+		}
+	}
+	w.mu.Unlock()
+	if free <= 0 || ctx.Err() != nil {
 		return false
 	}
-	events, err := w.Store.ClaimEvents(ctx, w.Now(), w.lease(), free)
+	events, err := w.Store.ClaimEvents(ctx, w.Now(), w.lease(), free, skip)
 	if err != nil {
 		if ctx.Err() == nil {
 			w.Logger.Error("claiming webhook events", "error", err.Error())
 		}
 		return false
 	}
-	started := 0
 	for _, e := range events {
-		if !w.reserve(e.MerchantID) {
-			// The merchant's receivers are busy: give the event back
-			// for a little while.
+		w.mu.Lock()
+		m := e.MerchantID
+		switch {
+		case w.busy[m] < w.PerMerchant && w.running < w.Concurrency:
+			w.busy[m]++
+			w.running++
+			w.mu.Unlock()
+			w.start(ctx, wg, e)
+		case len(w.queue[m]) < w.PerMerchant && w.queued < w.Concurrency:
+			w.queue[m] = append(w.queue[m], e)
+			w.queued++
+			w.mu.Unlock()
+		default:
+			// More than the worker holds for one merchant: give the
+			// event back for a moment.
+			w.mu.Unlock()
 			e.NextAttemptAt = w.Now().Add(w.Poll)
 			w.Store.RecordDelivery(context.WithoutCancel(ctx), e, nil)
-			continue
 		}
-		w.slots <- struct{}{}
-		started++
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-w.slots; w.release(e.MerchantID) }()
+	}
+	return len(events) == free
+}
+
+// start runs an event's attempt, then the merchant's queued events.
+func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, e *coft.Event) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for e != nil {
 			w.attempt(context.WithoutCancel(ctx), e)
-		}()
-	}
-	return len(events) == free && started > 0
-}
-
-func (w *Worker) reserve(merchantID string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.busy[merchantID] >= w.PerMerchant {
-		return false
-	}
-	w.busy[merchantID]++
-	return true
-}
-
-func (w *Worker) release(merchantID string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.busy[merchantID]--; w.busy[merchantID] <= 0 {
-		delete(w.busy, merchantID)
-	}
+			w.mu.Lock()
+			m := e.MerchantID
+			if q := w.queue[m]; len(q) > 0 {
+				e, w.queue[m] = q[0], q[1:]
+				w.queued--
+			} else {
+				e = nil
+				delete(w.queue, m)
+				w.running--
+				if w.busy[m]--; w.busy[m] <= 0 {
+					delete(w.busy, m)
+				}
+			}
+			w.mu.Unlock()
+		}
+		w.Notify() // room for more
+	}()
 }
 
 // attempt makes one delivery attempt and records its outcome.

@@ -170,9 +170,12 @@ type CardStore interface {
 	// its token and writes the token back, in one transaction. fn's error
 	// aborts it. Returns ENOTFOUND if the merchant has no such token.
 	UpdateNetworkToken(ctx context.Context, merchantID, tokenReference string, fn func(*Card, *NetworkToken) error) (*Card, error)
-	// DeleteCard removes a card and its token from the locker.
-	// Returns ENOTFOUND if the merchant has no such card.
-	DeleteCard(ctx context.Context, merchantID, reference string) error
+	// DeleteCard removes a card and its token from the locker, recording
+	// w (when not nil) as the customer's withdrawal of consent, in one
+	// transaction. Returns ENOTFOUND if the merchant has no such card.
+	DeleteCard(ctx context.Context, merchantID, reference string, w *Withdrawal) error
+	// ListWithdrawals returns a customer's withdrawals, oldest first.
+	ListWithdrawals(ctx context.Context, merchantID, customerID string) ([]*Withdrawal, error)
 }
 
 // Token lifecycle actions a card network notifies.

@@ -58,6 +58,10 @@ type Network interface {
 	// AltID returns an Alt ID for a card, or a *Error with code EINVALID
 	// when the network declines the card.
 	AltID(ctx context.Context, req AltIDRequest) (*AltID, error)
+	// Deregister tells the network a token is no longer wanted: the
+	// customer removed the card. Deregistering a token the network no
+	// longer knows is not an error.
+	Deregister(ctx context.Context, brand, tokenNumber string) error
 	// Onboard submits an onboarding to the networks in o.Status. It returns
 	// each network's status now: onboarded, rejected, or pending, in which
 	// case the network reports its answer later through NetworkEvents.

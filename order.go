@@ -57,6 +57,9 @@ type Order struct {
 	Metadata        map[string]string
 	BillingAddress  map[string]string // billing_address_* fields, prefix removed
 	ShippingAddress map[string]string // shipping_address_* fields, prefix removed
+	// Purpose is PurposeCardTokenization for the one-rupee out-of-band
+	// verification order, else "".
+	Purpose string
 	// TxnUUID is the attempt the order reports: the charged one, else the
 	// latest; "" before the first.
 	TxnUUID   string

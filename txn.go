@@ -159,4 +159,7 @@ type Bank interface {
 	VerifyOTP(ctx context.Context, t *Txn, otp string) bool
 	// Authorize asks the issuer to approve an authenticated payment.
 	Authorize(ctx context.Context, t *Txn) (approved bool, respCode, respMessage string)
+	// Refund returns amount of a charged payment to the customer. It
+	// returns a *Error with code EINVALID when the issuer refuses.
+	Refund(ctx context.Context, t *Txn, amount Amount) error
 }

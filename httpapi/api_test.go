@@ -335,6 +335,10 @@ func TestSavedCards(t *testing.T) {
 		// A tokenized card lists as NETWORK with its token, and cannot be tokenized again.
 		tok := &coft.NetworkToken{Reference: coft.RandomHex(16), Last4: "7656", ISIN: "525876", ExpMonth: "06",
 			ExpYear: "2030", PAR: "5001ABCDEFGHIJKLMNOPQRSTUVWXY", Status: coft.TokenActive, Provider: "MASTERCARD"}
+		var err error
+		if tok.Ciphertext, tok.KeyID, err = h.locker.Seal("5258760000007656", tok.Reference); err != nil {
+			t.Fatal(err)
+		}
 		if err := h.db.SaveNetworkToken(context.Background(), "alpha", card.Reference, tok); err != nil {
 			t.Fatal(err)
 		}

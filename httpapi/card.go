@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -178,7 +179,7 @@ func (s *Server) handleCardDelete(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteCard(r.Context(), a.merchant.ID, c.Reference); err != nil {
+	if err := s.removeCard(r, a.merchant, c, coft.ChannelMerchantDeclared); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, struct {
@@ -187,6 +188,27 @@ func (s *Server) handleCardDelete(w http.ResponseWriter, r *http.Request) error 
 		Deleted       bool   `json:"deleted"`
 	}{p["card_token"], c.Reference, true})
 	return nil
+}
+
+// removeCard de-registers the card's network token with the network, then
+// deletes the card and its token and records the customer's withdrawal of
+// consent, in one transaction. If the network cannot be reached the card
+// stays, and the caller is told to try again.
+func (s *Server) removeCard(r *http.Request, m *coft.Merchant, c *coft.Card, channel string) error {
+	ctx := r.Context()
+	if t := c.Token; t != nil && t.Status != coft.TokenInitiated && t.Status != coft.TokenInactive {
+		number, err := s.Locker.Open(t.Ciphertext, t.KeyID, t.Reference)
+		if err != nil {
+			return err
+		}
+		if err := s.Network.Deregister(ctx, t.Provider, number); err != nil {
+			slog.ErrorContext(ctx, "token de-registration failed", "token_reference", t.Reference, "error", coft.ErrorMessage(err))
+			return &statusError{http.StatusServiceUnavailable, coft.Errorf(coft.EINTERNAL,
+				"The card network could not be reached to de-register the token; the card was kept. Please try again.")}
+		}
+	}
+	return s.Store.DeleteCard(ctx, m.ID, c.Reference, &coft.Withdrawal{Channel: channel,
+		ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512)})
 }
 
 // handleCardUpdate serves POST /card/update (the card's nickname).
@@ -252,7 +274,7 @@ func (s *Server) handleCardDeleteV4(w http.ResponseWriter, r *http.Request) erro
 	} else if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteCard(r.Context(), a.merchant.ID, c.Reference); err != nil {
+	if err := s.removeCard(r, a.merchant, c, coft.ChannelMerchantDeclared); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, struct {

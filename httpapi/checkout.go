@@ -152,9 +152,13 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 		s.renderConsent(w, r, m, t, http.StatusBadRequest, "This page was out of date. Please choose again.")
 		return nil
 	}
-	_, err := s.Store.RecordConsent(r.Context(), &coft.Consent{
+	channel := coft.ChannelHostedPage
+	if o, err := s.Store.FindOrder(r.Context(), m.ID, t.OrderID); err == nil && o.Purpose == coft.PurposeCardTokenization {
+		channel = coft.ChannelManagementPage
+	}
+	t, err := s.Store.RecordConsent(r.Context(), &coft.Consent{
 		MerchantID: m.ID, TxnUUID: t.UUID, Decision: decision, TextID: text.ID, Locale: locale,
-		Channel: coft.ChannelHostedPage, ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512),
+		Channel: channel, ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512),
 		ShownAt: served, // when the page with this form was served
 	})
 	if coft.ErrorCode(err) == coft.ECONFLICT {
@@ -165,6 +169,21 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 		return nil
 	}
 	s.remember(w, r, t.UUID, decision)
+	if channel == coft.ChannelManagementPage && !decision {
+		// The one-rupee payment exists only to secure the card: declined,
+		// it ends here, uncharged.
+		t, err = s.Store.UpdateTxn(r.Context(), m.ID, t.UUID, func(t *coft.Txn) error {
+			t.Status, t.ErrorMessage, t.PANCiphertext, t.KeyID = coft.StatusAuthenticationFailed,
+				"The customer chose not to secure the card.", nil, ""
+			return nil
+		})
+		if err != nil {
+			s.internalPage(w, r, err)
+			return nil
+		}
+		s.finish(w, r, m, t)
+		return nil
+	}
 	http.Redirect(w, r, s.BaseURL+"/v2/pay/start/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
 	return nil
 }
@@ -326,15 +345,13 @@ func (s *Server) validForm(m *coft.Merchant, t *coft.Txn, r *http.Request) bool 
 // A failure here never fails the payment: it is recorded on it.
 func (s *Server) afterCharge(ctx context.Context, m *coft.Merchant, t *coft.Txn) *coft.Txn {
 	var cardRef, tokenRef, tokenErr string
+	order, err := s.Store.FindOrder(ctx, m.ID, t.OrderID)
+	if err != nil {
+		return t // left for the reconciler
+	}
 	tokenize := t.Consent != nil && *t.Consent && t.CustomerID != ""
 	if tokenize {
-		sub := ""
-		if o, err := s.Store.FindOrder(ctx, m.ID, t.OrderID); err == nil {
-			sub = o.Metadata["submerchant_id"]
-		} else {
-			return t // left for the reconciler
-		}
-		support, err := s.tokenizeSupport(ctx, m, sub, t.Card().Bin())
+		support, err := s.tokenizeSupport(ctx, m, order.Metadata["submerchant_id"], t.Card().Bin())
 		if err != nil {
 			return t
 		}
@@ -352,6 +369,14 @@ func (s *Server) afterCharge(ctx context.Context, m *coft.Merchant, t *coft.Txn)
 		}
 	} else if t.Consent != nil && *t.Consent {
 		tokenErr = "The card is not eligible for tokenization."
+	}
+	if order.Purpose == coft.PurposeCardTokenization {
+		// The rupee that authenticated the customer goes back, whatever
+		// became of the token; before the card work is marked done, so
+		// that the reconciler retries it after a crash.
+		if _, err := s.refund(ctx, m, t, "auto-verification", coft.VerificationAmount, true); err != nil {
+			slog.ErrorContext(ctx, "automatic refund failed", "order_id", t.OrderID, "error", coft.ErrorMessage(err))
+		}
 	}
 	done, err := s.Store.UpdateTxn(ctx, m.ID, t.UUID, func(t *coft.Txn) error {
 		t.PANCiphertext, t.KeyID = nil, ""
@@ -436,7 +461,7 @@ func (s *Server) saveCard(ctx context.Context, m *coft.Merchant, t *coft.Txn, to
 			return "", "", derr
 		}
 		if isNew && !keep { // saved only to carry the token
-			if derr := s.Store.DeleteCard(ctx, m.ID, card.Reference); derr != nil {
+			if derr := s.Store.DeleteCard(ctx, m.ID, card.Reference, nil); derr != nil {
 				return "", "", derr
 			}
 			return "", "", err

@@ -45,10 +45,16 @@ func (n notifyingStore) DeleteNetworkToken(ctx context.Context, merchantID, card
 	return err
 }
 
-func (n notifyingStore) DeleteCard(ctx context.Context, merchantID, reference string) error {
-	err := n.Store.DeleteCard(ctx, merchantID, reference)
+func (n notifyingStore) DeleteCard(ctx context.Context, merchantID, reference string, w *coft.Withdrawal) error {
+	err := n.Store.DeleteCard(ctx, merchantID, reference, w)
 	n.notify(err)
 	return err
+}
+
+func (n notifyingStore) FinishRefund(ctx context.Context, merchantID, id, status, msg string) (*coft.Refund, error) {
+	r, err := n.Store.FinishRefund(ctx, merchantID, id, status, msg)
+	n.notify(err)
+	return r, err
 }
 
 func (n notifyingStore) notify(err error) {

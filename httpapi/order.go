@@ -42,6 +42,7 @@ type orderView struct {
 	AmountRefunded  coft.Amount  `json:"amount_refunded"`
 	EffectiveAmount coft.Amount  `json:"effective_amount"`
 	Juspay          *clientAuth  `json:"juspay,omitempty"`
+	Refunds         []refundView `json:"refunds,omitempty"`
 
 	// Present once the order has a transaction.
 	TxnID                  string           `json:"txn_id,omitempty"`
@@ -285,6 +286,17 @@ func (s *Server) orderStatusView(ctx context.Context, o *coft.Order, t *coft.Txn
 		}
 	}
 	v.Card = c
+	if o.Status == coft.StatusCharged { // only charged orders have refunds
+		rs, err := s.Store.ListRefunds(ctx, o.MerchantID, o.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		if len(rs) > 0 {
+			v.Refunds, v.AmountRefunded = refundViews(rs)
+			v.Refunded = v.AmountRefunded > 0 && v.AmountRefunded >= o.Amount
+			v.EffectiveAmount = o.Amount - v.AmountRefunded
+		}
+	}
 	return v, nil
 }
 

@@ -43,7 +43,7 @@ func (s *Server) handlePayPageSubmit(w http.ResponseWriter, r *http.Request) err
 		p[k] = vs[0]
 	}
 	scope := authtoken.Scope{MerchantID: m.ID, OrderID: o.OrderID}
-	t, err := s.startPayment(r, &auth{merchant: m, client: &scope}, p)
+	t, err := s.startPayment(r, &auth{merchant: m, client: &scope}, p, false)
 	if err != nil {
 		if coft.ErrorCode(err) == coft.EINTERNAL {
 			s.internalPage(w, r, err)

@@ -23,6 +23,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST /orders", merchantOnly, s.handleOrderCreate, "Create an order (options.get_client_auth_token for a browser token)."},
 		{"GET /orders/{order_id}", merchantOnly, s.handleOrderStatus, "Order status."},
 		{"POST /orders/{order_id}", merchantOnly, s.handleOrderUpdate, "Update amount or udf fields while the order is NEW."},
+		{"POST /orders/{order_id}/refunds", merchantOnly, s.handleRefund, "Refund a CHARGED order (unique_request_id, amount)."},
 		{"POST /customers", merchantOnly, s.handleCustomerCreate, "Create a customer."},
 		{"GET /customers/{customer_id}", merchantOnly, s.handleCustomerGet, "Get a customer by id or object_reference_id."},
 		{"POST /customers/{customer_id}", merchantOnly, s.handleCustomerUpdate, "Update a customer."},
@@ -31,6 +32,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST /card/delete", merchantOnly, s.handleCardDelete, "Delete a saved card by card_token."},
 		{"POST /card/update", merchantOnly, s.handleCardUpdate, "Set a saved card's nickname."},
 		{"POST /v4/card/delete", merchantOnly, s.handleCardDeleteV4, "Delete a card and its network token by card_reference."},
+		{"POST /card/tokenize", clientAllowed, s.handleCardTokenize, "Tokenize a saved card out of band: a ₹1.00 authenticated payment, refunded (card_token, tokenize=true|absent)."},
 		{"POST /txns", clientAllowed, s.handleTxnCreate, "Start a card payment (tokenize=true|false|absent, save_to_locker)."},
 		{"POST /tokenization/onboarding", merchantOnly, s.handleOnboarding, "Onboard the merchant or a sub-merchant (associateId) to the card networks for COFT or ALT_ID."},
 		{"GET /tokenization/onboarding/status", merchantOnly, s.handleOnboardingStatus, "Onboarding status per network, by submerchantId."},
@@ -75,6 +77,9 @@ func (s *Server) Handler() http.Handler {
 	}))
 	mux.Handle("GET /orders/{id}/payment-page", handlerFunc(s.handlePayPage))
 	mux.Handle("POST /orders/{id}/payment-page", cop.Handler(limitBody(handlerFunc(s.handlePayPageSubmit))))
+	mux.Handle("GET /cards/manage", handlerFunc(s.handleManagePage))
+	mux.Handle("POST /cards/manage/secure", cop.Handler(limitBody(handlerFunc(s.handleManageSecure))))
+	mux.Handle("POST /cards/manage/remove", cop.Handler(limitBody(handlerFunc(s.handleManageRemove))))
 	mux.Handle("GET /v2/txns/consent/{merchant_id}/{txn_uuid}", handlerFunc(s.handleConsentPage))
 	mux.Handle("POST /v2/txns/consent/{merchant_id}/{txn_uuid}", cop.Handler(limitBody(handlerFunc(s.handleConsentDecision))))
 	mux.Handle("GET /v2/pay/start/{merchant_id}/{txn_uuid}", handlerFunc(s.handleBankPage))

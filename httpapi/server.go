@@ -27,6 +27,7 @@ type Store interface {
 	coft.ConsentStore
 	coft.OnboardingStore
 	coft.EventStore
+	coft.RefundStore
 	Ping(ctx context.Context) error
 }
 

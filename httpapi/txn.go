@@ -33,7 +33,7 @@ func (s *Server) handleTxnCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	txn, err := s.startPayment(r, authFrom(r.Context()), p)
+	txn, err := s.startPayment(r, authFrom(r.Context()), p, false)
 	if err != nil {
 		return err
 	}
@@ -50,8 +50,10 @@ func (s *Server) handleTxnCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 // startPayment starts a card payment from /txns' fields, for a merchant
-// (API key) or a browser holding the order's client token.
-func (s *Server) startPayment(r *http.Request, a *auth, p params) (*coft.Txn, error) {
+// (API key) or a browser holding the order's client token. askConsent
+// shows the consent page when tokenize is absent even if the merchant has
+// hosted consent off (the management screen is the service's own).
+func (s *Server) startPayment(r *http.Request, a *auth, p params, askConsent bool) (*coft.Txn, error) {
 	ctx := r.Context()
 	m := a.merchant
 	if pmt := p["payment_method_type"]; pmt == "" {
@@ -155,7 +157,7 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params) (*coft.Txn, er
 		t.Consent = &d
 		declared = &coft.Consent{Decision: d, Channel: coft.ChannelMerchantDeclared, Locale: "",
 			ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512)}
-	case m.HostedConsent && support && customer != nil && !tokenized:
+	case (m.HostedConsent || askConsent) && support && customer != nil && !tokenized:
 		t.ConsentAsked = true
 	}
 	if (t.Tokenize == coft.TokenizeTrue || saveToLocker) && customer == nil {

@@ -42,6 +42,29 @@ func (Bank) Authorize(_ context.Context, t *coft.Txn) (bool, string, string) {
 	return true, "00", "Approved"
 }
 
+// CardRefundRefused pays, but the issuer refuses refunds of its payments.
+const CardRefundRefused = "4242420000000158"
+
+// Refund refunds every payment except CardRefundRefused's.
+func (Bank) Refund(_ context.Context, t *coft.Txn, amount coft.Amount) error {
+	if t.ISIN == CardRefundRefused[:6] && t.Last4 == CardRefundRefused[12:] {
+		return coft.Errorf(coft.EINVALID, "The issuer refused the refund.")
+	}
+	if amount <= 0 || amount > t.Amount {
+		return coft.Errorf(coft.EINVALID, "The refund amount is not within the payment's.")
+	}
+	return nil
+}
+
+// Deregister forgets a token. The sandbox keeps no tokens, so there is
+// nothing to forget; it checks the brand issues tokens at all.
+func (n *Network) Deregister(_ context.Context, brand, tokenNumber string) error {
+	if _, ok := tokenBINs[brand]; !ok || tokenNumber == "" {
+		return coft.Errorf(coft.EINVALID, "%s has no such token.", brand)
+	}
+	return nil
+}
+
 // tokenBINs are the token ranges the simulated networks issue from.
 var tokenBINs = map[string]string{
 	coft.BrandVisa:       "489537",

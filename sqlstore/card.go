@@ -169,10 +169,29 @@ func (db *DB) UpdateCardNickname(ctx context.Context, merchantID, reference, nic
 	return db.FindCard(ctx, merchantID, reference)
 }
 
-// DeleteCard removes a card and its token from the locker.
+// DeleteCard removes a card and its token from the locker, recording w
+// (when not nil) as the customer's withdrawal of consent.
 // Returns ENOTFOUND if the merchant has no such card.
-func (db *DB) DeleteCard(ctx context.Context, merchantID, reference string) error {
+func (db *DB) DeleteCard(ctx context.Context, merchantID, reference string, w *coft.Withdrawal) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if w != nil {
+			c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
+				WHERE c.merchant_id = ? AND c.reference = ?`), merchantID, reference))
+			if err != nil {
+				return coft.FieldError(coft.ENOTFOUND, "card_reference", "Card not found.")
+			}
+			w.ID, w.MerchantID, w.CustomerID, w.CardReference, w.Fingerprint, w.At =
+				coft.NewID("wdr_"), merchantID, c.CustomerID, c.Reference, c.Fingerprint, db.now()
+			if c.Token != nil {
+				w.TokenReference = c.Token.Reference
+			}
+			if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO withdrawals (id, merchant_id, customer_id,
+				card_reference, token_reference, fingerprint, channel, client_ip, user_agent, at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), w.ID, w.MerchantID, w.CustomerID, w.CardReference,
+				w.TokenReference, w.Fingerprint, w.Channel, w.ClientIP, w.UserAgent, w.At); err != nil {
+				return err
+			}
+		}
 		if err := db.tokenDeleted(ctx, tx, merchantID, reference); err != nil {
 			return err
 		}
@@ -263,4 +282,25 @@ func (db *DB) UpdateNetworkToken(ctx context.Context, merchantID, tokenReference
 		return err
 	})
 	return card, err
+}
+
+// ListWithdrawals returns a customer's withdrawals, oldest first.
+func (db *DB) ListWithdrawals(ctx context.Context, merchantID, customerID string) ([]*coft.Withdrawal, error) {
+	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT id, merchant_id, customer_id, card_reference,
+		token_reference, fingerprint, channel, client_ip, user_agent, at FROM withdrawals
+		WHERE merchant_id = ? AND customer_id = ? ORDER BY at, id`), merchantID, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*coft.Withdrawal{}
+	for rows.Next() {
+		var w coft.Withdrawal
+		if err := rows.Scan(&w.ID, &w.MerchantID, &w.CustomerID, &w.CardReference, &w.TokenReference,
+			&w.Fingerprint, &w.Channel, &w.ClientIP, &w.UserAgent, &w.At); err != nil {
+			return nil, err
+		}
+		out = append(out, &w)
+	}
+	return out, rows.Err()
 }

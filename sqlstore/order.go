@@ -18,6 +18,7 @@ type orderDetails struct {
 	Metadata        map[string]string   `json:"metadata,omitempty"`
 	BillingAddress  map[string]string   `json:"billing_address,omitempty"`
 	ShippingAddress map[string]string   `json:"shipping_address,omitempty"`
+	Purpose         string              `json:"purpose,omitempty"`
 }
 
 // CreateOrder stores a new order, assigning its id. Returns ECONFLICT
@@ -94,7 +95,7 @@ func (db *DB) UpdateOrder(ctx context.Context, merchantID, orderID string, fn fu
 
 func marshalDetails(o *coft.Order) (string, error) {
 	b, err := json.Marshal(orderDetails{UDF: o.UDF, Metadata: o.Metadata,
-		BillingAddress: o.BillingAddress, ShippingAddress: o.ShippingAddress})
+		BillingAddress: o.BillingAddress, ShippingAddress: o.ShippingAddress, Purpose: o.Purpose})
 	return string(b), err
 }
 
@@ -125,6 +126,7 @@ func fillOrder(o *coft.Order, amount int64, status, details string) error {
 		return err
 	}
 	o.UDF, o.Metadata, o.BillingAddress, o.ShippingAddress = d.UDF, d.Metadata, d.BillingAddress, d.ShippingAddress
+	o.Purpose = d.Purpose
 	return nil
 }
 

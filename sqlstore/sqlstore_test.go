@@ -338,11 +338,11 @@ func TestCards(t *testing.T) {
 		_, err = db.UpdateCardNickname(ctx, "b", c1.Reference, "x")
 		wantCode(t, err, coft.ENOTFOUND)
 
-		wantCode(t, db.DeleteCard(ctx, "b", c1.Reference), coft.ENOTFOUND)
-		if err := db.DeleteCard(ctx, "a", c1.Reference); err != nil {
+		wantCode(t, db.DeleteCard(ctx, "b", c1.Reference, nil), coft.ENOTFOUND)
+		if err := db.DeleteCard(ctx, "a", c1.Reference, nil); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, db.DeleteCard(ctx, "a", c1.Reference), coft.ENOTFOUND)
+		wantCode(t, db.DeleteCard(ctx, "a", c1.Reference, nil), coft.ENOTFOUND)
 		list, _ = db.ListCards(ctx, "a", cust.ID)
 		if len(list) != 1 || list[0].Reference != c2.Reference {
 			t.Fatalf("after delete: %v", list)

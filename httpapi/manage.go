@@ -1,0 +1,233 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/authtoken"
+	"github.com/coftkit/coft/components"
+)
+
+var cardTokenizeFields = fields{"card_token", "tokenize", "return_url"}
+
+// handleCardTokenize serves POST /card/tokenize: out-of-band tokenization
+// of a saved card. It creates a ₹1.00 order and a payment on the card;
+// the customer consents on the consent page (or the merchant passes
+// tokenize=true for consent it took itself) and authenticates with the
+// bank; the token is provisioned and the rupee refunded automatically.
+func (s *Server) handleCardTokenize(w http.ResponseWriter, r *http.Request) error {
+	a := authFrom(r.Context())
+	p, err := readParams(w, r, cardTokenizeFields)
+	if err != nil {
+		return err
+	}
+	tokenize, err := p.bool("tokenize")
+	if err != nil {
+		return err
+	}
+	if tokenize != nil && !*tokenize {
+		return coft.Invalid("tokenize", "tokenize must be true (consent taken by the merchant) or absent (asked on the consent page).")
+	}
+	if err := coft.ValidateHTTPURL("return_url", p["return_url"]); err != nil {
+		return err
+	}
+	txn, err := s.startCardTokenization(r, a, p["card_token"], tokenize != nil, p["return_url"])
+	if err != nil {
+		return err
+	}
+	var res txnResponse
+	res.OrderID, res.TxnID, res.TxnUUID, res.Status = txn.OrderID, txn.ID, txn.UUID, string(txn.Status)
+	res.Payment.Authentication.Method = "GET"
+	res.Payment.Authentication.URL = s.authenticationURL(txn)
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// startCardTokenization starts the one-rupee payment that tokenizes a
+// saved card: declared says the merchant took consent itself.
+func (s *Server) startCardTokenization(r *http.Request, a *auth, cardToken string, declared bool, returnURL string) (*coft.Txn, error) {
+	ctx := r.Context()
+	m := a.merchant
+	c, err := s.cardByToken(r, m, cardToken)
+	if err != nil {
+		return nil, err
+	}
+	if a.client != nil && a.client.CustomerID != c.CustomerID {
+		return nil, coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this customer.")
+	}
+	support, err := s.tokenizeSupport(ctx, m, "", c.Bin())
+	switch {
+	case err != nil:
+		return nil, err
+	case liveToken(c):
+		return nil, coft.FieldError(coft.ECONFLICT, "card_token", "The card already has a network token.")
+	case !support:
+		return nil, coft.Invalid("card_token", "This card cannot be tokenized (tokenize_support is false).")
+	case len(c.PANCiphertext) == 0:
+		return nil, coft.Invalid("card_token", "The card's number is not held, so it cannot be tokenized; the customer can pay with the card again instead.")
+	case c.Expired(s.Now()):
+		return nil, coft.Invalid("card_token", "The saved card has expired.")
+	}
+	o := &coft.Order{MerchantID: m.ID, OrderID: "tkn" + coft.RandomHex(8), Amount: coft.VerificationAmount,
+		Currency: "INR", Status: coft.StatusNew, CustomerID: c.CustomerID, ReturnURL: returnURL,
+		Description: "Card check for tokenization (refunded)", Purpose: coft.PurposeCardTokenization}
+	if err := s.Store.CreateOrder(ctx, o); err != nil {
+		return nil, err
+	}
+	p := params{"order_id": o.OrderID, "payment_method_type": "CARD", "card_token": cardToken}
+	if declared {
+		p["tokenize"] = "true"
+	}
+	return s.startPayment(r, &auth{merchant: m}, p, true)
+}
+
+// manageAuth reads the customer-scoped client_auth_token of the
+// management screen.
+func (s *Server) manageAuth(r *http.Request, token string) (*coft.Merchant, *authtoken.Scope, error) {
+	scope, err := s.Tokens.VerifyClientAuthToken(token)
+	if err != nil {
+		return nil, nil, err
+	}
+	if scope.CustomerID == "" {
+		return nil, nil, coft.Errorf(coft.EFORBIDDEN, "This link needs a customer's client_auth_token.")
+	}
+	m, err := s.findMerchantByID(r.Context(), scope.MerchantID)
+	if err != nil {
+		return nil, nil, coft.Errorf(coft.EUNAUTHORIZED, "Invalid client_auth_token.")
+	}
+	return m, &scope, nil
+}
+
+// handleManagePage serves GET /cards/manage?client_auth_token=…: the
+// customer's saved cards, each with "Secure this card" and "Remove".
+func (s *Server) handleManagePage(w http.ResponseWriter, r *http.Request) error {
+	token := r.URL.Query().Get("client_auth_token")
+	m, scope, err := s.manageAuth(r, token)
+	if err != nil {
+		s.page(w, r, http.StatusUnauthorized, components.MessagePage("Link expired",
+			"This link to your saved cards is no longer valid. Please open it again from the store."))
+		return nil
+	}
+	notice, isErr := s.manageNotice(r, m, scope)
+	s.renderManage(w, r, m, scope, token, http.StatusOK, notice, isErr)
+	return nil
+}
+
+// manageNotice tells the outcome of the one-rupee payment the customer
+// comes back from, read from the order itself (never from the URL).
+func (s *Server) manageNotice(r *http.Request, m *coft.Merchant, scope *authtoken.Scope) (string, bool) {
+	id := r.URL.Query().Get("order_id")
+	if id == "" {
+		return r.URL.Query().Get("notice"), false
+	}
+	o, t, err := s.Store.FindOrderStatus(r.Context(), m.ID, id)
+	if err != nil || o.Purpose != coft.PurposeCardTokenization || t == nil || t.CustomerID != scope.CustomerID {
+		return "", false
+	}
+	switch {
+	case t.Status == coft.StatusCharged && t.TokenReference != "":
+		return "Your card is secured. The ₹1.00 check is being refunded.", false
+	case t.Status == coft.StatusCharged && t.Consent != nil && !*t.Consent:
+		return "You chose not to secure the card. The ₹1.00 check is being refunded.", false
+	case t.Status == coft.StatusCharged:
+		return "The card network could not secure this card: " + t.TokenError + " The ₹1.00 check is being refunded.", true
+	case t.Done() && t.Consent != nil && !*t.Consent:
+		return "You chose not to secure the card. Nothing was charged.", false
+	case t.Done():
+		return "Your bank did not confirm the ₹1.00 check, so the card was not secured. Nothing was charged.", true
+	}
+	return "", false
+}
+
+func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Merchant, scope *authtoken.Scope,
+	token string, status int, notice string, isErr bool) {
+	cards, err := s.Store.ListCards(r.Context(), m.ID, scope.CustomerID)
+	if err != nil {
+		s.internalPage(w, r, err)
+		return
+	}
+	v := components.ManageView{MerchantName: m.DisplayName(), Token: token, Notice: notice, NoticeError: isErr}
+	for _, c := range cards {
+		support, err := s.tokenizeSupport(r.Context(), m, "", c.Bin())
+		if err != nil {
+			s.internalPage(w, r, err)
+			return
+		}
+		mc := components.ManagedCard{Reference: c.Reference, Brand: coft.BrandName(c.Brand), Number: c.MaskedNumber(),
+			Expiry: c.ExpMonth + "/" + c.ExpYear, Status: "Not secured with a network token",
+			CanSecure: support && !liveToken(c) && len(c.PANCiphertext) > 0 && !c.Expired(s.Now())}
+		if t := c.Token; t != nil {
+			switch t.Status {
+			case coft.TokenActive:
+				mc.Status, mc.TokenOK = "Secured with a "+coft.BrandName(t.Provider)+" token", true
+			case coft.TokenSuspended:
+				mc.Status = "Token suspended by " + coft.BrandName(t.Provider)
+			case coft.TokenInitiated:
+				mc.Status = "Being secured…"
+			case coft.TokenInactive:
+				mc.Status = "Token no longer active"
+			}
+		}
+		v.Cards = append(v.Cards, mc)
+	}
+	s.page(w, r, status, components.ManagePage(v))
+}
+
+// handleManageSecure serves POST /cards/manage/secure: the customer asks
+// to secure a card; the consent page and the bank follow.
+func (s *Server) handleManageSecure(w http.ResponseWriter, r *http.Request) error {
+	m, scope, card, token, ok := s.manageForm(w, r)
+	if !ok {
+		return nil
+	}
+	back := s.BaseURL + "/cards/manage?client_auth_token=" + url.QueryEscape(token)
+	cardToken := s.Tokens.CardToken(m.ID, card.CustomerID, card.Reference, s.ClientTokenTTL)
+	t, err := s.startCardTokenization(r, &auth{merchant: m, client: scope}, cardToken, false, back)
+	if err != nil {
+		s.renderManage(w, r, m, scope, token, http.StatusBadRequest, coft.ErrorMessage(err), true)
+		return nil
+	}
+	http.Redirect(w, r, s.authenticationURL(t), http.StatusSeeOther)
+	return nil
+}
+
+// handleManageRemove serves POST /cards/manage/remove: the card is deleted
+// and its token de-registered; the withdrawal is recorded.
+func (s *Server) handleManageRemove(w http.ResponseWriter, r *http.Request) error {
+	m, scope, card, token, ok := s.manageForm(w, r)
+	if !ok {
+		return nil
+	}
+	if err := s.removeCard(r, m, card, coft.ChannelManagementPage); err != nil {
+		s.renderManage(w, r, m, scope, token, http.StatusServiceUnavailable, coft.ErrorMessage(err), true)
+		return nil
+	}
+	notice := fmt.Sprintf("Your %s card ending %s was removed.", coft.BrandName(card.Brand), card.Last4)
+	http.Redirect(w, r, s.BaseURL+"/cards/manage?client_auth_token="+url.QueryEscape(token)+"&notice="+url.QueryEscape(notice), http.StatusSeeOther)
+	return nil
+}
+
+// manageForm reads a management screen form: the customer's token and one
+// of the customer's cards.
+func (s *Server) manageForm(w http.ResponseWriter, r *http.Request) (*coft.Merchant, *authtoken.Scope, *coft.Card, string, bool) {
+	if err := r.ParseForm(); err != nil {
+		s.page(w, r, http.StatusBadRequest, components.MessagePage("Request not understood", "Please go back and try again."))
+		return nil, nil, nil, "", false
+	}
+	token := r.PostForm.Get("client_auth_token")
+	m, scope, err := s.manageAuth(r, token)
+	if err != nil {
+		s.page(w, r, http.StatusUnauthorized, components.MessagePage("Link expired",
+			"This link to your saved cards is no longer valid. Please open it again from the store."))
+		return nil, nil, nil, "", false
+	}
+	c, err := s.Store.FindCard(r.Context(), m.ID, strings.TrimSpace(r.PostForm.Get("card_reference")))
+	if err != nil || c.CustomerID != scope.CustomerID {
+		s.renderManage(w, r, m, scope, token, http.StatusNotFound, "That card is not among your saved cards.", true)
+		return nil, nil, nil, "", false
+	}
+	return m, scope, c, token, true
+}

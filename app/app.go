@@ -1,5 +1,5 @@
 // Package app holds the service's go-app components: the hosted consent
-// dialog shown before the bank page. The same code runs in two places:
+// dialog shown before the bank page, and the customer's saved-cards screen. The same code runs in two places:
 //
 //   - on the server, where go-app prerenders it to HTML (package webapp turns
 //     that HTML into a fast template), and
@@ -32,5 +32,6 @@ var registerOnce sync.Once
 func Register() {
 	registerOnce.Do(func() {
 		goapp.RouteWithRegexp(ConsentRoute, func() goapp.Composer { return &ConsentPage{} })
+		goapp.RouteWithRegexp(ManageRoute, func() goapp.Composer { return &ManagePage{} })
 	})
 }

@@ -8,6 +8,12 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// manageRunning waits until the go-app engine has taken over the
+// saved-cards screen: it moves the focus to the notice, or else the title.
+func manageRunning(id string) chromedp.Action {
+	return waitFor(`document.activeElement && document.activeElement.id === "` + id + `"`)
+}
+
 // TestManageScreen: a customer with a card saved before tokenization opens
 // the saved-cards screen, secures the card (consent dialog, bank OTP),
 // sees it secured with the rupee refunded, then removes it: gone
@@ -35,6 +41,7 @@ func TestManageScreen(t *testing.T) {
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(`button[data-action="secure"]`, chromedp.ByQuery),
+		manageRunning("coft-manage-title"),
 		chromedp.Click(`button[data-action="secure"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`button[name="decision"]`, chromedp.ByQuery),
 		wasmRunning,
@@ -43,8 +50,9 @@ func TestManageScreen(t *testing.T) {
 		chromedp.SendKeys(`#otp`, "123456", chromedp.ByQuery),
 		chromedp.Click(`button[value="verify"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#notice`, chromedp.ByQuery),
+		manageRunning("notice"), // the wasm replaces the prerendered nodes: read its own
 		chromedp.Text(`#notice`, &notice, chromedp.ByQuery),
-		chromedp.Text(`[data-status]`, &status, chromedp.ByQuery),
+		chromedp.Text(`.card-status`, &status, chromedp.ByQuery),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +82,7 @@ func TestManageScreen(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.Click(`button[data-action="remove"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#no-cards`, chromedp.ByQuery),
+		manageRunning("notice"),
 		chromedp.Text(`#notice`, &notice, chromedp.ByQuery),
 	)
 	if err != nil {

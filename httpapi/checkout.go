@@ -26,6 +26,8 @@ import (
 // ConsentRenderer renders the go-app consent page.
 type ConsentRenderer interface {
 	RenderConsent(w io.Writer, v app.ConsentView) error
+	// RenderManage renders the go-app saved-cards screen.
+	RenderManage(w io.Writer, v app.ManageView) error
 	ConsentCSP(frameAncestors string) string
 }
 

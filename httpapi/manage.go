@@ -1,12 +1,15 @@
 package httpapi
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/app"
 	"github.com/coftkit/coft/authtoken"
 	"github.com/coftkit/coft/components"
 )
@@ -149,14 +152,14 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 		s.internalPage(w, r, err)
 		return
 	}
-	v := components.ManageView{MerchantName: m.DisplayName(), Token: token, Notice: notice, NoticeError: isErr}
+	v := app.ManageView{MerchantName: m.DisplayName(), Token: token, Notice: notice, NoticeError: isErr, Cards: []app.ManagedCard{}}
 	for _, c := range cards {
 		support, err := s.tokenizeSupport(r.Context(), m, "", c.Bin())
 		if err != nil {
 			s.internalPage(w, r, err)
 			return
 		}
-		mc := components.ManagedCard{Reference: c.Reference, Brand: coft.BrandName(c.Brand), Number: c.MaskedNumber(),
+		mc := app.ManagedCard{Reference: c.Reference, Brand: coft.BrandName(c.Brand), Number: c.MaskedNumber(),
 			Expiry: c.ExpMonth + "/" + c.ExpYear, Status: "Not secured with a network token",
 			CanSecure: support && !liveToken(c) && len(c.PANCiphertext) > 0 && !c.Expired(s.Now())}
 		if t := c.Token; t != nil {
@@ -173,7 +176,19 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 		}
 		v.Cards = append(v.Cards, mc)
 	}
-	s.page(w, r, status, components.ManagePage(v))
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	if err := s.Consent.RenderManage(buf, v); err != nil {
+		s.internalPage(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", s.consentCSP)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
 }
 
 // handleManageSecure serves POST /cards/manage/secure: the customer asks

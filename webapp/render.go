@@ -320,3 +320,23 @@ func restoreTrueARIA(page string) string {
 		page = page[j:]
 	}
 }
+
+// RenderManage writes the saved-cards screen: the go-app ManagePage,
+// prerendered for v through go-app's handler (the screen is rare enough to
+// render per request). Set the response's Content-Type to
+// "text/html; charset=utf-8", its Content-Security-Policy to ConsentCSP,
+// and Cache-Control to no-store (the page carries the customer's token).
+func (s *Server) RenderManage(w io.Writer, v app.ManageView) error {
+	prerenderMu.Lock()
+	app.ManagePrerender = &v
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/cards/manage", nil))
+	app.ManagePrerender = nil
+	prerenderMu.Unlock()
+	if rec.Code != http.StatusOK {
+		return fmt.Errorf("webapp: prerendering the saved-cards screen: status %d", rec.Code)
+	}
+	page := dropTags(rec.Body.String(), "<meta", ` property="og:`)
+	_, err := io.WriteString(w, restoreTrueARIA(page))
+	return err
+}

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"html"
 	"io"
 	"math/rand/v2"
@@ -634,5 +635,53 @@ func BenchmarkGoAppPrerender(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.handler.ServeHTTP(httptest.NewRecorder(), r)
+	}
+}
+
+// TestRenderManage: the saved-cards screen prerenders its view as native
+// forms, with "Secure this card" only where allowed, no stray boolean
+// attributes, and the view for the wasm in a base64 attribute (go-app's
+// encoder cannot put JSON in an attribute).
+func TestRenderManage(t *testing.T) {
+	s := newTestServer(t)
+	v := app.ManageView{MerchantName: `Chai & "Point"`, Token: "tkn_abc", Notice: "Your card is secured.",
+		Cards: []app.ManagedCard{
+			{Reference: "ref1", Brand: "Visa", Number: "4242-XXXXXXXX-4242", Expiry: "12/2031", Status: "Not secured", CanSecure: true},
+			{Reference: "ref2", Brand: "RuPay", Number: "6521-XXXXXXXX-0006", Expiry: "01/2030", Status: "Secured with a RuPay token", TokenOK: true},
+		}}
+	var b strings.Builder
+	if err := s.RenderManage(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Find("#coft-manage-title").Text(); got != `Your saved cards at Chai & "Point"` {
+		t.Errorf("title %q", got)
+	}
+	if n := doc.Find(`#card-ref1 button[data-action="secure"]`).Length(); n != 1 {
+		t.Errorf("ref1 has %d secure buttons", n)
+	}
+	if n := doc.Find(`#card-ref2 button[data-action="secure"]`).Length(); n != 0 {
+		t.Errorf("a tokenized card offers to be secured")
+	}
+	if n := doc.Find(`form[action="/cards/manage/remove"] input[name="client_auth_token"][value="tkn_abc"]`).Length(); n != 2 {
+		t.Errorf("%d remove forms carry the token", n)
+	}
+	if doc.Find("#notice").AttrOr("role", "") != "status" {
+		t.Error("the notice is not announced")
+	}
+	for _, attr := range []string{"disabled", "hidden", "checked", "readonly", "required"} {
+		if doc.Find("["+attr+"]").Length() > 0 {
+			t.Errorf("stray boolean attribute %s", attr)
+		}
+	}
+	raw, ok := doc.Find("#coft-manage").Attr("data-view")
+	data, err := base64.RawURLEncoding.DecodeString(raw)
+	var back app.ManageView
+	if !ok || err != nil || json.Unmarshal(data, &back) != nil || back.MerchantName != v.MerchantName || len(back.Cards) != 2 {
+		t.Fatalf("data-view %q does not decode to the view (%v)", raw, err)
 	}
 }

@@ -60,17 +60,24 @@ var onboardingFields = fields{"associateId", "testMode", "flow", "network", "com
 
 // onboardingView is the onboarding API's response.
 type onboardingView struct {
-	Status      string            `json:"status"` // SUCCESS, or FAILURE when every network rejected
-	AssociateID string            `json:"associateId"`
-	Response    map[string]string `json:"response"` // lower-case network → status
+	Status      string          `json:"status"` // SUCCESS, or FAILURE when every network rejected
+	AssociateID string          `json:"associateId"`
+	Response    networkStatuses `json:"response"`
 }
 
-func onboardingResponse(o *coft.Onboarding) map[string]string {
-	resp := make(map[string]string, len(coft.Networks))
-	for _, brand := range coft.Networks {
-		resp[strings.ToLower(brand)] = o.NetworkStatus(brand)
-	}
-	return resp
+// networkStatuses lists every network's onboarding status, in the order
+// Juspay's response lists them.
+type networkStatuses struct {
+	Visa       string `json:"visa"`
+	Mastercard string `json:"mastercard"`
+	RuPay      string `json:"rupay"`
+	Amex       string `json:"amex"`
+	Diners     string `json:"diners"`
+}
+
+func onboardingResponse(o *coft.Onboarding) networkStatuses {
+	return networkStatuses{Visa: o.NetworkStatus(coft.BrandVisa), Mastercard: o.NetworkStatus(coft.BrandMastercard),
+		RuPay: o.NetworkStatus(coft.BrandRuPay), Amex: o.NetworkStatus(coft.BrandAmex), Diners: o.NetworkStatus(coft.BrandDiners)}
 }
 
 // handleOnboarding serves POST /tokenization/onboarding: it onboards the
@@ -169,12 +176,12 @@ type onboardingStatusView struct {
 }
 
 type onboardingFlowView struct {
-	Flow           string            `json:"flow"`
-	TestMode       bool              `json:"testMode"`
-	Response       map[string]string `json:"response"`
-	CompanyDetails companyView       `json:"companyDetails"`
-	CreatedAt      string            `json:"createdAt"`
-	UpdatedAt      string            `json:"updatedAt"`
+	Flow           string          `json:"flow"`
+	TestMode       bool            `json:"testMode"`
+	Response       networkStatuses `json:"response"`
+	CompanyDetails companyView     `json:"companyDetails"`
+	CreatedAt      string          `json:"createdAt"`
+	UpdatedAt      string          `json:"updatedAt"`
 }
 
 type companyView struct {

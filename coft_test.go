@@ -1,6 +1,7 @@
 package coft_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -120,5 +121,36 @@ func TestDisplayAmount(t *testing.T) {
 		if got := coft.DisplayAmount(a); got != want {
 			t.Errorf("DisplayAmount(%d) = %q, want %q", a, got, want)
 		}
+	}
+}
+
+func TestMatchLocale(t *testing.T) {
+	for _, tc := range []struct{ explicit, accept, want string }{
+		{"", "", "en"},
+		{"", "hi-IN,hi;q=0.9,en;q=0.8", "hi"},
+		{"", "fr-FR, ta;q=0.5, en;q=0.4", "ta"},
+		{"", "en;q=0.3, bn;q=0.7", "bn"},
+		{"", "de, fr", "en"},
+		{"", "te;q=0, mr;q=0.1", "mr"},
+		{"mr", "hi", "mr"},
+		{"xx", "te", "te"},
+		{"TA-in", "", "ta"},
+		{"", "hi;q=garbage, bn;q=0.2", "bn"},
+	} {
+		if got := coft.MatchLocale(tc.explicit, tc.accept); got != tc.want {
+			t.Errorf("MatchLocale(%q, %q) = %q, want %q", tc.explicit, tc.accept, got, tc.want)
+		}
+	}
+	// Every published text names its own locale and a versioned id, and
+	// keeps the placeholders the dialog fills.
+	for l, text := range coft.ConsentTexts {
+		if text.Locale != l || text.ID != "tokenize-"+l+"-v1" || !strings.Contains(text.Lead, "{merchant}") ||
+			!strings.Contains(text.Lead, "{card}") || len(text.Points) != 3 || !strings.Contains(text.Points[0], "{network}") ||
+			text.Accept == "" || text.Decline == "" || text.Accept == text.Decline {
+			t.Errorf("text %s: %+v", l, text)
+		}
+	}
+	if len(coft.ConsentTexts) < 6 {
+		t.Errorf("%d languages, want English, Hindi and at least four more", len(coft.ConsentTexts))
 	}
 }

@@ -85,6 +85,31 @@ var chromes = map[string]chrome{
 		InvalidTitle: "This payment link is not valid",
 		InvalidHint:  "Go back to the store and start the payment again.",
 	},
+	"hi": {
+		PayingBefore: "भुगतान ", PayingMiddle: " — ",
+		Card: "{brand} कार्ड, अंतिम अंक {last4}", SavedCard: "आपका सेव किया हुआ {brand} कार्ड, अंतिम अंक {last4}",
+		InvalidTitle: "यह भुगतान लिंक मान्य नहीं है", InvalidHint: "स्टोर पर वापस जाएँ और भुगतान फिर से शुरू करें।",
+	},
+	"bn": {
+		PayingBefore: "পেমেন্ট ", PayingMiddle: " — ",
+		Card: "{brand} কার্ড, শেষ চারটি সংখ্যা {last4}", SavedCard: "আপনার সেভ করা {brand} কার্ড, শেষ চারটি সংখ্যা {last4}",
+		InvalidTitle: "এই পেমেন্ট লিঙ্কটি বৈধ নয়", InvalidHint: "স্টোরে ফিরে গিয়ে আবার পেমেন্ট শুরু করুন।",
+	},
+	"ta": {
+		PayingBefore: "செலுத்துவது ", PayingMiddle: " — ",
+		Card: "{brand} கார்டு, கடைசி நான்கு இலக்கங்கள் {last4}", SavedCard: "நீங்கள் சேமித்த {brand} கார்டு, கடைசி நான்கு இலக்கங்கள் {last4}",
+		InvalidTitle: "இந்தப் பணம் செலுத்தும் இணைப்பு செல்லாது", InvalidHint: "கடைக்குத் திரும்பிச் சென்று மீண்டும் தொடங்குங்கள்.",
+	},
+	"te": {
+		PayingBefore: "చెల్లింపు ", PayingMiddle: " — ",
+		Card: "{brand} కార్డ్, చివరి నాలుగు అంకెలు {last4}", SavedCard: "మీరు సేవ్ చేసిన {brand} కార్డ్, చివరి నాలుగు అంకెలు {last4}",
+		InvalidTitle: "ఈ చెల్లింపు లింక్ చెల్లదు", InvalidHint: "స్టోర్‌కు తిరిగి వెళ్లి చెల్లింపును మళ్లీ ప్రారంభించండి.",
+	},
+	"mr": {
+		PayingBefore: "पेमेंट ", PayingMiddle: " — ",
+		Card: "{brand} कार्ड, शेवटचे चार अंक {last4}", SavedCard: "तुमचे सेव्ह केलेले {brand} कार्ड, शेवटचे चार अंक {last4}",
+		InvalidTitle: "ही पेमेंट लिंक वैध नाही", InvalidHint: "स्टोअरवर परत जा आणि पेमेंट पुन्हा सुरू करा.",
+	},
 }
 
 func chromeFor(locale string) chrome {

@@ -70,7 +70,13 @@ func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.Merchant, t *coft.Txn, status int, msg string) {
-	locale := coft.DefaultLocale
+	// The customer's language: ?lang=, the locale a posted form was in, or
+	// the browser's Accept-Language.
+	explicit := r.URL.Query().Get("lang")
+	if r.PostForm != nil && r.PostForm.Get("locale") != "" {
+		explicit = r.PostForm.Get("locale")
+	}
+	locale := coft.MatchLocale(explicit, r.Header.Get("Accept-Language"))
 	v := app.ConsentView{
 		MerchantName: m.DisplayName(), Amount: coft.DisplayAmount(t.Amount), CardBrand: coft.BrandName(t.Brand), CardLast4: t.Last4,
 		Action: "/v2/txns/consent/" + m.ID + "/" + t.UUID, FormToken: s.Tokens.FormToken(m.ID, t.UUID, s.Now()),

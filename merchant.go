@@ -2,6 +2,7 @@ package coft
 
 import (
 	"context"
+	"strings"
 	"net/url"
 	"time"
 )
@@ -22,6 +23,11 @@ type Merchant struct {
 	// HostedConsent shows the service's consent page before the bank page when
 	// a payment does not say whether to tokenize.
 	HostedConsent bool
+
+	// FrameOrigins are the origins (scheme://host[:port]) allowed to frame
+	// the merchant's customer pages: the iframe checkout and the
+	// saved-cards screen. Empty: no framing.
+	FrameOrigins []string
 
 	ReturnURL       string // default return URL for orders that give none
 	WebhookURL      string
@@ -46,7 +52,37 @@ func (m *Merchant) Validate() error {
 	if err := ValidateHTTPURL("return_url", m.ReturnURL); err != nil {
 		return err
 	}
+	if len(m.FrameOrigins) > 20 {
+		return FieldError(ERANGE, "frame_origins", "At most 20 frame origins.")
+	}
+	for _, o := range m.FrameOrigins {
+		if !ValidOrigin(o) {
+			return Invalid("frame_origins", "%q is not an origin: want scheme://host[:port], e.g. https://shop.example.", o)
+		}
+	}
 	return ValidateHTTPURL("webhook_url", m.WebhookURL)
+}
+
+// ValidOrigin reports whether s is an http(s) origin: scheme, "://", a
+// host of letters, digits, dots and dashes, an optional port, nothing else.
+func ValidOrigin(s string) bool {
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(s, "http://"); !ok {
+			return false
+		}
+	}
+	host, port, hasPort := strings.Cut(rest, ":")
+	if host == "" || len(host) > 253 || hasPort && (port == "" || len(port) > 5 || !allDigits(port)) {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return host[0] != '.' && host[0] != '-'
 }
 
 // DisplayName is the name customers see: the merchant's name, else its id.

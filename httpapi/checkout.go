@@ -52,7 +52,29 @@ func (s *Server) paymentPage(w http.ResponseWriter, r *http.Request) (*coft.Merc
 		s.internalPage(w, r, err)
 		return nil, nil, false
 	}
+	s.allowFraming(w, m)
 	return m, t, true
+}
+
+// frameAncestors is the CSP frame-ancestors source list of a merchant's
+// customer pages: its allowed origins, or 'none'.
+func frameAncestors(m *coft.Merchant) string {
+	if m == nil || len(m.FrameOrigins) == 0 {
+		return "'none'"
+	}
+	return strings.Join(m.FrameOrigins, " ")
+}
+
+// allowFraming lets the merchant's allowed origins, and only them, frame
+// the page being answered (the iframe checkout). Pages rendered after it
+// keep this policy.
+func (s *Server) allowFraming(w http.ResponseWriter, m *coft.Merchant) {
+	if len(m.FrameOrigins) == 0 {
+		return
+	}
+	h := w.Header()
+	h.Del("X-Frame-Options")
+	h.Set("Content-Security-Policy", strings.Replace(pageCSP, "frame-ancestors 'none'", "frame-ancestors "+frameAncestors(m), 1))
 }
 
 // handleConsentPage serves GET /v2/txns/consent/{merchant_id}/{txn_uuid}.
@@ -89,7 +111,16 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.M
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", s.consentCSP)
+	csp := s.consentCSP
+	if len(m.FrameOrigins) > 0 {
+		csp = s.Consent.ConsentCSP(frameAncestors(m))
+	}
+	// A decline of the one-rupee check ends in a redirect to the return
+	// URL, and form-action governs redirects too.
+	if origin := urlOrigin(t.ReturnURL); origin != "" {
+		csp = strings.Replace(csp, "form-action 'self'", "form-action 'self' "+origin, 1)
+	}
+	h.Set("Content-Security-Policy", csp)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("Cache-Control", "no-store")
@@ -240,7 +271,8 @@ func (s *Server) renderBank(w http.ResponseWriter, r *http.Request, m *coft.Merc
 	// The OTP post ends in a redirect to the order's return URL, and
 	// form-action governs redirects too: allow exactly that origin.
 	if origin := urlOrigin(t.ReturnURL); origin != "" {
-		w.Header().Set("Content-Security-Policy", strings.Replace(pageCSP, "form-action 'self'", "form-action 'self' "+origin, 1))
+		csp := strings.Replace(pageCSP, "frame-ancestors 'none'", "frame-ancestors "+frameAncestors(m), 1)
+		w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+origin, 1))
 	}
 	v := components.BankView{
 		Bank: bank, MerchantName: m.DisplayName(), Amount: coft.DisplayAmount(t.Amount),
@@ -568,7 +600,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, c temp
 		return
 	}
 	h := w.Header()
-	if h.Get("Content-Security-Policy") == "" || h.Get("Content-Security-Policy") == secureCSP {
+	if csp := h.Get("Content-Security-Policy"); csp == "" || csp == secureCSP {
 		h.Set("Content-Security-Policy", pageCSP)
 	}
 	h.Set("Content-Type", "text/html; charset=utf-8")

@@ -183,7 +183,10 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", s.consentCSP)
+	h.Set("Content-Security-Policy", s.Consent.ConsentCSP(frameAncestors(m)))
+	if len(m.FrameOrigins) > 0 {
+		h.Del("X-Frame-Options")
+	}
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("Cache-Control", "no-store")

@@ -9,7 +9,7 @@ import (
 )
 
 // pageCSP is the policy of server-rendered pages: own styles and images only.
-const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 // handleHome serves the sandbox's landing page.
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {

@@ -71,7 +71,9 @@ func (s *Server) payPageOrder(w http.ResponseWriter, r *http.Request) (*coft.Mer
 	case err != nil:
 		s.internalPage(w, r, err)
 		return nil, nil, false
-	case o.Status == coft.StatusCharged:
+	}
+	s.allowFraming(w, m)
+	if o.Status == coft.StatusCharged {
 		s.page(w, r, http.StatusOK, components.MessagePage("Already paid", "This order is already paid. Thank you."))
 		return nil, nil, false
 	}

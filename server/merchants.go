@@ -18,21 +18,22 @@ import (
 // merchantOutput is what the merchants commands print. APIKey appears only
 // when a key was just created: it is stored hashed and cannot be shown later.
 type merchantOutput struct {
-	MerchantID          string `json:"merchant_id"`
-	Name                string `json:"name"`
-	APIKey              string `json:"api_key,omitempty"`
-	ResponseKey         string `json:"response_key"`
-	TokenizationEnabled bool   `json:"tokenization_enabled"`
-	HostedConsent       bool   `json:"hosted_consent"`
-	ReturnURL           string `json:"return_url"`
-	WebhookURL          string `json:"webhook_url"`
-	WebhookUsername     string `json:"webhook_username"`
+	MerchantID          string   `json:"merchant_id"`
+	Name                string   `json:"name"`
+	APIKey              string   `json:"api_key,omitempty"`
+	ResponseKey         string   `json:"response_key"`
+	TokenizationEnabled bool     `json:"tokenization_enabled"`
+	HostedConsent       bool     `json:"hosted_consent"`
+	ReturnURL           string   `json:"return_url"`
+	WebhookURL          string   `json:"webhook_url"`
+	WebhookUsername     string   `json:"webhook_username"`
+	FrameOrigins        []string `json:"frame_origins"`
 }
 
 func outputOf(m *coft.Merchant, apiKey string) merchantOutput {
 	return merchantOutput{MerchantID: m.ID, Name: m.Name, APIKey: apiKey, ResponseKey: m.ResponseKey,
 		TokenizationEnabled: m.TokenizationEnabled, HostedConsent: m.HostedConsent, ReturnURL: m.ReturnURL,
-		WebhookURL: m.WebhookURL, WebhookUsername: m.WebhookUsername}
+		WebhookURL: m.WebhookURL, WebhookUsername: m.WebhookUsername, FrameOrigins: append([]string{}, m.FrameOrigins...)}
 }
 
 // newAPIKey returns a fresh API key: 32 upper-case hex digits, the look of
@@ -54,6 +55,7 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 	webhookURL := fs.String("webhook-url", "", "webhook URL")
 	webhookUser := fs.String("webhook-username", "", "webhook Basic auth username")
 	webhookPass := fs.String("webhook-password", "", "webhook Basic auth password")
+	frames := fs.String("frame-origins", "", "origins allowed to frame the checkout and saved-cards screen, comma-separated (e.g. https://shop.example)")
 	rotateKey := fs.Bool("rotate-api-key", false, "update: issue a new API key (the old one stops working)")
 	rotateResp := fs.Bool("rotate-response-key", false, "update: issue a new response key")
 	if err := fs.Parse(args); err != nil {
@@ -92,7 +94,8 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 		key := newAPIKey()
 		m := &coft.Merchant{ID: *id, Name: *name, APIKeyHash: httpapi.HashAPIKey(key), ResponseKey: strings.ToUpper(coft.RandomHex(16)),
 			TokenizationEnabled: *tokenization, HostedConsent: *hosted, ReturnURL: *returnURL,
-			WebhookURL: *webhookURL, WebhookUsername: *webhookUser, WebhookPassword: *webhookPass}
+			WebhookURL: *webhookURL, WebhookUsername: *webhookUser, WebhookPassword: *webhookPass,
+			FrameOrigins: splitOrigins(*frames)}
 		if err := checkWebhookHost(cfg.mode, m.WebhookURL); err != nil {
 			return err
 		}
@@ -126,6 +129,8 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 				m.WebhookUsername = *webhookUser
 			case "webhook-password":
 				m.WebhookPassword = *webhookPass
+			case "frame-origins":
+				m.FrameOrigins = splitOrigins(*frames)
 			case "rotate-api-key":
 				if *rotateKey {
 					key = newAPIKey()
@@ -146,6 +151,11 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 		return enc.Encode(outputOf(m, key))
 	}
 	return fmt.Errorf("merchants: unknown subcommand %q (want create, update or list)", sub)
+}
+
+// splitOrigins reads a comma- or space-separated list of origins.
+func splitOrigins(s string) []string {
+	return strings.Fields(strings.ReplaceAll(s, ",", " "))
 }
 
 // checkWebhookHost refuses, in production mode, webhook URLs naming

@@ -45,6 +45,7 @@ var goappPaths = []string{"/app.js", "/wasm_exec.js", "/app-worker.js", "/manife
 const (
 	iconPath  = "/static/favicon.svg"
 	stylePath = "/static/consent.css"
+	framePath = "/static/frame.js" // tells a framing merchant page the height
 	webPrefix = "/web/"
 )
 
@@ -77,7 +78,7 @@ func New(cfg Config) (*Server, error) {
 			// The preload starts the wasm download while the page parses,
 			// instead of after app.js and wasm_exec.js have arrived.
 			RawHeaders: []string{`<link rel="preload" href="` + wasm.path + `" as="fetch" type="application/wasm" crossorigin>`,
-				storageShimTag},
+				storageShimTag, `<script defer src="` + framePath + `"></script>`},
 			Resources: wasmResolver{path: wasm.path},
 			Version:   wasm.hash,
 			// The wasm is served compressed: the progress label needs the

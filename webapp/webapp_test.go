@@ -296,7 +296,7 @@ func TestConsentEscaping(t *testing.T) {
 	if got, _ := doc.Find(`input[name="form_token"]`).Attr("value"); got != v.FormToken {
 		t.Errorf("form_token %q", got)
 	}
-	if n := doc.Find("script").Length(); n != 3 { // wasm_exec.js, app.js, the shim
+	if n := doc.Find("script").Length(); n != 4 { // wasm_exec.js, app.js, the shim, frame.js
 		t.Errorf("%d scripts", n)
 	}
 }

@@ -1,0 +1,20 @@
+// Tells the merchant's page that frames this page (the iframe checkout or
+// the saved-cards screen) how tall it is, so the iframe can fit it. Only
+// the merchant's allowed origins can frame these pages (CSP
+// frame-ancestors); the message goes to exactly the framing origin.
+(function () {
+  if (window.parent === window) return;
+  var origins = window.location.ancestorOrigins;
+  var target = origins && origins.length ? origins[0] : "";
+  if (!target || target === "null") return;
+  var last = 0;
+  function send() {
+    var h = Math.ceil(document.documentElement.scrollHeight);
+    if (h === last) return;
+    last = h;
+    window.parent.postMessage({ type: "coft:resize", height: h, page: document.title }, target);
+  }
+  window.addEventListener("load", send);
+  if (window.ResizeObserver) new ResizeObserver(send).observe(document.documentElement);
+  send();
+})();

@@ -2,8 +2,8 @@ package coft
 
 import (
 	"context"
-	"strings"
 	"net/url"
+	"strings"
 	"time"
 )
 

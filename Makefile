@@ -11,7 +11,7 @@ PG_URL  := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo '$(PG_URL)')
 export TEST_DATABASE_URL
 
-.PHONY: help generate check-generated wasm build run test bench e2e screenshots fuzz vet clean
+.PHONY: help generate check-generated wasm axe build run test bench e2e screenshots fuzz vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -39,11 +39,17 @@ vet: ## go vet and gofmt
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1)
 
-test: vet wasm ## run every test (PostgreSQL too when it answers; browser tests in Chromium)
+test: vet wasm axe ## run every test (PostgreSQL too when it answers; browser tests in Chromium)
 	@if [ -z "$(TEST_DATABASE_URL)" ]; then echo "PostgreSQL not reachable: its suite will be skipped"; fi
 	$(GO) test -count=1 ./...
 
-e2e: wasm ## only the browser tests
+axe: e2e/axe/node_modules/axe-core/axe.min.js ## install axe-core (npm) for the accessibility tests
+
+e2e/axe/node_modules/axe-core/axe.min.js: e2e/axe/package.json e2e/axe/package-lock.json
+	npm ci --prefix e2e/axe --no-audit --no-fund --loglevel=error
+	@touch $@
+
+e2e: wasm axe ## only the browser tests
 	$(GO) test -count=1 -v ./e2e
 
 screenshots: wasm ## write the consent dialog at three sizes to docs/screenshots/

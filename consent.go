@@ -201,3 +201,33 @@ type ConsentStore interface {
 	// ListConsents returns the consent records of a transaction, oldest first.
 	ListConsents(ctx context.Context, merchantID, txnUUID string) ([]*Consent, error)
 }
+
+// PageConsent is a decision taken in the dialog embedded in a merchant's
+// page (the drop-in), before any payment exists. The merchant then passes
+// it to /txns as consent_id with tokenize=true|false, which links it to the
+// payment once.
+type PageConsent struct {
+	ID         string // pcn_…
+	MerchantID string
+	OrderID    string // the order of the client_auth_token the page used
+	ISIN       string // the card the dialog was about
+	Last4      string
+	Brand      string
+	Decision   bool
+	TextID     string
+	Locale     string
+	Origin     string // the merchant page's origin
+	ClientIP   string
+	UserAgent  string
+	ShownAt    time.Time
+	DecidedAt  time.Time
+	TxnUUID    string // the payment it was used for, once used
+}
+
+// PageConsentStore keeps decisions taken in merchant pages.
+type PageConsentStore interface {
+	RecordPageConsent(ctx context.Context, c *PageConsent) error
+	// UsePageConsent links a decision to a payment, once: ENOTFOUND if the
+	// merchant has no such decision, ECONFLICT if it was used already.
+	UsePageConsent(ctx context.Context, merchantID, id, txnUUID string) (*PageConsent, error)
+}

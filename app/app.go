@@ -24,6 +24,10 @@ import (
 // GET (and POST) /v2/txns/consent/{merchant_id}/{txn_uuid}.
 const ConsentRoute = `^/v2/txns/consent/[A-Za-z0-9_-]{1,64}/[0-9a-f]{32}$`
 
+// WidgetRoute is the path of the consent dialog embedded in a merchant's
+// page by the drop-in script, GET (and POST) /v2/consent/widget.
+const WidgetRoute = `^/v2/consent/widget$`
+
 var registerOnce sync.Once
 
 // Register registers the components' routes with go-app. Both the wasm main
@@ -33,5 +37,7 @@ func Register() {
 	registerOnce.Do(func() {
 		goapp.RouteWithRegexp(ConsentRoute, func() goapp.Composer { return &ConsentPage{} })
 		goapp.RouteWithRegexp(ManageRoute, func() goapp.Composer { return &ManagePage{} })
+		// The same dialog, embedded in a merchant's page by the drop-in.
+		goapp.RouteWithRegexp(WidgetRoute, func() goapp.Composer { return &ConsentPage{} })
 	})
 }

@@ -28,6 +28,7 @@ type Store interface {
 	coft.OnboardingStore
 	coft.EventStore
 	coft.RefundStore
+	coft.PageConsentStore
 	Ping(ctx context.Context) error
 }
 

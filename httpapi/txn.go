@@ -10,7 +10,7 @@ import (
 // txnFields are the fields /txns accepts, besides "order." ones.
 var txnFields = fields{"order_id", "payment_method_type", "payment_method", "card_number", "card_exp_month",
 	"card_exp_year", "name_on_card", "card_security_code", "card_token", "save_to_locker", "tokenize",
-	"redirect_after_payment", "auth_type", "order."}
+	"redirect_after_payment", "auth_type", "consent_id", "order."}
 
 // txnResponse is /txns' answer.
 type txnResponse struct {
@@ -157,8 +157,30 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params, askConsent boo
 		t.Consent = &d
 		declared = &coft.Consent{Decision: d, Channel: coft.ChannelMerchantDeclared, Locale: "",
 			ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512)}
+		if id := strings.TrimSpace(p["consent_id"]); id != "" {
+			// The decision taken in the dialog on the merchant's page:
+			// its evidence becomes this payment's, once.
+			pc, err := s.Store.UsePageConsent(ctx, m.ID, id, t.UUID)
+			if coft.ErrorCode(err) == coft.ENOTFOUND {
+				return nil, coft.FieldError(coft.ENOTFOUND, "consent_id", "No consent has this consent_id.")
+			} else if err != nil {
+				return nil, err
+			}
+			switch {
+			case pc.OrderID != order.OrderID:
+				return nil, coft.Invalid("consent_id", "The consent was given for another order.")
+			case pc.Decision != d:
+				return nil, coft.Invalid("tokenize", "tokenize does not match the customer's decision (consent_id).")
+			case pc.ISIN != t.ISIN || pc.Last4 != t.Last4:
+				return nil, coft.Invalid("consent_id", "The consent was given for another card.")
+			}
+			declared = &coft.Consent{Decision: d, Channel: coft.ChannelMerchantPage, TextID: pc.TextID, Locale: pc.Locale,
+				ClientIP: pc.ClientIP, UserAgent: pc.UserAgent, ShownAt: pc.ShownAt}
+		}
 	case (m.HostedConsent || askConsent) && support && customer != nil && !tokenized:
 		t.ConsentAsked = true
+	case p["consent_id"] != "":
+		return nil, coft.Invalid("consent_id", "consent_id needs tokenize=true|false.")
 	}
 	if (t.Tokenize == coft.TokenizeTrue || saveToLocker) && customer == nil {
 		return nil, coft.FieldError(coft.EINVALID, "customer_id", "Saving or tokenizing a card needs an order with a customer_id.")

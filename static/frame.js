@@ -17,4 +17,21 @@
   window.addEventListener("load", send);
   if (window.ResizeObserver) new ResizeObserver(send).observe(document.documentElement);
   send();
+
+  // The dialog embedded by the drop-in (coft.js) also says whether it is
+  // shown and, once the customer chose, the choice.
+  if (location.pathname !== "/v2/consent/widget") return;
+  function post(m) { window.parent.postMessage(m, target); }
+  var msg = document.querySelector("[data-coft-message]");
+  if (!msg) {
+    if (document.getElementById("coft-consent")) {
+      post({ type: "coft:eligibility", eligible: true });
+      post({ type: "coft:ready" });
+    }
+    return;
+  }
+  var d = msg.dataset;
+  if (d.coftMessage === "eligibility") post({ type: "coft:eligibility", eligible: d.eligible === "true" });
+  else if (d.coftMessage === "decision") post({ type: "coft:decision", decision: d.decision, consentId: d.consentId });
+  else post({ type: "coft:error", message: msg.textContent.trim() });
 })();

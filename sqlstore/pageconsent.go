@@ -1,0 +1,51 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/coftkit/coft"
+)
+
+// RecordPageConsent stores a decision taken in a merchant's page.
+func (db *DB) RecordPageConsent(ctx context.Context, c *coft.PageConsent) error {
+	c.ID, c.DecidedAt = coft.NewID("pcn_"), db.now()
+	var shown any
+	if !c.ShownAt.IsZero() {
+		shown = c.ShownAt.UTC()
+	}
+	_, err := db.exec(ctx, `INSERT INTO page_consents (id, merchant_id, order_id, isin, last4, brand, decision,
+		text_id, locale, origin, client_ip, user_agent, shown_at, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.MerchantID, c.OrderID, c.ISIN, c.Last4, c.Brand, c.Decision, c.TextID, c.Locale, c.Origin,
+		c.ClientIP, c.UserAgent, shown, c.DecidedAt)
+	return err
+}
+
+// UsePageConsent links a decision to a payment, once.
+func (db *DB) UsePageConsent(ctx context.Context, merchantID, id, txnUUID string) (*coft.PageConsent, error) {
+	var out coft.PageConsent
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var shown sql.NullTime
+		err := tx.QueryRowContext(ctx, db.rebind(`SELECT id, merchant_id, order_id, isin, last4, brand, decision, text_id,
+			locale, origin, client_ip, user_agent, shown_at, decided_at, txn_uuid FROM page_consents
+			WHERE merchant_id = ? AND id = ?`+db.forUpdate()), merchantID, id).Scan(&out.ID, &out.MerchantID, &out.OrderID,
+			&out.ISIN, &out.Last4, &out.Brand, &out.Decision, &out.TextID, &out.Locale, &out.Origin, &out.ClientIP,
+			&out.UserAgent, &shown, &out.DecidedAt, &out.TxnUUID)
+		if err != nil {
+			return mapError(err, "Consent not found.", "")
+		}
+		out.ShownAt = shown.Time
+		if out.TxnUUID != "" {
+			return coft.FieldError(coft.ECONFLICT, "consent_id", "This consent was already used for a payment.")
+		}
+		out.TxnUUID = txnUUID
+		_, err = tx.ExecContext(ctx, db.rebind(`UPDATE page_consents SET txn_uuid = ? WHERE id = ?`), txnUUID, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+var _ coft.PageConsentStore = (*DB)(nil)

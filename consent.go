@@ -227,6 +227,8 @@ type PageConsent struct {
 // PageConsentStore keeps decisions taken in merchant pages.
 type PageConsentStore interface {
 	RecordPageConsent(ctx context.Context, c *PageConsent) error
+	// FindPageConsent returns ENOTFOUND if the merchant has no such decision.
+	FindPageConsent(ctx context.Context, merchantID, id string) (*PageConsent, error)
 	// UsePageConsent links a decision to a payment, once: ENOTFOUND if the
 	// merchant has no such decision, ECONFLICT if it was used already.
 	UsePageConsent(ctx context.Context, merchantID, id, txnUUID string) (*PageConsent, error)

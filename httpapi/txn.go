@@ -147,6 +147,10 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params, askConsent boo
 	}
 	tokenized := saved != nil && liveToken(saved)
 	var declared *coft.Consent
+	if p["consent_id"] != "" && tokenize == nil {
+		return nil, coft.Invalid("consent_id", "consent_id needs tokenize=true|false.")
+	}
+	var pageConsent string
 	switch {
 	case tokenize != nil:
 		t.Tokenize = coft.TokenizeFalse
@@ -160,13 +164,15 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params, askConsent boo
 		if id := strings.TrimSpace(p["consent_id"]); id != "" {
 			// The decision taken in the dialog on the merchant's page:
 			// its evidence becomes this payment's, once.
-			pc, err := s.Store.UsePageConsent(ctx, m.ID, id, t.UUID)
+			pc, err := s.Store.FindPageConsent(ctx, m.ID, id)
 			if coft.ErrorCode(err) == coft.ENOTFOUND {
 				return nil, coft.FieldError(coft.ENOTFOUND, "consent_id", "No consent has this consent_id.")
 			} else if err != nil {
 				return nil, err
 			}
 			switch {
+			case pc.TxnUUID != "":
+				return nil, coft.FieldError(coft.ECONFLICT, "consent_id", "This consent was already used for a payment.")
 			case pc.OrderID != order.OrderID:
 				return nil, coft.Invalid("consent_id", "The consent was given for another order.")
 			case pc.Decision != d:
@@ -176,11 +182,10 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params, askConsent boo
 			}
 			declared = &coft.Consent{Decision: d, Channel: coft.ChannelMerchantPage, TextID: pc.TextID, Locale: pc.Locale,
 				ClientIP: pc.ClientIP, UserAgent: pc.UserAgent, ShownAt: pc.ShownAt}
+			pageConsent = pc.ID
 		}
 	case (m.HostedConsent || askConsent) && support && customer != nil && !tokenized:
 		t.ConsentAsked = true
-	case p["consent_id"] != "":
-		return nil, coft.Invalid("consent_id", "consent_id needs tokenize=true|false.")
 	}
 	if (t.Tokenize == coft.TokenizeTrue || saveToLocker) && customer == nil {
 		return nil, coft.FieldError(coft.EINVALID, "customer_id", "Saving or tokenizing a card needs an order with a customer_id.")
@@ -191,7 +196,11 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params, askConsent boo
 			return nil, prefixField(err, "order.")
 		}
 	}
-	txn, _, err := s.Store.StartTxn(ctx, t, s.Now().Add(-s.AuthWindow), declared)
+	txn, reused, err := s.Store.StartTxn(ctx, t, s.Now().Add(-s.AuthWindow), declared)
+	if err == nil && pageConsent != "" && !reused {
+		// The decision is this payment's now, and no other's.
+		_, err = s.Store.UsePageConsent(ctx, m.ID, pageConsent, txn.UUID)
+	}
 	return txn, err
 }
 

@@ -21,20 +21,36 @@ func (db *DB) RecordPageConsent(ctx context.Context, c *coft.PageConsent) error 
 	return err
 }
 
+const pageConsentColumns = `id, merchant_id, order_id, isin, last4, brand, decision, text_id,
+	locale, origin, client_ip, user_agent, shown_at, decided_at, txn_uuid`
+
+func scanPageConsent(s scanner) (*coft.PageConsent, error) {
+	var c coft.PageConsent
+	var shown sql.NullTime
+	err := s.Scan(&c.ID, &c.MerchantID, &c.OrderID, &c.ISIN, &c.Last4, &c.Brand, &c.Decision, &c.TextID, &c.Locale,
+		&c.Origin, &c.ClientIP, &c.UserAgent, &shown, &c.DecidedAt, &c.TxnUUID)
+	if err != nil {
+		return nil, mapError(err, "Consent not found.", "")
+	}
+	c.ShownAt = shown.Time
+	return &c, nil
+}
+
+// FindPageConsent returns ENOTFOUND if the merchant has no such decision.
+func (db *DB) FindPageConsent(ctx context.Context, merchantID, id string) (*coft.PageConsent, error) {
+	return scanPageConsent(db.queryRow(ctx, `SELECT `+pageConsentColumns+` FROM page_consents WHERE merchant_id = ? AND id = ?`, merchantID, id))
+}
+
 // UsePageConsent links a decision to a payment, once.
 func (db *DB) UsePageConsent(ctx context.Context, merchantID, id, txnUUID string) (*coft.PageConsent, error) {
-	var out coft.PageConsent
+	var out *coft.PageConsent
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		var shown sql.NullTime
-		err := tx.QueryRowContext(ctx, db.rebind(`SELECT id, merchant_id, order_id, isin, last4, brand, decision, text_id,
-			locale, origin, client_ip, user_agent, shown_at, decided_at, txn_uuid FROM page_consents
-			WHERE merchant_id = ? AND id = ?`+db.forUpdate()), merchantID, id).Scan(&out.ID, &out.MerchantID, &out.OrderID,
-			&out.ISIN, &out.Last4, &out.Brand, &out.Decision, &out.TextID, &out.Locale, &out.Origin, &out.ClientIP,
-			&out.UserAgent, &shown, &out.DecidedAt, &out.TxnUUID)
+		var err error
+		out, err = scanPageConsent(tx.QueryRowContext(ctx, db.rebind(`SELECT `+pageConsentColumns+` FROM page_consents
+			WHERE merchant_id = ? AND id = ?`+db.forUpdate()), merchantID, id))
 		if err != nil {
-			return mapError(err, "Consent not found.", "")
+			return err
 		}
-		out.ShownAt = shown.Time
 		if out.TxnUUID != "" {
 			return coft.FieldError(coft.ECONFLICT, "consent_id", "This consent was already used for a payment.")
 		}
@@ -45,7 +61,7 @@ func (db *DB) UsePageConsent(ctx context.Context, merchantID, id, txnUUID string
 	if err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return out, nil
 }
 
 var _ coft.PageConsentStore = (*DB)(nil)

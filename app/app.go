@@ -28,6 +28,10 @@ const ConsentRoute = `^/v2/txns/consent/[A-Za-z0-9_-]{1,64}/[0-9a-f]{32}$`
 // page by the drop-in script, GET (and POST) /v2/consent/widget.
 const WidgetRoute = `^/v2/consent/widget$`
 
+// DemoDialogRoute is the path of the dialog in the demo's gallery,
+// GET /demo/dialog.
+const DemoDialogRoute = `^/demo/dialog$`
+
 var registerOnce sync.Once
 
 // Register registers the components' routes with go-app. Both the wasm main
@@ -39,5 +43,7 @@ func Register() {
 		goapp.RouteWithRegexp(ManageRoute, func() goapp.Composer { return &ManagePage{} })
 		// The same dialog, embedded in a merchant's page by the drop-in.
 		goapp.RouteWithRegexp(WidgetRoute, func() goapp.Composer { return &ConsentPage{} })
+		// And with sample data, in the demo's gallery.
+		goapp.RouteWithRegexp(DemoDialogRoute, func() goapp.Composer { return &ConsentPage{} })
 	})
 }

@@ -91,6 +91,13 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("GET "+p, s.Frontend)
 	}
 
+	if s.Sandbox != nil { // the demo pays the sandbox merchant
+		mux.Handle("GET /demo", handlerFunc(s.handleDemo))
+		mux.Handle("GET /demo/dialog", handlerFunc(s.handleDemoDialog))
+		mux.Handle("POST /demo/dialog", cop.Handler(limitBody(handlerFunc(s.handleDemoDialog))))
+		mux.Handle("POST /demo/checkout", cop.Handler(limitBody(handlerFunc(s.handleDemoCheckout))))
+		mux.Handle("POST /demo/pay", cop.Handler(limitBody(handlerFunc(s.handleDemoPay))))
+	}
 	mux.Handle("GET /{$}", handlerFunc(s.handleHome))
 	assets, _ := fs.Sub(static.FS, ".")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheAssets(http.FileServerFS(assets))))

@@ -68,6 +68,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := ensureDemoMerchant(ctx, db, cfg, stdout); err != nil {
 		return err
 	}
+	if err := allowDemoFraming(ctx, db, cfg.baseURL); err != nil {
+		return err
+	}
 	cardKey, err := cardjwe.Load(cfg.dataDir, getenv("CARD_JWE_KEY"))
 	if err != nil {
 		return fmt.Errorf("CARD_JWE_KEY: %w", err)

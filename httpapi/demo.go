@@ -1,0 +1,160 @@
+package httpapi
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+
+	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/app"
+	"github.com/coftkit/coft/authtoken"
+	"github.com/coftkit/coft/components"
+)
+
+// DemoMerchant is the sandbox merchant the demo pays.
+const DemoMerchant = "demo"
+
+// demoCSP lets the demo's pages frame this service's own pages.
+const demoCSP = pageCSP + "; frame-src 'self'"
+
+var demoStates = []components.DemoOption{
+	{Value: "new", Label: "New card"}, {Value: "saved", Label: "Saved card"},
+	{Value: "error", Label: "Error"}, {Value: "ineligible", Label: "Not eligible"},
+}
+
+var demoLangs = []components.DemoOption{
+	{Value: "en", Label: "English"}, {Value: "hi", Label: "हिन्दी"}, {Value: "bn", Label: "বাংলা"},
+	{Value: "ta", Label: "தமிழ்"}, {Value: "te", Label: "తెలుగు"}, {Value: "mr", Label: "मराठी"},
+}
+
+func demoOption(opts []components.DemoOption, v, def string) string {
+	for _, o := range opts {
+		if o.Value == v {
+			return v
+		}
+	}
+	return def
+}
+
+// handleDemo serves GET /demo: checkout three ways and the dialog gallery.
+func (s *Server) handleDemo(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	v := components.DemoView{Lang: demoOption(demoLangs, q.Get("lang"), "en"), State: demoOption(demoStates, q.Get("state"), "new"),
+		Langs: demoLangs, States: demoStates}
+	for _, c := range s.TestCards {
+		if c.Bin.Country == "INDIA" {
+			v.TestCards = append(v.TestCards, c)
+		}
+	}
+	if id := q.Get("order_id"); id != "" {
+		if o, err := s.Store.FindOrder(r.Context(), DemoMerchant, id); err == nil {
+			v.Notice = "Order " + o.OrderID + " is " + string(o.Status) + "."
+			if _, t, err := s.Store.FindOrderStatus(r.Context(), DemoMerchant, id); err == nil && t != nil && t.TokenReference != "" {
+				v.Notice += " The card was saved as a network token."
+			}
+		}
+	}
+	w.Header().Set("Content-Security-Policy", demoCSP)
+	s.page(w, r, http.StatusOK, components.DemoPage(v))
+	return nil
+}
+
+// handleDemoDialog serves GET /demo/dialog: the dialog with sample data,
+// for the gallery. Its choices record nothing.
+func (s *Server) handleDemoDialog(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	state := demoOption(demoStates, q.Get("state"), "new")
+	csp := strings.Replace(pageCSP, "frame-ancestors 'none'", "frame-ancestors 'self'", 1)
+	w.Header().Del("X-Frame-Options")
+	if r.Method == http.MethodPost || state == "ineligible" {
+		w.Header().Set("Content-Security-Policy", csp)
+		title, text := "This is a preview", "Nothing was recorded: the gallery's dialog takes no decisions."
+		if state == "ineligible" && r.Method != http.MethodPost {
+			title, text = "No dialog", "The card cannot be tokenized (tokenize_support is false), so the customer is not asked; the payment goes straight to the bank."
+		}
+		s.page(w, r, http.StatusOK, components.MessagePage(title, text))
+		return nil
+	}
+	locale := demoOption(demoLangs, q.Get("lang"), "en")
+	v := app.ConsentView{MerchantName: "Demo Store", Amount: coft.DisplayAmount(125000), CardBrand: "Visa", CardLast4: "4242",
+		Action: "/demo/dialog?" + r.URL.RawQuery, FormToken: "preview", TextID: coft.ConsentTextFor(locale).ID, Locale: locale,
+		SavedCard: state == "saved"}
+	if state == "error" {
+		v.Error = "Your choice could not be recorded. Please choose again."
+	}
+	var buf bytes.Buffer
+	if err := s.Consent.RenderConsent(&buf, v); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", s.Consent.ConsentCSP("'self'"))
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.Write(buf.Bytes())
+	return nil
+}
+
+// handleDemoCheckout serves POST /demo/checkout: an order of the demo
+// merchant for a new customer, paid the chosen way.
+func (s *Server) handleDemoCheckout(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		return coft.Errorf(coft.EINVALID, "Form not understood.")
+	}
+	m, err := s.findMerchantByID(ctx, DemoMerchant)
+	if err != nil {
+		return err
+	}
+	cust := &coft.Customer{MerchantID: m.ID, ObjectReferenceID: "demo-" + coft.RandomHex(4),
+		MobileNumber: "9876543210", EmailAddress: "demo@example.com"}
+	if err := s.Store.CreateCustomer(ctx, cust); err != nil {
+		return err
+	}
+	o := &coft.Order{MerchantID: m.ID, OrderID: "demo" + coft.RandomHex(6), Amount: 125000, Currency: "INR",
+		Status: coft.StatusNew, CustomerID: cust.ID, ReturnURL: s.BaseURL + "/demo", Description: "Demo Store order"}
+	if err := s.Store.CreateOrder(ctx, o); err != nil {
+		return err
+	}
+	links := s.paymentLinks(o)
+	switch r.PostForm.Get("mode") {
+	case "iframe":
+		w.Header().Set("Content-Security-Policy", demoCSP)
+		s.page(w, r, http.StatusOK, components.DemoStorePage(components.DemoStoreView{Frame: links.Iframe,
+			OrderID: o.OrderID, Amount: coft.DisplayAmount(o.Amount)}))
+	case "dropin":
+		tok, _ := s.Tokens.ClientAuthToken(authtoken.Scope{MerchantID: m.ID, OrderID: o.OrderID}, s.ClientTokenTTL)
+		w.Header().Set("Content-Security-Policy", demoCSP)
+		s.page(w, r, http.StatusOK, components.DemoStorePage(components.DemoStoreView{Script: s.BaseURL + "/static/coft.js",
+			Integrity: dropInIntegrity, ClientToken: tok, OrderID: o.OrderID, Amount: coft.DisplayAmount(o.Amount),
+			Card: r.PostForm.Get("card")}))
+	default:
+		http.Redirect(w, r, links.Web, http.StatusSeeOther)
+	}
+	return nil
+}
+
+// handleDemoPay serves POST /demo/pay: the demo store's server passes its
+// form (with the drop-in's tokenize and consent_id) to /txns.
+func (s *Server) handleDemoPay(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return coft.Errorf(coft.EINVALID, "Form not understood.")
+	}
+	m, err := s.findMerchantByID(r.Context(), DemoMerchant)
+	if err != nil {
+		return err
+	}
+	p := params{"payment_method_type": "CARD"}
+	for _, k := range []string{"order_id", "card_number", "card_exp_month", "card_exp_year", "card_security_code", "tokenize", "consent_id"} {
+		if v := r.PostForm.Get(k); v != "" {
+			p[k] = strings.ReplaceAll(v, " ", "")
+		}
+	}
+	t, err := s.startPayment(r, &auth{merchant: m}, p, false)
+	if err != nil {
+		w.Header().Set("Content-Security-Policy", demoCSP)
+		s.page(w, r, http.StatusBadRequest, components.MessagePage("Payment not started", coft.ErrorMessage(err)))
+		return nil
+	}
+	http.Redirect(w, r, s.authenticationURL(t), http.StatusSeeOther)
+	return nil
+}

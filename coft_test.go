@@ -154,3 +154,36 @@ func TestMatchLocale(t *testing.T) {
 		t.Errorf("%d languages, want English, Hindi and at least four more", len(coft.ConsentTexts))
 	}
 }
+
+// TestTheme: whatever the merchant's colour, the derived palettes keep
+// 4.5:1 contrast for the brand colour on the card and for text on it.
+func TestTheme(t *testing.T) {
+	for _, c := range []string{"#0b5cad", "#ffff00", "#ffffff", "#000000", "#777777", "#ff0000", "#00ff7f", "#1b2128", "#e0e0ff"} {
+		th, err := coft.NewTheme(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, p := range map[string]struct {
+			pal  coft.Palette
+			card string
+		}{"light": {th.Light, "#ffffff"}, "dark": {th.Dark, "#1b2128"}} {
+			if r := coft.Contrast(p.pal.Brand, p.card); r < 4.5 {
+				t.Errorf("%s %s: brand %s on card %.2f:1", c, name, p.pal.Brand, r)
+			}
+			if r := coft.Contrast(p.pal.OnBrand, p.pal.Brand); r < 4.5 {
+				t.Errorf("%s %s: text %s on brand %s %.2f:1", c, name, p.pal.OnBrand, p.pal.Brand, r)
+			}
+			if r := coft.Contrast(p.pal.Brand, p.pal.Tint); r < 3 {
+				t.Errorf("%s %s: brand on tint %.2f:1", c, name, r)
+			}
+		}
+	}
+	if th, _ := coft.NewTheme("#0b5cad"); th.Light.Brand != "#0b5cad" {
+		t.Errorf("a colour that already contrasts was changed: %s", th.Light.Brand)
+	}
+	for _, bad := range []string{"", "red", "#fff", "#gggggg", "0b5cad"} {
+		if _, err := coft.NewTheme(bad); coft.ErrorField(err) != "brand_color" {
+			t.Errorf("NewTheme(%q) = %v", bad, err)
+		}
+	}
+}

@@ -28,6 +28,9 @@ type Merchant struct {
 	// the merchant's customer pages: the iframe checkout and the
 	// saved-cards screen. Empty: no framing.
 	FrameOrigins []string
+	// BrandColor (#rrggbb) themes the merchant's customer pages; the pages
+	// adjust it to keep WCAG AA contrast (see Theme). Empty: the service's.
+	BrandColor string
 
 	ReturnURL       string // default return URL for orders that give none
 	WebhookURL      string
@@ -51,6 +54,9 @@ func (m *Merchant) Validate() error {
 	}
 	if err := ValidateHTTPURL("return_url", m.ReturnURL); err != nil {
 		return err
+	}
+	if m.BrandColor != "" && !ValidColor(m.BrandColor) {
+		return Invalid("brand_color", "brand_color must be a colour like #0b5cad.")
 	}
 	if len(m.FrameOrigins) > 20 {
 		return FieldError(ERANGE, "frame_origins", "At most 20 frame origins.")

@@ -30,6 +30,9 @@ type ConsentView struct {
 	// SavedCard says the customer picked the card from their saved cards
 	// rather than typing it; the card line then reads "Your saved …".
 	SavedCard bool
+	// Theme, when set, is the URL of the merchant's theme stylesheet
+	// (/v2/theme.css?brand=…), loaded after the service's.
+	Theme string
 }
 
 // Text returns the consent text the view shows. It fails when TextID is set
@@ -166,6 +169,7 @@ func (c *ConsentPage) OnInit() {
 		Locale:       attr("locale"),
 		Error:        attr("error"),
 		SavedCard:    root.Call("hasAttribute", "data-saved").Bool(),
+		Theme:        attr("theme"),
 	}
 	c.setView(c.view, c.view.Action != "")
 
@@ -314,6 +318,11 @@ func (c *ConsentPage) Render() goapp.UI {
 	if v.SavedCard {
 		root = root.DataSet("saved", "true")
 	}
+	var theme goapp.UI
+	if v.Theme != "" {
+		root = root.DataSet("theme", v.Theme)
+		theme = goapp.Link().Rel("stylesheet").Href(v.Theme)
+	}
 	if c.live {
 		root = root.Class("coft-live")
 	}
@@ -326,6 +335,7 @@ func (c *ConsentPage) Render() goapp.UI {
 	}
 
 	return root.Body(
+		theme,
 		goapp.Div().Class("coft-dialog").
 			Role("dialog").
 			Aria("modal", "true").

@@ -17,6 +17,7 @@ type ManageView struct {
 	Token        string        `json:"token"` // the customer's client_auth_token, carried by each form
 	Notice       string        `json:"notice,omitempty"`
 	NoticeError  bool          `json:"notice_error,omitempty"`
+	Theme        string        `json:"theme,omitempty"` // the merchant's theme stylesheet, or ""
 	Cards        []ManagedCard `json:"cards"`
 }
 
@@ -114,6 +115,10 @@ func (c *ManagePage) Render() goapp.UI {
 			notice = p.Class("saved").Attr("role", "status")
 		}
 	}
+	var theme goapp.UI
+	if v.Theme != "" {
+		theme = goapp.Link().Rel("stylesheet").Href(v.Theme)
+	}
 	var empty goapp.UI
 	if len(v.Cards) == 0 {
 		empty = goapp.P().ID("no-cards").Text("You have no saved cards.")
@@ -121,6 +126,7 @@ func (c *ManagePage) Render() goapp.UI {
 	return goapp.Main().Body(
 		goapp.Section().ID(manageRootID).Class("manage").Attr("aria-labelledby", manageTitleID).
 			Attr("data-view", base64.RawURLEncoding.EncodeToString(data)).Body(
+			theme,
 			goapp.H1().ID(manageTitleID).TabIndex(-1).Text("Your saved cards at "+v.MerchantName),
 			notice,
 			empty,

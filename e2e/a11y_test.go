@@ -174,3 +174,37 @@ func TestKeyboardOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestThemeKeepsContrast: a merchant's brand colour that would fail WCAG
+// (yellow) themes the dialog and the saved-cards screen, adjusted so that
+// axe still finds nothing, in light and dark.
+func TestThemeKeepsContrast(t *testing.T) {
+	axe := axeSource(t)
+	s := startService(t, "-brand-color", "#ffff00")
+	ctx := newBrowser(t, false)
+	if err := chromedp.Run(ctx, chromedp.ActionFunc(func(c context.Context) error { return page.SetBypassCSP(true).Do(c) })); err != nil {
+		t.Fatal(err)
+	}
+	cst := s.api("POST", "/customers", url.Values{"object_reference_id": {"theme"}, "mobile_number": {"9876543210"},
+		"email_address": {"t@example.com"}, "options.get_client_auth_token": {"true"}})
+	manage := s.base + "/cards/manage?client_auth_token=" + url.QueryEscape(cst["juspay"].(map[string]any)["client_auth_token"].(string))
+	for _, scheme := range []string{"light", "dark"} {
+		if err := chromedp.Run(ctx, chromedp.ActionFunc(func(c context.Context) error { return emulateScheme(c, scheme) })); err != nil {
+			t.Fatal(err)
+		}
+		_, authURL := s.startPayment("4242424242424242", nil)
+		var border string
+		if err := chromedp.Run(ctx, chromedp.Navigate(authURL), wasmRunning,
+			chromedp.Evaluate(`getComputedStyle(document.querySelector('button[name="decision"]')).borderTopColor`, &border)); err != nil {
+			t.Fatal(err)
+		}
+		if border == "rgb(11, 92, 173)" || border == "rgb(122, 184, 255)" {
+			t.Fatalf("%s: the merchant's theme was not applied (border %s)", scheme, border)
+		}
+		checkA11y(t, ctx, axe, scheme+" themed consent dialog")
+		if err := chromedp.Run(ctx, chromedp.Navigate(manage), manageRunning("coft-manage-title")); err != nil {
+			t.Fatal(err)
+		}
+		checkA11y(t, ctx, axe, scheme+" themed saved-cards screen")
+	}
+}

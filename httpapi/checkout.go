@@ -103,6 +103,7 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.M
 		MerchantName: m.DisplayName(), Amount: coft.DisplayAmount(t.Amount), CardBrand: coft.BrandName(t.Brand), CardLast4: t.Last4,
 		Action: "/v2/txns/consent/" + m.ID + "/" + t.UUID, FormToken: s.Tokens.FormToken(m.ID, t.UUID, s.Now()),
 		TextID: coft.ConsentTextFor(locale).ID, Locale: locale, Error: msg, SavedCard: t.UsingSavedCard,
+		Theme: themeURL(m.BrandColor),
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()

@@ -22,6 +22,11 @@ var demoStates = []components.DemoOption{
 	{Value: "error", Label: "Error"}, {Value: "ineligible", Label: "Not eligible"},
 }
 
+var demoBrands = []components.DemoOption{
+	{Value: "", Label: "The service's"}, {Value: "ff9933", Label: "Saffron"}, {Value: "ffff00", Label: "Yellow (adjusted for contrast)"},
+	{Value: "138808", Label: "Green"}, {Value: "6f2dbd", Label: "Purple"}, {Value: "000000", Label: "Black"},
+}
+
 var demoLangs = []components.DemoOption{
 	{Value: "en", Label: "English"}, {Value: "hi", Label: "हिन्दी"}, {Value: "bn", Label: "বাংলা"},
 	{Value: "ta", Label: "தமிழ்"}, {Value: "te", Label: "తెలుగు"}, {Value: "mr", Label: "मराठी"},
@@ -40,7 +45,7 @@ func demoOption(opts []components.DemoOption, v, def string) string {
 func (s *Server) handleDemo(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := components.DemoView{Lang: demoOption(demoLangs, q.Get("lang"), "en"), State: demoOption(demoStates, q.Get("state"), "new"),
-		Langs: demoLangs, States: demoStates}
+		Langs: demoLangs, States: demoStates, Brand: demoOption(demoBrands, q.Get("brand"), ""), Brands: demoBrands}
 	for _, c := range s.TestCards {
 		if c.Bin.Country == "INDIA" {
 			v.TestCards = append(v.TestCards, c)
@@ -81,6 +86,9 @@ func (s *Server) handleDemoDialog(w http.ResponseWriter, r *http.Request) error 
 		SavedCard: state == "saved"}
 	if state == "error" {
 		v.Error = "Your choice could not be recorded. Please choose again."
+	}
+	if b := q.Get("brand"); b != "" && coft.ValidColor("#"+b) {
+		v.Theme = themeURL("#" + b)
 	}
 	var buf bytes.Buffer
 	if err := s.Consent.RenderConsent(&buf, v); err != nil {

@@ -152,7 +152,8 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 		s.internalPage(w, r, err)
 		return
 	}
-	v := app.ManageView{MerchantName: m.DisplayName(), Token: token, Notice: notice, NoticeError: isErr, Cards: []app.ManagedCard{}}
+	v := app.ManageView{MerchantName: m.DisplayName(), Token: token, Notice: notice, NoticeError: isErr, Cards: []app.ManagedCard{},
+		Theme: themeURL(m.BrandColor)}
 	for _, c := range cards {
 		support, err := s.tokenizeSupport(r.Context(), m, "", c.Bin())
 		if err != nil {

@@ -60,6 +60,7 @@ func (s *Server) Handler() http.Handler {
 
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.Handle("GET /tokenization/keys", handlerFunc(s.handleCardKeys))
+	mux.Handle("GET /v2/theme.css", handlerFunc(s.handleTheme))
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.Handle("GET /metrics", s.metrics.handler())
 

@@ -144,6 +144,7 @@ func (s *Server) renderWidget(w http.ResponseWriter, r *http.Request, req *widge
 		CardLast4: req.last4, Action: widgetPath + "?" + req.query,
 		FormToken: s.Tokens.FormToken(req.m.ID, "widget:"+req.order.OrderID, s.Now()),
 		TextID:    coft.ConsentTextFor(locale).ID, Locale: locale, Error: msg, SavedCard: req.saved,
+		Theme: themeURL(req.m.BrandColor),
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()

@@ -42,6 +42,7 @@ type variant struct {
 	textID string
 	saved  bool
 	error  bool
+	themed bool
 }
 
 // field names a per-request string of app.ConsentView.
@@ -56,6 +57,7 @@ const (
 	fieldAction
 	fieldToken
 	fieldError
+	fieldTheme
 	fieldCount
 )
 
@@ -75,6 +77,8 @@ func (f field) value(v *app.ConsentView) string {
 		return v.FormToken
 	case fieldError:
 		return v.Error
+	case fieldTheme:
+		return v.Theme
 	}
 	return ""
 }
@@ -103,7 +107,7 @@ func (s *Server) RenderConsent(w io.Writer, v app.ConsentView) error {
 	if err != nil {
 		return err
 	}
-	tpl := s.templates[variant{textID: t.ID, saved: v.SavedCard, error: v.Error != ""}]
+	tpl := s.templates[variant{textID: t.ID, saved: v.SavedCard, error: v.Error != "", themed: v.Theme != ""}]
 	if tpl == nil {
 		return fmt.Errorf("webapp: no consent template for text %q (was coft.ConsentTexts changed after New?)", t.ID)
 	}
@@ -185,23 +189,28 @@ func (s *Server) renderTemplates() (map[variant]*template, error) {
 		seen[t.ID] = true
 		for _, saved := range []bool{false, true} {
 			for _, withError := range []bool{false, true} {
-				path := fmt.Sprintf("%s%032x", templatePath, len(views))
-				v := app.ConsentView{
-					MerchantName: slot(fieldMerchant),
-					Amount:       slot(fieldAmount),
-					CardBrand:    slot(fieldBrand),
-					CardLast4:    slot(fieldLast4),
-					Action:       slot(fieldAction),
-					FormToken:    slot(fieldToken),
-					TextID:       t.ID,
-					Locale:       l,
-					SavedCard:    saved,
+				for _, themed := range []bool{false, true} {
+					path := fmt.Sprintf("%s%032x", templatePath, len(views))
+					v := app.ConsentView{
+						MerchantName: slot(fieldMerchant),
+						Amount:       slot(fieldAmount),
+						CardBrand:    slot(fieldBrand),
+						CardLast4:    slot(fieldLast4),
+						Action:       slot(fieldAction),
+						FormToken:    slot(fieldToken),
+						TextID:       t.ID,
+						Locale:       l,
+						SavedCard:    saved,
+					}
+					if withError {
+						v.Error = slot(fieldError)
+					}
+					if themed {
+						v.Theme = slot(fieldTheme)
+					}
+					views[path] = v
+					variants[path] = variant{textID: t.ID, saved: saved, error: withError, themed: themed}
 				}
-				if withError {
-					v.Error = slot(fieldError)
-				}
-				views[path] = v
-				variants[path] = variant{textID: t.ID, saved: saved, error: withError}
 			}
 		}
 	}
@@ -233,7 +242,7 @@ func (s *Server) renderTemplates() (map[variant]*template, error) {
 		if strings.Contains(page, templatePath) {
 			return nil, fmt.Errorf("webapp: the prerendered consent page contains its template path")
 		}
-		tpl, err := splitTemplate(page, slotPrefix, vr.error)
+		tpl, err := splitTemplate(page, slotPrefix, vr)
 		if err != nil {
 			return nil, err
 		}
@@ -245,7 +254,7 @@ func (s *Server) renderTemplates() (map[variant]*template, error) {
 // splitTemplate splits page at the placeholders "<prefix><nn>z", checking
 // that each field appears at least twice (a data attribute and where it is
 // shown) and the error field only when withError.
-func splitTemplate(page, prefix string, withError bool) (*template, error) {
+func splitTemplate(page, prefix string, vr variant) (*template, error) {
 	var t template
 	var count [fieldCount]int
 	for {
@@ -265,7 +274,7 @@ func splitTemplate(page, prefix string, withError bool) (*template, error) {
 	}
 	for f := field(0); f < fieldCount; f++ {
 		want := 2
-		if f == fieldError && !withError {
+		if f == fieldError && !vr.error || f == fieldTheme && !vr.themed {
 			want = 0
 		}
 		if (want == 0) != (count[f] == 0) || count[f] < want {

@@ -1,0 +1,34 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/coftkit/coft"
+)
+
+// themeURL is the stylesheet that themes a merchant's dialog, or "".
+func themeURL(brandColor string) string {
+	if brandColor == "" {
+		return ""
+	}
+	return "/v2/theme.css?brand=" + brandColor[1:]
+}
+
+// handleTheme serves GET /v2/theme.css?brand=rrggbb: the brand colour as
+// CSS variables, adjusted for WCAG AA contrast in light and dark schemes.
+// The URL names the colour, so the answer never changes: cached for a year.
+func (s *Server) handleTheme(w http.ResponseWriter, r *http.Request) error {
+	th, err := coft.NewTheme("#" + r.URL.Query().Get("brand"))
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/css; charset=utf-8")
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	fmt.Fprintf(w, ":root { --brand: %s; --on-brand: %s; --brand-tint: %s; --focus: %s; }\n"+
+		"@media (prefers-color-scheme: dark) {\n  :root { --brand: %s; --on-brand: %s; --brand-tint: %s; --focus: %s; }\n}\n",
+		th.Light.Brand, th.Light.OnBrand, th.Light.Tint, th.Light.Brand,
+		th.Dark.Brand, th.Dark.OnBrand, th.Dark.Tint, th.Dark.Brand)
+	return nil
+}

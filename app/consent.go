@@ -241,7 +241,18 @@ const focusable = `a[href], button, input:not([type="hidden"]), select, textarea
 // onKeyDown keeps Tab and Shift-Tab inside the dialog (aria-modal).
 func (c *ConsentPage) onKeyDown(ctx goapp.Context, e goapp.Event) {
 	ctx.PreventUpdate()
-	if e.Get("key").String() != "Tab" {
+	switch e.Get("key").String() {
+	case "Tab":
+	case "Escape":
+		// The dialog cannot be dismissed without an answer (that would be
+		// a choice nobody made): Escape takes the focus back to the
+		// question, from where Tab reaches the two answers.
+		e.PreventDefault()
+		if el := goapp.Window().Get("document").Call("getElementById", titleID); el.Truthy() {
+			el.Call("focus")
+		}
+		return
+	default:
 		return
 	}
 	items := ctx.JSSrc().Call("querySelectorAll", focusable)

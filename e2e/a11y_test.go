@@ -124,6 +124,12 @@ func TestAccessibility(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkA11y(t, ctx, axe, name+" saved-cards screen")
+			for _, state := range []string{"saved", "error"} {
+				if err := chromedp.Run(ctx, chromedp.Navigate(s.base+"/demo/dialog?lang=hi&state="+state), wasmRunning); err != nil {
+					t.Fatal(err)
+				}
+				checkA11y(t, ctx, axe, name+" consent dialog, "+state+" card state, Hindi")
+			}
 		}
 	}
 }
@@ -153,6 +159,15 @@ func TestKeyboardOnly(t *testing.T) {
 		}
 		if first != "accept" || second != "decline" || wrapped != "accept" {
 			t.Fatalf("Tab order: %q, %q, then %q; want accept, decline, accept (focus kept in the dialog)", first, second, wrapped)
+		}
+		// Escape decides nothing: the focus goes back to the question.
+		var escaped string
+		if err := chromedp.Run(ctx, chromedp.KeyEvent(kb.Escape), chromedp.Evaluate(active, &escaped),
+			chromedp.KeyEvent(kb.Tab)); err != nil {
+			t.Fatal(err)
+		}
+		if escaped != "coft-title" {
+			t.Fatalf("after Escape the focus is on %q, want the title", escaped)
 		}
 		if decision == "decline" {
 			if err := chromedp.Run(ctx, chromedp.KeyEvent(kb.Tab)); err != nil {

@@ -31,6 +31,9 @@ type Merchant struct {
 	// BrandColor (#rrggbb) themes the merchant's customer pages; the pages
 	// adjust it to keep WCAG AA contrast (see Theme). Empty: the service's.
 	BrandColor string
+	// LogoURL is an http(s) image shown at the top of the merchant's
+	// customer pages; its origin is added to their img-src.
+	LogoURL string
 
 	ReturnURL       string // default return URL for orders that give none
 	WebhookURL      string
@@ -57,6 +60,14 @@ func (m *Merchant) Validate() error {
 	}
 	if m.BrandColor != "" && !ValidColor(m.BrandColor) {
 		return Invalid("brand_color", "brand_color must be a colour like #0b5cad.")
+	}
+	if m.LogoURL != "" {
+		if err := ValidateHTTPURL("logo_url", m.LogoURL); err != nil {
+			return err
+		}
+		if len(m.LogoURL) > 500 || strings.ContainsAny(m.LogoURL, " '\";") {
+			return Invalid("logo_url", "logo_url must be a plain http(s) URL of at most 500 characters.")
+		}
 	}
 	if len(m.FrameOrigins) > 20 {
 		return FieldError(ERANGE, "frame_origins", "At most 20 frame origins.")

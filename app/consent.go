@@ -33,6 +33,8 @@ type ConsentView struct {
 	// Theme, when set, is the URL of the merchant's theme stylesheet
 	// (/v2/theme.css?brand=…), loaded after the service's.
 	Theme string
+	// Logo, when set, is the URL of the merchant's logo.
+	Logo string
 }
 
 // Text returns the consent text the view shows. It fails when TextID is set
@@ -170,6 +172,7 @@ func (c *ConsentPage) OnInit() {
 		Error:        attr("error"),
 		SavedCard:    root.Call("hasAttribute", "data-saved").Bool(),
 		Theme:        attr("theme"),
+		Logo:         attr("logo"),
 	}
 	c.setView(c.view, c.view.Action != "")
 
@@ -334,6 +337,11 @@ func (c *ConsentPage) Render() goapp.UI {
 		root = root.DataSet("theme", v.Theme)
 		theme = goapp.Link().Rel("stylesheet").Href(v.Theme)
 	}
+	var logo goapp.UI
+	if v.Logo != "" {
+		root = root.DataSet("logo", v.Logo)
+		logo = goapp.Img().Class("coft-logo").Src(v.Logo).Alt(v.MerchantName).Height(32)
+	}
 	if c.live {
 		root = root.Class("coft-live")
 	}
@@ -355,6 +363,7 @@ func (c *ConsentPage) Render() goapp.UI {
 			OnKeyDown(c.onKeyDown).
 			Body(
 				goapp.Div().Class("coft-text").Body(
+					logo,
 					goapp.H1().ID(titleID).TabIndex(-1).Text(t.Title),
 					goapp.P().Class("coft-summary").Body(
 						goapp.Text(ch.PayingBefore),

@@ -18,6 +18,7 @@ type ManageView struct {
 	Notice       string        `json:"notice,omitempty"`
 	NoticeError  bool          `json:"notice_error,omitempty"`
 	Theme        string        `json:"theme,omitempty"` // the merchant's theme stylesheet, or ""
+	Logo         string        `json:"logo,omitempty"`  // the merchant's logo URL, or ""
 	Cards        []ManagedCard `json:"cards"`
 }
 
@@ -119,6 +120,10 @@ func (c *ManagePage) Render() goapp.UI {
 	if v.Theme != "" {
 		theme = goapp.Link().Rel("stylesheet").Href(v.Theme)
 	}
+	var logo goapp.UI
+	if v.Logo != "" {
+		logo = goapp.Img().Class("coft-logo").Src(v.Logo).Alt(v.MerchantName).Height(32)
+	}
 	var empty goapp.UI
 	if len(v.Cards) == 0 {
 		empty = goapp.P().ID("no-cards").Text("You have no saved cards.")
@@ -127,6 +132,7 @@ func (c *ManagePage) Render() goapp.UI {
 		goapp.Section().ID(manageRootID).Class("manage").Attr("aria-labelledby", manageTitleID).
 			Attr("data-view", base64.RawURLEncoding.EncodeToString(data)).Body(
 			theme,
+			logo,
 			goapp.H1().ID(manageTitleID).TabIndex(-1).Text("Your saved cards at "+v.MerchantName),
 			notice,
 			empty,

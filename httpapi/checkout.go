@@ -103,7 +103,7 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.M
 		MerchantName: m.DisplayName(), Amount: coft.DisplayAmount(t.Amount), CardBrand: coft.BrandName(t.Brand), CardLast4: t.Last4,
 		Action: "/v2/txns/consent/" + m.ID + "/" + t.UUID, FormToken: s.Tokens.FormToken(m.ID, t.UUID, s.Now()),
 		TextID: coft.ConsentTextFor(locale).ID, Locale: locale, Error: msg, SavedCard: t.UsingSavedCard,
-		Theme: themeURL(m.BrandColor),
+		Theme: themeURL(m.BrandColor), Logo: m.LogoURL,
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
@@ -121,7 +121,7 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.M
 	if origin := urlOrigin(t.ReturnURL); origin != "" {
 		csp = strings.Replace(csp, "form-action 'self'", "form-action 'self' "+origin, 1)
 	}
-	h.Set("Content-Security-Policy", csp)
+	h.Set("Content-Security-Policy", withLogo(csp, m.LogoURL))
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("Cache-Control", "no-store")

@@ -153,7 +153,7 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 		return
 	}
 	v := app.ManageView{MerchantName: m.DisplayName(), Token: token, Notice: notice, NoticeError: isErr, Cards: []app.ManagedCard{},
-		Theme: themeURL(m.BrandColor)}
+		Theme: themeURL(m.BrandColor), Logo: m.LogoURL}
 	for _, c := range cards {
 		support, err := s.tokenizeSupport(r.Context(), m, "", c.Bin())
 		if err != nil {
@@ -184,7 +184,7 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", s.Consent.ConsentCSP(frameAncestors(m)))
+	h.Set("Content-Security-Policy", withLogo(s.Consent.ConsentCSP(frameAncestors(m)), m.LogoURL))
 	if len(m.FrameOrigins) > 0 {
 		h.Del("X-Frame-Options")
 	}

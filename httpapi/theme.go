@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/coftkit/coft"
 )
@@ -31,4 +32,12 @@ func (s *Server) handleTheme(w http.ResponseWriter, r *http.Request) error {
 		th.Light.Brand, th.Light.OnBrand, th.Light.Tint, th.Light.Brand,
 		th.Dark.Brand, th.Dark.OnBrand, th.Dark.Tint, th.Dark.Brand)
 	return nil
+}
+
+// withLogo adds the logo's origin to a policy's img-src.
+func withLogo(csp, logoURL string) string {
+	if o := urlOrigin(logoURL); o != "" {
+		return strings.Replace(csp, "img-src 'self' data:", "img-src 'self' data: "+o, 1)
+	}
+	return csp
 }

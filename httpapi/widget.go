@@ -144,7 +144,7 @@ func (s *Server) renderWidget(w http.ResponseWriter, r *http.Request, req *widge
 		CardLast4: req.last4, Action: widgetPath + "?" + req.query,
 		FormToken: s.Tokens.FormToken(req.m.ID, "widget:"+req.order.OrderID, s.Now()),
 		TextID:    coft.ConsentTextFor(locale).ID, Locale: locale, Error: msg, SavedCard: req.saved,
-		Theme: themeURL(req.m.BrandColor),
+		Theme: themeURL(req.m.BrandColor), Logo: req.m.LogoURL,
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
@@ -154,7 +154,7 @@ func (s *Server) renderWidget(w http.ResponseWriter, r *http.Request, req *widge
 	}
 	h := w.Header()
 	h.Del("X-Frame-Options")
-	h.Set("Content-Security-Policy", s.Consent.ConsentCSP(req.origin))
+	h.Set("Content-Security-Policy", withLogo(s.Consent.ConsentCSP(req.origin), req.m.LogoURL))
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("Cache-Control", "no-store")

@@ -29,12 +29,13 @@ type merchantOutput struct {
 	WebhookUsername     string   `json:"webhook_username"`
 	FrameOrigins        []string `json:"frame_origins"`
 	BrandColor          string   `json:"brand_color,omitempty"`
+	LogoURL             string   `json:"logo_url,omitempty"`
 }
 
 func outputOf(m *coft.Merchant, apiKey string) merchantOutput {
 	return merchantOutput{MerchantID: m.ID, Name: m.Name, APIKey: apiKey, ResponseKey: m.ResponseKey,
 		TokenizationEnabled: m.TokenizationEnabled, HostedConsent: m.HostedConsent, ReturnURL: m.ReturnURL,
-		WebhookURL: m.WebhookURL, WebhookUsername: m.WebhookUsername, FrameOrigins: append([]string{}, m.FrameOrigins...), BrandColor: m.BrandColor}
+		WebhookURL: m.WebhookURL, WebhookUsername: m.WebhookUsername, FrameOrigins: append([]string{}, m.FrameOrigins...), BrandColor: m.BrandColor, LogoURL: m.LogoURL}
 }
 
 // newAPIKey returns a fresh API key: 32 upper-case hex digits, the look of
@@ -57,6 +58,7 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 	webhookUser := fs.String("webhook-username", "", "webhook Basic auth username")
 	webhookPass := fs.String("webhook-password", "", "webhook Basic auth password")
 	brand := fs.String("brand-color", "", "brand colour of the customer pages, #rrggbb (contrast is kept at WCAG AA)")
+	logo := fs.String("logo-url", "", "http(s) URL of the logo shown on the customer pages")
 	frames := fs.String("frame-origins", "", "origins allowed to frame the checkout and saved-cards screen, comma-separated (e.g. https://shop.example)")
 	rotateKey := fs.Bool("rotate-api-key", false, "update: issue a new API key (the old one stops working)")
 	rotateResp := fs.Bool("rotate-response-key", false, "update: issue a new response key")
@@ -97,7 +99,7 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 		m := &coft.Merchant{ID: *id, Name: *name, APIKeyHash: httpapi.HashAPIKey(key), ResponseKey: strings.ToUpper(coft.RandomHex(16)),
 			TokenizationEnabled: *tokenization, HostedConsent: *hosted, ReturnURL: *returnURL,
 			WebhookURL: *webhookURL, WebhookUsername: *webhookUser, WebhookPassword: *webhookPass,
-			FrameOrigins: splitOrigins(*frames), BrandColor: *brand}
+			FrameOrigins: splitOrigins(*frames), BrandColor: *brand, LogoURL: *logo}
 		if err := checkWebhookHost(cfg.mode, m.WebhookURL); err != nil {
 			return err
 		}
@@ -135,6 +137,8 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 				m.FrameOrigins = splitOrigins(*frames)
 			case "brand-color":
 				m.BrandColor = *brand
+			case "logo-url":
+				m.LogoURL = *logo
 			case "rotate-api-key":
 				if *rotateKey {
 					key = newAPIKey()

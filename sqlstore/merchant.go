@@ -9,7 +9,7 @@ import (
 )
 
 const merchantColumns = `id, name, api_key_hash, response_key, tokenization_enabled, hosted_consent,
-	return_url, webhook_url, webhook_username, webhook_password, frame_origins, brand_color, created_at, updated_at`
+	return_url, webhook_url, webhook_username, webhook_password, frame_origins, brand_color, logo_url, created_at, updated_at`
 
 // CreateMerchant stores a new merchant. Returns ECONFLICT if the id is taken.
 func (db *DB) CreateMerchant(ctx context.Context, m *coft.Merchant) error {
@@ -19,9 +19,9 @@ func (db *DB) CreateMerchant(ctx context.Context, m *coft.Merchant) error {
 	m.CreatedAt = db.now()
 	m.UpdatedAt = m.CreatedAt
 	_, err := db.exec(ctx, `INSERT INTO merchants (`+merchantColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.Name, m.APIKeyHash, m.ResponseKey, m.TokenizationEnabled, m.HostedConsent,
-		m.ReturnURL, m.WebhookURL, m.WebhookUsername, m.WebhookPassword, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.CreatedAt, m.UpdatedAt)
+		m.ReturnURL, m.WebhookURL, m.WebhookUsername, m.WebhookPassword, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.LogoURL, m.CreatedAt, m.UpdatedAt)
 	return mapError(err, "", "id")
 }
 
@@ -34,9 +34,9 @@ func (db *DB) UpdateMerchant(ctx context.Context, m *coft.Merchant) error {
 	m.UpdatedAt = db.now()
 	res, err := db.exec(ctx, `UPDATE merchants SET name = ?, api_key_hash = ?, response_key = ?,
 		tokenization_enabled = ?, hosted_consent = ?, return_url = ?, webhook_url = ?,
-		webhook_username = ?, webhook_password = ?, frame_origins = ?, brand_color = ?, updated_at = ? WHERE id = ?`,
+		webhook_username = ?, webhook_password = ?, frame_origins = ?, brand_color = ?, logo_url = ?, updated_at = ? WHERE id = ?`,
 		m.Name, m.APIKeyHash, m.ResponseKey, m.TokenizationEnabled, m.HostedConsent, m.ReturnURL,
-		m.WebhookURL, m.WebhookUsername, m.WebhookPassword, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.UpdatedAt, m.ID)
+		m.WebhookURL, m.WebhookUsername, m.WebhookPassword, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.LogoURL, m.UpdatedAt, m.ID)
 	if err != nil {
 		return mapError(err, "", "api_key")
 	}
@@ -82,7 +82,7 @@ func scanMerchant(s scanner) (*coft.Merchant, error) {
 	var m coft.Merchant
 	var frames string
 	err := s.Scan(&m.ID, &m.Name, &m.APIKeyHash, &m.ResponseKey, &m.TokenizationEnabled, &m.HostedConsent,
-		&m.ReturnURL, &m.WebhookURL, &m.WebhookUsername, &m.WebhookPassword, &frames, &m.BrandColor, &m.CreatedAt, &m.UpdatedAt)
+		&m.ReturnURL, &m.WebhookURL, &m.WebhookUsername, &m.WebhookPassword, &frames, &m.BrandColor, &m.LogoURL, &m.CreatedAt, &m.UpdatedAt)
 	if err != nil {
 		return nil, mapError(err, "Merchant not found.", "")
 	}

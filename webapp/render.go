@@ -43,6 +43,7 @@ type variant struct {
 	saved  bool
 	error  bool
 	themed bool
+	logo   bool
 }
 
 // field names a per-request string of app.ConsentView.
@@ -58,6 +59,7 @@ const (
 	fieldToken
 	fieldError
 	fieldTheme
+	fieldLogo
 	fieldCount
 )
 
@@ -79,6 +81,8 @@ func (f field) value(v *app.ConsentView) string {
 		return v.Error
 	case fieldTheme:
 		return v.Theme
+	case fieldLogo:
+		return v.Logo
 	}
 	return ""
 }
@@ -107,7 +111,7 @@ func (s *Server) RenderConsent(w io.Writer, v app.ConsentView) error {
 	if err != nil {
 		return err
 	}
-	tpl := s.templates[variant{textID: t.ID, saved: v.SavedCard, error: v.Error != "", themed: v.Theme != ""}]
+	tpl := s.templates[variant{textID: t.ID, saved: v.SavedCard, error: v.Error != "", themed: v.Theme != "", logo: v.Logo != ""}]
 	if tpl == nil {
 		return fmt.Errorf("webapp: no consent template for text %q (was coft.ConsentTexts changed after New?)", t.ID)
 	}
@@ -190,26 +194,31 @@ func (s *Server) renderTemplates() (map[variant]*template, error) {
 		for _, saved := range []bool{false, true} {
 			for _, withError := range []bool{false, true} {
 				for _, themed := range []bool{false, true} {
-					path := fmt.Sprintf("%s%032x", templatePath, len(views))
-					v := app.ConsentView{
-						MerchantName: slot(fieldMerchant),
-						Amount:       slot(fieldAmount),
-						CardBrand:    slot(fieldBrand),
-						CardLast4:    slot(fieldLast4),
-						Action:       slot(fieldAction),
-						FormToken:    slot(fieldToken),
-						TextID:       t.ID,
-						Locale:       l,
-						SavedCard:    saved,
+					for _, logo := range []bool{false, true} {
+						path := fmt.Sprintf("%s%032x", templatePath, len(views))
+						v := app.ConsentView{
+							MerchantName: slot(fieldMerchant),
+							Amount:       slot(fieldAmount),
+							CardBrand:    slot(fieldBrand),
+							CardLast4:    slot(fieldLast4),
+							Action:       slot(fieldAction),
+							FormToken:    slot(fieldToken),
+							TextID:       t.ID,
+							Locale:       l,
+							SavedCard:    saved,
+						}
+						if withError {
+							v.Error = slot(fieldError)
+						}
+						if themed {
+							v.Theme = slot(fieldTheme)
+						}
+						if logo {
+							v.Logo = slot(fieldLogo)
+						}
+						views[path] = v
+						variants[path] = variant{textID: t.ID, saved: saved, error: withError, themed: themed, logo: logo}
 					}
-					if withError {
-						v.Error = slot(fieldError)
-					}
-					if themed {
-						v.Theme = slot(fieldTheme)
-					}
-					views[path] = v
-					variants[path] = variant{textID: t.ID, saved: saved, error: withError, themed: themed}
 				}
 			}
 		}
@@ -274,7 +283,7 @@ func splitTemplate(page, prefix string, vr variant) (*template, error) {
 	}
 	for f := field(0); f < fieldCount; f++ {
 		want := 2
-		if f == fieldError && !vr.error || f == fieldTheme && !vr.themed {
+		if f == fieldError && !vr.error || f == fieldTheme && !vr.themed || f == fieldLogo && !vr.logo {
 			want = 0
 		}
 		if (want == 0) != (count[f] == 0) || count[f] < want {

@@ -4,8 +4,11 @@
 // frame-ancestors); the message goes to exactly the framing origin.
 (function () {
   if (window.parent === window) return;
+  // The drop-in's dialog names the page's origin in its URL (the server
+  // framed it for that origin only); other pages ask the browser.
   var origins = window.location.ancestorOrigins;
-  var target = origins && origins.length ? origins[0] : "";
+  var target = location.pathname === "/v2/consent/widget" ? new URLSearchParams(location.search).get("origin") || "" :
+    origins && origins.length ? origins[0] : "";
   if (!target || target === "null") return;
   var last = 0;
   function send() {

@@ -59,8 +59,17 @@ bench: ## Go benchmarks and the HTTP load run against a bare baseline
 	$(GO) test -run '^$$' -bench . -benchmem ./bintable ./sqlstore ./locker ./authtoken
 	$(GO) run ./loadtest
 
-fuzz: ## run each fuzz target for a bounded time
-	$(GO) test -run '^$$' -fuzz FuzzVerifyClientAuthToken -fuzztime 20s ./authtoken
+FUZZTIME ?= 10s
+FUZZ_TARGETS = \
+	./authtoken:FuzzVerifyClientAuthToken ./authtoken:FuzzVerifyCardToken \
+	.:FuzzParseAmount .:FuzzMatchLocale .:FuzzParseNetworks .:FuzzNewTheme .:FuzzOnboardingValidate \
+	./httpapi:FuzzReadBody ./httpapi:FuzzSignature ./bintable:FuzzLookup ./cardjwe:FuzzOpen
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 10s); failures land in testdata/fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; echo "== $$name ($$pkg)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 clean: ## remove build output (not ./data)
 	rm -rf bin

@@ -294,3 +294,18 @@ func TestREADMETestCards(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLookup: any input of digits or not, no panic; a match is for the
+// number's own prefix.
+func FuzzLookup(f *testing.F) {
+	for _, s := range []string{"424242", "4242424242424242", "541919550000", "", "6", "00000000000000000000", "12ab34"} {
+		f.Add(s)
+	}
+	table := MustNew()
+	f.Fuzz(func(t *testing.T, digits string) {
+		b, ok := table.Lookup(digits)
+		if ok && b.Known && !strings.HasPrefix(digits, b.BIN) {
+			t.Fatalf("Lookup(%q) matched BIN %q", digits, b.BIN)
+		}
+	})
+}

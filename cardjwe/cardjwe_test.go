@@ -89,3 +89,23 @@ func TestLoadCreatesAndKeepsKey(t *testing.T) {
 		t.Fatal("bad PEM accepted")
 	}
 }
+
+// FuzzOpen: whatever arrives as cardData, Open returns an error or the
+// plaintext of a JWE made for the key; it never panics.
+func FuzzOpen(f *testing.F) {
+	k, err := cardjwe.Generate()
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, _ := cardjwe.Seal(k.Public(), k.ID(), []byte(`{"cardNumber":"4111111111111111"}`))
+	f.Add(good)
+	f.Add("a.b.c.d.e")
+	f.Add("eyJhbGciOiJSU0EtT0FFUC0yNTYiLCJlbmMiOiJBMTI4R0NNIn0....")
+	f.Add(strings.Repeat(".", 5000))
+	f.Fuzz(func(t *testing.T, s string) {
+		plain, err := k.Open(s)
+		if err == nil && s != good && len(plain) == 0 {
+			t.Fatalf("Open(%q) succeeded with nothing", s)
+		}
+	})
+}

@@ -76,7 +76,10 @@ func readBodyBytes(r *http.Request, body []byte, p params) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil && r.Header.Get("Content-Type") != "" {
+		mt = "invalid" // refused below, rather than read as a form
+	}
 	switch mt {
 	case "application/x-www-form-urlencoded", "":
 		vs, err := url.ParseQuery(string(body))

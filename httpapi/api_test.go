@@ -438,3 +438,17 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 	h.must(200, request{method: "GET", path: "/healthz"})
 }
+
+// TestUnparsableContentType: a Content-Type that is not a media type is
+// refused, not guessed at.
+func TestUnparsableContentType(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	res := h.do(request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=ct1&amount=10",
+		header: map[string]string{"Content-Type": "00000/0;;"}})
+	if res.status != 415 || res.errorField() != "Content-Type" {
+		t.Fatalf("unparsable Content-Type: %d %s", res.status, res.raw)
+	}
+	if res := h.do(request{method: "GET", path: "/orders/ct1", key: h.keyA}); res.status != 404 {
+		t.Fatalf("the refused order was stored: %d", res.status)
+	}
+}

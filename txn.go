@@ -140,9 +140,11 @@ type TxnStore interface {
 	// UpdateTxn reads the attempt, applies fn and writes it back, updating
 	// the order's status, in one transaction. fn's error aborts it.
 	UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*Txn) error) (*Txn, error)
-	// UnfinishedCharges returns charged attempts, of every merchant, whose
+	// UnfinishedCharges claims charged attempts, of every merchant, whose
 	// card work is not done and that were last changed before before:
-	// payments a crash interrupted. At most limit, oldest first.
+	// payments a crash interrupted. At most limit, oldest first. A claimed
+	// attempt counts as changed now, so no other caller gets it again
+	// before the same delay has passed.
 	UnfinishedCharges(ctx context.Context, before time.Time, limit int) ([]*Txn, error)
 	// RecordConsent stores a decision on a transaction together with its
 	// evidence, once: the same decision again returns the transaction

@@ -223,22 +223,33 @@ func (db *DB) writeTxn(ctx context.Context, tx *sql.Tx, t *coft.Txn) error {
 // UnfinishedCharges returns charged attempts whose card work a crash
 // interrupted; see coft.TxnStore.
 func (db *DB) UnfinishedCharges(ctx context.Context, before time.Time, limit int) ([]*coft.Txn, error) {
-	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT `+txnColumns+` FROM txns
-		WHERE status = ? AND card_done = ? AND updated_at < ? ORDER BY updated_at LIMIT ?`),
-		string(coft.StatusCharged), false, before.UTC(), limit)
-	if err != nil {
-		return nil, err
+	// Claimed by moving updated_at to now: no other instance selects them
+	// again before the same delay has passed (row locks, skipped, keep two
+	// instances from claiming one at the same moment on PostgreSQL).
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	defer rows.Close()
 	var out []*coft.Txn
-	for rows.Next() {
-		t, err := scanTxn(rows)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.rebind(`UPDATE txns SET updated_at = ? WHERE uuid IN (
+			SELECT uuid FROM txns WHERE status = ? AND card_done = ? AND updated_at < ?
+			ORDER BY updated_at LIMIT ?`+lock+`) RETURNING `+txnColumns),
+			db.now(), string(coft.StatusCharged), false, before.UTC(), limit)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanTxn(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, t)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 const consentColumns = `id, merchant_id, txn_uuid, customer_id, fingerprint, decision, text_id, locale, channel,

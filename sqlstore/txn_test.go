@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,4 +141,65 @@ func TestOrderStatusOf(t *testing.T) {
 			t.Errorf("OrderStatusOf(%v) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
+}
+
+// TestUnfinishedChargesClaimed: concurrent reconcilers (two instances) get
+// disjoint payments, and a claimed payment waits before it is offered again.
+func TestUnfinishedChargesClaimed(t *testing.T) {
+	dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		mustMerchant(t, db, "a")
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		const n = 30
+		for i := range n {
+			id := "u" + string(rune('a'+i%26)) + string(rune('A'+i/26))
+			if err := db.CreateOrder(ctx, newOrder("a", id)); err != nil {
+				t.Fatal(err)
+			}
+			txn, _, err := db.StartTxn(ctx, newTxn("a", id, "fp"), now.Add(-time.Hour), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.UpdateTxn(ctx, "a", txn.UUID, func(t *coft.Txn) error { t.Status = coft.StatusCharged; return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now = now.Add(2 * time.Minute)
+		var mu sync.Mutex
+		seen := map[string]int{}
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got, err := db.UnfinishedCharges(ctx, now.Add(-time.Minute), n)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				for _, txn := range got {
+					seen[txn.UUID]++
+				}
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if len(seen) != n {
+			t.Fatalf("claimed %d of %d", len(seen), n)
+		}
+		for id, c := range seen {
+			if c != 1 {
+				t.Fatalf("%s claimed %d times", id, c)
+			}
+		}
+		if again, _ := db.UnfinishedCharges(ctx, now.Add(-time.Minute), n); len(again) != 0 {
+			t.Fatalf("claimed payments offered again at once: %d", len(again))
+		}
+		now = now.Add(2 * time.Minute)
+		if later, _ := db.UnfinishedCharges(ctx, now.Add(-time.Minute), n); len(later) != n {
+			t.Fatalf("after the delay: %d, want %d again (a claimer died)", len(later), n)
+		}
+	})
 }

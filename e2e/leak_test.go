@@ -1,0 +1,238 @@
+package e2e
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/coftkit/coft/cardjwe"
+)
+
+// leakPANs are the card numbers the leak scan pays with; leakCVV is their
+// security code, distinctive enough to search for.
+var leakPANs = []string{"4242424242424242", "5419190000000003", "4242420000000109", "4111111111111111"}
+
+const leakCVV = "739"
+
+// TestNoCardDataAnywhere pays with several cards every way the service
+// knows — hosted consent, tokenize=true, a refused token, save_to_locker,
+// card/get, an Alt ID — with webhooks on and logs at debug, then scans
+// everything the service wrote or sent: its data directory (database,
+// write-ahead log, keys), its logs, every webhook body, every page and API
+// answer. No card number, no 12-digit run of one, and no CVV may appear.
+func TestNoCardDataAnywhere(t *testing.T) {
+	var mu sync.Mutex
+	var sent [][]byte // everything the service answered or sent
+	keep := func(b []byte) { mu.Lock(); sent = append(sent, append([]byte(nil), b...)); mu.Unlock() }
+	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		keep(b)
+	}))
+	t.Cleanup(hooks.Close)
+	dataDir := t.TempDir()
+	env := append(os.Environ(), "DATA_DIR="+dataDir, "WEB_DIR="+webDir, "ADDR=127.0.0.1:0", "LOG_LEVEL=debug",
+		"WEBHOOK_RETRY_FIRST=100ms")
+	key := createMerchant(t, env, "shop", hooks.URL+"/hooks")
+	p := startProc(t, env)
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(method, u, contentType, body string, hdr map[string]string) (int, string, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, u, strings.NewReader(body))
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if strings.HasPrefix(u, p.base) && !strings.Contains(u, "/v2/") {
+			req.SetBasicAuth(key, "")
+		}
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		keep(b)
+		keep([]byte(fmt.Sprint(res.Header)))
+		return res.StatusCode, res.Header.Get("Location"), string(b)
+	}
+	form := func(path string, v url.Values) map[string]any {
+		t.Helper()
+		status, _, body := do("POST", p.base+path, "application/x-www-form-urlencoded", v.Encode(), nil)
+		var m map[string]any
+		if status != 200 || json.Unmarshal([]byte(body), &m) != nil {
+			t.Fatalf("%s: %d %s", path, status, body)
+		}
+		return m
+	}
+	tokenHeaders := map[string]string{"x-merchantid": "shop", "version": "2023-11-01", "x-routing-id": "leak"}
+	for _, flow := range []string{"COFT", "ALT_ID"} {
+		body := `{"associateId":"shop","testMode":true,"flow":"` + flow + `","companyDetails":{"legalName":"Shop Ltd","tradeName":"Shop",` +
+			`"websiteURL":"https://shop.example","businessIdentificationType":"PAN","businessIdentificationValue":"AAAPL1234C"}}`
+		if status, _, b := do("POST", p.base+"/tokenization/onboarding", "application/json", body, tokenHeaders); status != 200 {
+			t.Fatalf("onboarding: %d %s", status, b)
+		}
+	}
+	cst := form("/customers", url.Values{"object_reference_id": {"leak"}, "mobile_number": {"9876543210"}, "email_address": {"l@example.com"}})
+	page := func(u string, v url.Values) string { // GET a page, POST its form; the next URL
+		t.Helper()
+		_, _, body := do("GET", u, "", "", nil)
+		tok := formTokenOf(body)
+		if tok == "" {
+			t.Fatalf("no form at %s: %s", u, body)
+		}
+		v.Set("form_token", tok)
+		_, loc, _ := do("POST", u, "application/x-www-form-urlencoded", v.Encode(), nil)
+		return loc
+	}
+	for i, pan := range leakPANs[:3] {
+		id := fmt.Sprintf("leak%d", i)
+		form("/orders", url.Values{"order_id": {id}, "amount": {"10"}, "customer_id": {cst["id"].(string)}})
+		v := url.Values{"order_id": {id}, "payment_method_type": {"CARD"}, "card_number": {pan}, "card_exp_month": {"12"},
+			"card_exp_year": {"31"}, "card_security_code": {leakCVV}, "name_on_card": {"Asha Rao"}, "format": {"json"}}
+		switch i {
+		case 0:
+			v.Set("save_to_locker", "true") // and the hosted consent asks
+		default:
+			v.Set("tokenize", "true")
+		}
+		txn := form("/txns", v)
+		next := txn["payment"].(map[string]any)["authentication"].(map[string]any)["url"].(string)
+		if strings.Contains(next, "/consent/") {
+			next = page(next, url.Values{"decision": {"accept"}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}})
+		}
+		page(next, url.Values{"otp": {"123456"}, "action": {"verify"}})
+		do("GET", p.base+"/orders/"+id, "", "", nil)
+	}
+	cards := form("/customers/"+cst["id"].(string), url.Values{"options.get_client_auth_token": {"true"}})
+	_ = cards
+	status, _, list := do("GET", p.base+"/cards?customer_id="+cst["id"].(string), "", "", nil)
+	var lc struct {
+		Cards []struct {
+			CardReference string `json:"card_reference"`
+		} `json:"cards"`
+	}
+	if status != 200 || json.Unmarshal([]byte(list), &lc) != nil || len(lc.Cards) == 0 {
+		t.Fatalf("cards: %d %s", status, list)
+	}
+	for _, c := range lc.Cards {
+		do("POST", p.base+"/v4/card/get", "application/json", `{"card_reference":"`+c.CardReference+`","customer_id":"`+cst["id"].(string)+`"}`, nil)
+	}
+	// An Alt ID for a guest's card.
+	_, _, jwks := do("GET", p.base+"/tokenization/keys", "", "", nil)
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal([]byte(jwks), &set); err != nil || len(set.Keys) != 1 {
+		t.Fatalf("keys: %s", jwks)
+	}
+	jwe, err := cardjwe.Seal(set.Keys[0].Key.(*rsa.PublicKey), set.Keys[0].KeyID,
+		[]byte(`{"cardNumber":"`+leakPANs[3]+`","expMonth":"12","expYear":"2031","cardSecurityCode":"`+leakCVV+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _, b := do("POST", p.base+"/get/altId", "application/json", `{"cardData":"`+jwe+`"}`,
+		map[string]string{"x-merchantid": "shop"}); status != 200 && status != 400 {
+		t.Fatalf("altId: %d %s", status, b)
+	}
+
+	// Every event delivered, then the service stopped (its files at rest).
+	waitUntil(t, "the webhooks", 30*time.Second, func() bool {
+		_, _, b := do("GET", p.base+"/webhooks/events?limit=500", "", "", nil)
+		return !strings.Contains(b, `"delivery_status":"PENDING"`)
+	})
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.cmd.Wait()
+	p.mu.Lock()
+	logs := p.logs.String()
+	p.mu.Unlock()
+
+	needles := map[string]string{}
+	for _, pan := range leakPANs {
+		for i := 0; i+12 <= len(pan); i++ {
+			needles[pan[i:i+12]] = pan
+		}
+	}
+	cvvPatterns := []string{"card_security_code=" + leakCVV, `"cardSecurityCode":"` + leakCVV, `"card_security_code":"` + leakCVV}
+	hits := func(b []byte) []string {
+		var out []string
+		for n, pan := range needles {
+			if bytes.Contains(b, []byte(n)) {
+				out = append(out, n+" (from card "+pan+")")
+			}
+		}
+		for _, c := range cvvPatterns {
+			if bytes.Contains(b, []byte(c)) {
+				out = append(out, "the CVV ("+c+")")
+			}
+		}
+		return out
+	}
+	scan := func(where string, b []byte) {
+		for _, h := range hits(b) {
+			t.Errorf("%s contains %s", where, h)
+		}
+	}
+	// The scanner sees what it looks for.
+	if len(hits([]byte("…"+leakPANs[1][3:15]+"…"))) == 0 || len(hits([]byte("a=1&card_security_code="+leakCVV))) == 0 {
+		t.Fatal("the scanner misses card data")
+	}
+	files := 0
+	filepath.WalkDir(dataDir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(path)
+			scan(path, b)
+			files++
+		}
+		return nil
+	})
+	if files < 2 {
+		t.Fatalf("scanned %d files in the data directory", files)
+	}
+	scan("the server log", []byte(logs))
+	mu.Lock()
+	for i, b := range sent {
+		scan(fmt.Sprintf("answer or webhook %d", i), b)
+	}
+	n := len(sent)
+	mu.Unlock()
+	// The scan itself can see: the log does hold the last four and the BIN.
+	if !strings.Contains(logs, `"msg":"request"`) || n < 20 {
+		t.Fatalf("too little scanned: %d answers, log %d bytes", n, len(logs))
+	}
+	t.Logf("scanned %d files, %d bytes of log, %d answers and webhook bodies: no card data", files, len(logs), n)
+}
+
+var (
+	formTokenInput = regexp.MustCompile(`<input[^>]*name="form_token"[^>]*>`)
+	valueAttr      = regexp.MustCompile(`value="([^"]*)"`)
+)
+
+// formTokenOf reads a page's form token, whatever order go-app wrote the
+// input's attributes in.
+func formTokenOf(page string) string {
+	in := formTokenInput.FindString(page)
+	if m := valueAttr.FindStringSubmatch(in); m != nil {
+		return m[1]
+	}
+	return ""
+}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"crypto/rsa"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -38,6 +39,41 @@ const leakCVV = "739"
 // write-ahead log, keys), its logs, every webhook body, every page and API
 // answer. No card number, no 12-digit run of one, and no CVV may appear.
 func TestNoCardDataAnywhere(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { leakScan(t, "") })
+	t.Run("postgres", func(t *testing.T) {
+		dbURL := os.Getenv("TEST_DATABASE_URL")
+		if dbURL == "" {
+			if os.Getenv("REQUIRE_POSTGRES") != "" {
+				t.Fatal("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is empty")
+			}
+			t.Skip("TEST_DATABASE_URL is not set")
+		}
+		leakScan(t, dbURL)
+	})
+}
+
+// leakScan runs the scan on SQLite (dbURL "") or in a fresh schema of the
+// PostgreSQL database dbURL, whose every row is then dumped and scanned.
+func leakScan(t *testing.T, dbURL string) {
+	var schema, serviceDB string
+	var admin *sql.DB
+	if dbURL != "" {
+		var err error
+		if admin, err = sql.Open("pgx", dbURL); err != nil {
+			t.Fatal(err)
+		}
+		defer admin.Close()
+		schema = fmt.Sprintf("leak_%d", time.Now().UnixNano())
+		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
+		u, _ := url.Parse(dbURL)
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		serviceDB = u.String()
+	}
 	var mu sync.Mutex
 	var sent [][]byte // everything the service answered or sent
 	keep := func(b []byte) { mu.Lock(); sent = append(sent, append([]byte(nil), b...)); mu.Unlock() }
@@ -49,6 +85,9 @@ func TestNoCardDataAnywhere(t *testing.T) {
 	dataDir := t.TempDir()
 	env := append(os.Environ(), "DATA_DIR="+dataDir, "WEB_DIR="+webDir, "ADDR=127.0.0.1:0", "LOG_LEVEL=debug",
 		"WEBHOOK_RETRY_FIRST=100ms")
+	if serviceDB != "" {
+		env = append(env, "DATABASE_URL="+serviceDB)
+	}
 	key := createMerchant(t, env, "shop", hooks.URL+"/hooks")
 	p := startProc(t, env)
 
@@ -207,6 +246,29 @@ func TestNoCardDataAnywhere(t *testing.T) {
 	})
 	if files < 2 {
 		t.Fatalf("scanned %d files in the data directory", files)
+	}
+	if admin != nil { // a dump of every row of every table
+		rows, err := admin.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tables []string
+		for rows.Next() {
+			var name string
+			rows.Scan(&name)
+			tables = append(tables, name)
+		}
+		rows.Close()
+		for _, table := range tables {
+			var dump sql.NullString
+			if err := admin.QueryRow(`SELECT string_agg(t::text, E'\n') FROM ` + schema + `.` + table + ` t`).Scan(&dump); err != nil {
+				t.Fatal(err)
+			}
+			scan("PostgreSQL table "+table, []byte(dump.String))
+		}
+		if len(tables) < 10 {
+			t.Fatalf("dumped %d tables", len(tables))
+		}
 	}
 	scan("the server log", []byte(logs))
 	mu.Lock()

@@ -255,23 +255,8 @@ func (s *Server) handleCardDeleteV4(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	ref, custID := strings.TrimSpace(p["card_reference"]), strings.TrimSpace(p["customer_id"])
-	if ref == "" {
-		return coft.Missing("card_reference")
-	}
-	if custID == "" {
-		return coft.Missing("customer_id")
-	}
-	cust, err := s.Store.FindCustomer(r.Context(), a.merchant.ID, custID)
-	if coft.ErrorCode(err) == coft.ENOTFOUND {
-		return coft.FieldError(coft.ENOTFOUND, "customer_id", "Customer not found.")
-	} else if err != nil {
-		return err
-	}
-	c, err := s.Store.FindCard(r.Context(), a.merchant.ID, ref)
-	if coft.ErrorCode(err) == coft.ENOTFOUND || err == nil && c.CustomerID != cust.ID {
-		return coft.FieldError(coft.ENOTFOUND, "card_reference", "The customer has no card with this card_reference.")
-	} else if err != nil {
+	c, _, err := s.customerCard(r.Context(), a.merchant, p)
+	if err != nil {
 		return err
 	}
 	if err := s.removeCard(r, a.merchant, c, coft.ChannelMerchantDeclared); err != nil {

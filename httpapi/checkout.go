@@ -111,7 +111,6 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.M
 		s.internalPage(w, r, err)
 		return
 	}
-	h := w.Header()
 	csp := s.consentCSP
 	if len(m.FrameOrigins) > 0 {
 		csp = s.Consent.ConsentCSP(frameAncestors(m))
@@ -121,7 +120,18 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.M
 	if origin := urlOrigin(t.ReturnURL); origin != "" {
 		csp = strings.Replace(csp, "form-action 'self'", "form-action 'self' "+origin, 1)
 	}
-	h.Set("Content-Security-Policy", withLogo(csp, m.LogoURL))
+	writeHTML(w, status, withLogo(csp, m.LogoURL), len(m.FrameOrigins) > 0, buf)
+}
+
+// writeHTML answers a rendered page: its policy, no caching (pages carry
+// tokens), and, when framed, no X-Frame-Options (the policy's
+// frame-ancestors decides).
+func writeHTML(w http.ResponseWriter, status int, csp string, framed bool, buf *bytes.Buffer) {
+	h := w.Header()
+	if framed {
+		h.Del("X-Frame-Options")
+	}
+	h.Set("Content-Security-Policy", csp)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("Cache-Control", "no-store")

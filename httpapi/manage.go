@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/coftkit/coft"
@@ -183,16 +182,7 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 		s.internalPage(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Security-Policy", withLogo(s.Consent.ConsentCSP(frameAncestors(m)), m.LogoURL))
-	if len(m.FrameOrigins) > 0 {
-		h.Del("X-Frame-Options")
-	}
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	writeHTML(w, status, withLogo(s.Consent.ConsentCSP(frameAncestors(m)), m.LogoURL), len(m.FrameOrigins) > 0, buf)
 }
 
 // handleManageSecure serves POST /cards/manage/secure: the customer asks

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/coftkit/coft"
@@ -152,14 +151,7 @@ func (s *Server) renderWidget(w http.ResponseWriter, r *http.Request, req *widge
 		s.internalPage(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Del("X-Frame-Options")
-	h.Set("Content-Security-Policy", withLogo(s.Consent.ConsentCSP(req.origin), req.m.LogoURL))
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	writeHTML(w, status, withLogo(s.Consent.ConsentCSP(req.origin), req.m.LogoURL), true, buf)
 }
 
 // handleWidgetDecision serves POST /v2/consent/widget: the customer's

@@ -100,3 +100,13 @@ func openStore(ctx context.Context, c config) (*sqlstore.DB, error) {
 	}
 	return db, nil
 }
+
+// openAdmin opens the configured database for an administration command.
+func openAdmin(ctx context.Context, getenv func(string) string) (config, *sqlstore.DB, error) {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return cfg, nil, err
+	}
+	db, err := openStore(ctx, cfg)
+	return cfg, db, err
+}

@@ -68,11 +68,7 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 	if fs.NArg() > 0 {
 		return fmt.Errorf("merchants %s: unexpected argument %q", sub, fs.Arg(0))
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg)
+	cfg, db, err := openAdmin(ctx, getenv)
 	if err != nil {
 		return err
 	}

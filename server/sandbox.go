@@ -37,11 +37,7 @@ func sandboxCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg)
+	cfg, db, err := openAdmin(ctx, getenv)
 	if err != nil {
 		return err
 	}

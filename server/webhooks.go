@@ -31,11 +31,7 @@ func webhooksCmd(ctx context.Context, args []string, getenv func(string) string,
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg)
+	_, db, err := openAdmin(ctx, getenv)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,9 @@ type config struct {
 	// retry is the webhook retry schedule; hookTimeout bounds one attempt.
 	retry       coft.RetrySchedule
 	hookTimeout time.Duration
+	// reconcileAfter is how long a charged payment's card work is left to
+	// finish on its own before the reconciler takes over.
+	reconcileAfter time.Duration
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -68,11 +71,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("MODE: want sandbox or production, got %q", c.mode)
 	}
 	c.retry = coft.DefaultRetrySchedule
+	c.reconcileAfter = time.Minute
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
 	}{{"WEBHOOK_RETRY_FIRST", &c.retry.First}, {"WEBHOOK_RETRY_MAX", &c.retry.Max}, {"WEBHOOK_RETRY_FOR", &c.retry.Total},
-		{"WEBHOOK_TIMEOUT", &c.hookTimeout}} {
+		{"WEBHOOK_TIMEOUT", &c.hookTimeout}, {"RECONCILE_AFTER", &c.reconcileAfter}} {
 		if v := getenv(d.name); v != "" {
 			dur, err := time.ParseDuration(v)
 			if err != nil || dur <= 0 {

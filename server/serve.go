@@ -113,7 +113,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	go reconcile(ctx, api, logger)
+	go reconcile(ctx, api, logger, cfg.reconcileAfter)
 	if addr := getenv("DEBUG_ADDR"); addr != "" {
 		// Profiles on a separate listener, never on the public one.
 		dln, err := net.Listen("tcp", addr)
@@ -143,14 +143,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 }
 
 // reconcile finishes, now and every 30 seconds until ctx ends, the card
-// work of charged payments that a crash interrupted. A payment is left a
-// minute to finish on its own first. Now and every ten minutes it also
+// work of charged payments that a crash interrupted. A payment is left
+// after (RECONCILE_AFTER, a minute by default) to finish on its own first. Now and every ten minutes it also
 // submits again onboardings still waiting for a network's answer.
-func reconcile(ctx context.Context, api *httpapi.Server, logger *slog.Logger) {
-	tick := time.NewTicker(30 * time.Second)
+func reconcile(ctx context.Context, api *httpapi.Server, logger *slog.Logger, after time.Duration) {
+	tick := time.NewTicker(min(30*time.Second, max(after, time.Second)))
 	defer tick.Stop()
 	for i := 0; ; i++ {
-		if n, err := api.FinishCharges(ctx, time.Now().Add(-time.Minute)); err != nil && ctx.Err() == nil {
+		if n, err := api.FinishCharges(ctx, time.Now().Add(-after)); err != nil && ctx.Err() == nil {
 			logger.Error("finishing interrupted payments", "error", err.Error())
 		} else if n > 0 {
 			logger.Info("finished interrupted payments", "count", n)

@@ -104,12 +104,8 @@ func (o *Onboarding) Validate() error {
 	if len(o.AssociateID) > 64 || !printable(o.AssociateID) {
 		return Invalid("associateId", "associateId must be 1 to 64 printable characters.")
 	}
-	switch o.Flow {
-	case "":
-		return Missing("flow")
-	case FlowCOFT, FlowAltID:
-	default:
-		return Invalid("flow", "flow must be ALT_ID or COFT.")
+	if err := ValidateFlow(o.Flow); err != nil {
+		return err
 	}
 	c := &o.Company
 	for _, f := range []struct{ name, value string }{
@@ -133,6 +129,26 @@ func (o *Onboarding) Validate() error {
 		return Invalid("companyDetails.contactEmail", "companyDetails.contactEmail must be an e-mail address.")
 	}
 	return validateBusinessID(c.BusinessIDType, c.BusinessIDValue)
+}
+
+// ValidateFlow checks a flow field: FlowCOFT or FlowAltID, exactly.
+func ValidateFlow(flow string) error {
+	switch flow {
+	case "":
+		return Missing("flow")
+	case FlowCOFT, FlowAltID:
+		return nil
+	}
+	return Invalid("flow", "flow must be ALT_ID or COFT.")
+}
+
+// ValidateAnswer checks a network's answer to an onboarding: onboarded or
+// rejected.
+func ValidateAnswer(status string) error {
+	if status != OnboardingOnboarded && status != OnboardingRejected {
+		return Invalid("status", "status must be onboarded or rejected.")
+	}
+	return nil
 }
 
 // Business identifier types the onboarding API accepts, with their formats.

@@ -40,11 +40,7 @@ func (s *Server) handleCardTokenize(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	var res txnResponse
-	res.OrderID, res.TxnID, res.TxnUUID, res.Status = txn.OrderID, txn.ID, txn.UUID, string(txn.Status)
-	res.Payment.Authentication.Method = "GET"
-	res.Payment.Authentication.URL = s.authenticationURL(txn)
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, s.txnResponseOf(txn))
 	return nil
 }
 

@@ -354,15 +354,11 @@ func (s *Server) SandboxDecideOnboarding(ctx context.Context, merchantID, associ
 	if associateID == "" {
 		associateID = merchantID
 	}
-	switch flow {
-	case "":
-		return nil, coft.Missing("flow")
-	case coft.FlowCOFT, coft.FlowAltID:
-	default:
-		return nil, coft.Invalid("flow", "flow must be ALT_ID or COFT.")
+	if err := coft.ValidateFlow(flow); err != nil {
+		return nil, err
 	}
-	if status != coft.OnboardingOnboarded && status != coft.OnboardingRejected {
-		return nil, coft.Invalid("status", "status must be onboarded or rejected.")
+	if err := coft.ValidateAnswer(status); err != nil {
+		return nil, err
 	}
 	o, err := s.Store.FindOnboarding(ctx, merchantID, associateID, flow)
 	if coft.ErrorCode(err) == coft.ENOTFOUND {

@@ -209,12 +209,11 @@ func (s *Server) handleOnboardingStatus(w http.ResponseWriter, r *http.Request) 
 		return coft.Missing("submerchantId")
 	}
 	flows := []string{coft.FlowCOFT, coft.FlowAltID}
-	switch f := p["flow"]; f {
-	case "":
-	case coft.FlowCOFT, coft.FlowAltID:
+	if f := p["flow"]; f != "" {
+		if err := coft.ValidateFlow(f); err != nil {
+			return err
+		}
 		flows = []string{f}
-	default:
-		return coft.Invalid("flow", "flow must be ALT_ID or COFT.")
 	}
 	v := onboardingStatusView{Status: "SUCCESS", SubmerchantID: id, Onboardings: []onboardingFlowView{}}
 	for _, flow := range flows {
@@ -239,8 +238,8 @@ func (s *Server) handleOnboardingStatus(w http.ResponseWriter, r *http.Request) 
 
 // OnboardingChanged records a network's answer to a pending onboarding.
 func (s *Server) OnboardingChanged(ctx context.Context, u coft.OnboardingUpdate) error {
-	if u.Status != coft.OnboardingOnboarded && u.Status != coft.OnboardingRejected {
-		return coft.Invalid("status", "status must be onboarded or rejected.")
+	if err := coft.ValidateAnswer(u.Status); err != nil {
+		return err
 	}
 	if err := s.Store.SetOnboardingStatus(ctx, u.MerchantID, u.AssociateID, u.Flow, u.Network, u.Status); err != nil {
 		return err

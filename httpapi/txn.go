@@ -37,16 +37,22 @@ func (s *Server) handleTxnCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var res txnResponse
-	res.OrderID, res.TxnID, res.TxnUUID, res.Status = txn.OrderID, txn.ID, txn.UUID, string(txn.Status)
-	res.Payment.Authentication.Method = "GET"
-	res.Payment.Authentication.URL = s.authenticationURL(txn)
+	res := s.txnResponseOf(txn)
 	if !strings.EqualFold(p["format"], "json") {
 		http.Redirect(w, r, res.Payment.Authentication.URL, http.StatusFound)
 		return nil
 	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
+}
+
+// txnResponseOf is /txns' answer for a payment just started.
+func (s *Server) txnResponseOf(txn *coft.Txn) txnResponse {
+	var res txnResponse
+	res.OrderID, res.TxnID, res.TxnUUID, res.Status = txn.OrderID, txn.ID, txn.UUID, string(txn.Status)
+	res.Payment.Authentication.Method = "GET"
+	res.Payment.Authentication.URL = s.authenticationURL(txn)
+	return res
 }
 
 // startPayment starts a card payment from /txns' fields, for a merchant

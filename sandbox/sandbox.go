@@ -220,8 +220,8 @@ func (n *Network) logger() *slog.Logger {
 // DecideOnboarding makes a network answer an onboarding now, as the
 // sandbox control API and CLI ask: status is onboarded or rejected.
 func (n *Network) DecideOnboarding(ctx context.Context, u coft.OnboardingUpdate) error {
-	if u.Status != coft.OnboardingOnboarded && u.Status != coft.OnboardingRejected {
-		return coft.Invalid("status", "status must be onboarded or rejected.")
+	if err := coft.ValidateAnswer(u.Status); err != nil {
+		return err
 	}
 	return n.Events.OnboardingChanged(ctx, u)
 }

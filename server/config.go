@@ -11,6 +11,7 @@ import (
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/httpapi"
+	"github.com/coftkit/coft/locker"
 	"github.com/coftkit/coft/sqlstore"
 )
 
@@ -113,4 +114,14 @@ func openAdmin(ctx context.Context, getenv func(string) string) (config, *sqlsto
 	}
 	db, err := openStore(ctx, cfg)
 	return cfg, db, err
+}
+
+// openLocker loads the card keys (generated into DATA_DIR for the sandbox
+// when the environment sets none) and opens the locker.
+func openLocker(cfg config, getenv func(string) string) (*locker.Locker, error) {
+	keys, err := locker.LoadKeys(cfg.dataDir, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return locker.New(keys)
 }

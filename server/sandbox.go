@@ -11,7 +11,6 @@ import (
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/httpapi"
-	"github.com/coftkit/coft/locker"
 	"github.com/coftkit/coft/sandbox"
 )
 
@@ -42,11 +41,7 @@ func sandboxCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer db.Close()
-	keys, err := locker.LoadKeys(cfg.dataDir, getenv)
-	if err != nil {
-		return err
-	}
-	lk, err := locker.New(keys)
+	lk, err := openLocker(cfg, getenv)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/coftkit/coft/cardjwe"
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/httpapi"
-	"github.com/coftkit/coft/locker"
 	"github.com/coftkit/coft/sandbox"
 	"github.com/coftkit/coft/webapp"
 	"github.com/coftkit/coft/webhook"
@@ -53,11 +52,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer db.Close()
-	keys, err := locker.LoadKeys(cfg.dataDir, getenv)
-	if err != nil {
-		return err
-	}
-	lk, err := locker.New(keys)
+	lk, err := openLocker(cfg, getenv)
 	if err != nil {
 		return err
 	}

@@ -1,19 +1,17 @@
 package e2e
 
 import (
-	"bytes"
+	"context"
 	"crypto/rsa"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -24,6 +22,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/coftkit/coft/cardjwe"
+	"github.com/coftkit/coft/cardscan"
 )
 
 // leakPANs are the card numbers the leak scan pays with; leakCVV is their
@@ -205,83 +204,45 @@ func leakScan(t *testing.T, dbURL string) {
 	logs := p.logs.String()
 	p.mu.Unlock()
 
-	needles := map[string]string{}
-	for _, pan := range leakPANs {
-		for i := 0; i+12 <= len(pan); i++ {
-			needles[pan[i:i+12]] = pan
-		}
-	}
-	cvvPatterns := []string{"card_security_code=" + leakCVV, `"cardSecurityCode":"` + leakCVV, `"card_security_code":"` + leakCVV}
-	hits := func(b []byte) []string {
-		var out []string
-		for n, pan := range needles {
-			if bytes.Contains(b, []byte(n)) {
-				out = append(out, n+" (from card "+pan+")")
-			}
-		}
-		for _, c := range cvvPatterns {
-			if bytes.Contains(b, []byte(c)) {
-				out = append(out, "the CVV ("+c+")")
-			}
-		}
-		return out
-	}
-	scan := func(where string, b []byte) {
-		for _, h := range hits(b) {
-			t.Errorf("%s contains %s", where, h)
-		}
-	}
+	s := cardscan.New(leakPANs, leakCVV)
 	// The scanner sees what it looks for.
-	if len(hits([]byte("…"+leakPANs[1][3:15]+"…"))) == 0 || len(hits([]byte("a=1&card_security_code="+leakCVV))) == 0 {
+	if s.Hits([]byte("…"+leakPANs[1][3:15]+"…")) == nil || s.Hits([]byte("a=1&card_security_code="+leakCVV)) == nil {
 		t.Fatal("the scanner misses card data")
 	}
-	files := 0
-	filepath.WalkDir(dataDir, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := os.ReadFile(path)
-			scan(path, b)
-			files++
-		}
-		return nil
-	})
-	if files < 2 {
-		t.Fatalf("scanned %d files in the data directory", files)
+	var rep cardscan.Report
+	files, err := s.Dir(dataDir)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if files.Sources < 2 {
+		t.Fatalf("scanned %d files in the data directory", files.Sources)
+	}
+	rep.Merge(files)
 	if admin != nil { // a dump of every row of every table
-		rows, err := admin.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, schema)
+		rows, err := s.Postgres(context.Background(), admin, schema)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var tables []string
-		for rows.Next() {
-			var name string
-			rows.Scan(&name)
-			tables = append(tables, name)
+		if rows.Sources < 10 {
+			t.Fatalf("dumped %d tables", rows.Sources)
 		}
-		rows.Close()
-		for _, table := range tables {
-			var dump sql.NullString
-			if err := admin.QueryRow(`SELECT string_agg(t::text, E'\n') FROM ` + schema + `.` + table + ` t`).Scan(&dump); err != nil {
-				t.Fatal(err)
-			}
-			scan("PostgreSQL table "+table, []byte(dump.String))
-		}
-		if len(tables) < 10 {
-			t.Fatalf("dumped %d tables", len(tables))
-		}
+		rep.Merge(rows)
 	}
-	scan("the server log", []byte(logs))
+	rep.Add(s, "the server log", []byte(logs))
 	mu.Lock()
 	for i, b := range sent {
-		scan(fmt.Sprintf("answer or webhook %d", i), b)
+		rep.Add(s, fmt.Sprintf("answer or webhook %d", i), b)
 	}
 	n := len(sent)
 	mu.Unlock()
+	for _, f := range rep.Findings {
+		t.Errorf("%s contains %s", f.Where, strings.Join(f.Hits, "; "))
+	}
 	// The scan itself can see: the log does hold the last four and the BIN.
 	if !strings.Contains(logs, `"msg":"request"`) || n < 20 {
 		t.Fatalf("too little scanned: %d answers, log %d bytes", n, len(logs))
 	}
-	t.Logf("scanned %d files, %d bytes of log, %d answers and webhook bodies: no card data", files, len(logs), n)
+	t.Logf("scanned %d files, tables, logs, answers and webhook bodies (%d bytes; %d answers and webhook bodies): no card data", rep.Sources, rep.Bytes, n)
 }
 
 var (

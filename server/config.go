@@ -35,6 +35,9 @@ type config struct {
 	// reconcileAfter is how long a charged payment's card work is left to
 	// finish on its own before the reconciler takes over.
 	reconcileAfter time.Duration
+	// The HTTP server's timeouts: reading a request's headers, reading a
+	// whole request, writing a response, and keeping an idle connection.
+	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -73,11 +76,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.retry = coft.DefaultRetrySchedule
 	c.reconcileAfter = time.Minute
+	c.readHeaderTimeout, c.readTimeout, c.writeTimeout, c.idleTimeout = 5*time.Second, 15*time.Second, 30*time.Second, 120*time.Second
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
 	}{{"WEBHOOK_RETRY_FIRST", &c.retry.First}, {"WEBHOOK_RETRY_MAX", &c.retry.Max}, {"WEBHOOK_RETRY_FOR", &c.retry.Total},
-		{"WEBHOOK_TIMEOUT", &c.hookTimeout}, {"RECONCILE_AFTER", &c.reconcileAfter}} {
+		{"WEBHOOK_TIMEOUT", &c.hookTimeout}, {"RECONCILE_AFTER", &c.reconcileAfter},
+		{"READ_HEADER_TIMEOUT", &c.readHeaderTimeout}, {"READ_TIMEOUT", &c.readTimeout},
+		{"WRITE_TIMEOUT", &c.writeTimeout}, {"IDLE_TIMEOUT", &c.idleTimeout}} {
 		if v := getenv(d.name); v != "" {
 			dur, err := time.ParseDuration(v)
 			if err != nil || dur <= 0 {
@@ -85,6 +91,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 			*d.dst = dur
 		}
+	}
+	if c.readHeaderTimeout > c.readTimeout {
+		return c, fmt.Errorf("READ_HEADER_TIMEOUT (%s) must not exceed READ_TIMEOUT (%s)", c.readHeaderTimeout, c.readTimeout)
 	}
 	if lv := getenv("LOG_LEVEL"); lv != "" {
 		if err := c.logLevel.UnmarshalText([]byte(lv)); err != nil {

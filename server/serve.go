@@ -99,10 +99,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer func() { stopHooks(); <-hooksDone }()
 	srv := &http.Server{
 		Handler:           api.Handler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: cfg.readHeaderTimeout, // slow headers (slowloris) are cut off
+		ReadTimeout:       cfg.readTimeout,       // and so are slow bodies
+		WriteTimeout:      cfg.writeTimeout,
+		IdleTimeout:       cfg.idleTimeout,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}

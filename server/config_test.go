@@ -1,0 +1,34 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+// TestServerTimeouts: the HTTP server's timeouts default to 5s, 15s, 30s
+// and 120s, are read from the environment, and bad values are refused.
+func TestServerTimeouts(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	c, err := loadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.readHeaderTimeout != 5*time.Second || c.readTimeout != 15*time.Second || c.writeTimeout != 30*time.Second || c.idleTimeout != 120*time.Second {
+		t.Fatalf("defaults: %v %v %v %v", c.readHeaderTimeout, c.readTimeout, c.writeTimeout, c.idleTimeout)
+	}
+	c, err = loadConfig(env(map[string]string{"READ_HEADER_TIMEOUT": "1s", "READ_TIMEOUT": "2s", "WRITE_TIMEOUT": "3s", "IDLE_TIMEOUT": "4s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.readHeaderTimeout != time.Second || c.readTimeout != 2*time.Second || c.writeTimeout != 3*time.Second || c.idleTimeout != 4*time.Second {
+		t.Fatalf("set: %v %v %v %v", c.readHeaderTimeout, c.readTimeout, c.writeTimeout, c.idleTimeout)
+	}
+	for _, bad := range []map[string]string{
+		{"READ_HEADER_TIMEOUT": "0s"}, {"READ_TIMEOUT": "-1s"}, {"WRITE_TIMEOUT": "soon"}, {"IDLE_TIMEOUT": "5"},
+		{"READ_HEADER_TIMEOUT": "20s"}, // longer than READ_TIMEOUT's 15s
+	} {
+		if _, err := loadConfig(env(bad)); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

@@ -89,10 +89,11 @@ func (s RetrySchedule) Delay(n int) time.Duration {
 
 // EventStore keeps the outbox.
 type EventStore interface {
-	// ClaimEvents leases up to limit due PENDING events, oldest due first,
-	// until now+lease: no other worker claims them meanwhile. Events of the
-	// merchants in skip are left.
-	ClaimEvents(ctx context.Context, now time.Time, lease time.Duration, limit int, skip []string) ([]*Event, error)
+	// ClaimEvents leases up to limit due PENDING events, oldest due first
+	// and at most perMerchant of any one merchant, until now+lease: no
+	// other worker claims them meanwhile. Events of the merchants in skip
+	// are left.
+	ClaimEvents(ctx context.Context, now time.Time, lease time.Duration, limit, perMerchant int, skip []string) ([]*Event, error)
 	// RecordDelivery stores an attempt and the event's new state (Status,
 	// Attempts, NextAttemptAt, LastError, DeliveredAt, Body), ending its
 	// lease.

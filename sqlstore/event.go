@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 
@@ -79,11 +80,12 @@ func scanEvent(s scanner) (*coft.Event, error) {
 	return &e, nil
 }
 
-// ClaimEvents leases up to limit due PENDING events until now+lease,
-// leaving skip's merchants. On PostgreSQL, workers of several instances
-// skip each other's rows (FOR UPDATE SKIP LOCKED); SQLite has one writer at
-// a time.
-func (db *DB) ClaimEvents(ctx context.Context, now time.Time, lease time.Duration, limit int, skip []string) ([]*coft.Event, error) {
+// ClaimEvents leases up to limit due PENDING events until now+lease, at
+// most perMerchant of any merchant, leaving skip's merchants. On
+// PostgreSQL, workers of several instances skip each other's rows (FOR
+// UPDATE SKIP LOCKED, with the lease checked again once a row is locked);
+// SQLite has one writer at a time.
+func (db *DB) ClaimEvents(ctx context.Context, now time.Time, lease time.Duration, limit, perMerchant int, skip []string) ([]*coft.Event, error) {
 	now = now.UTC()
 	lock := ""
 	if db.dialect == Postgres {
@@ -97,13 +99,21 @@ func (db *DB) ClaimEvents(ctx context.Context, now time.Time, lease time.Duratio
 			args = append(args, m)
 		}
 	}
-	args = append(args, limit)
+	args = append(args, perMerchant, limit, now)
+	// Each merchant's due events are numbered, oldest first; the oldest
+	// of those within perMerchant are taken. (Window functions and row
+	// locks cannot share a query level, hence the nesting.)
+	const claim = `UPDATE events SET claimed_until = ? WHERE id IN (
+		SELECT id FROM events WHERE id IN (
+			SELECT id FROM (
+				SELECT id, next_attempt_at, row_number() OVER (PARTITION BY merchant_id ORDER BY next_attempt_at, id) AS n
+				FROM events WHERE status = ? AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)%s
+			) due WHERE n <= ? ORDER BY next_attempt_at LIMIT ?
+		) AND (claimed_until IS NULL OR claimed_until < ?)%s)
+		RETURNING `
 	var out []*coft.Event
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.rebind(`UPDATE events SET claimed_until = ? WHERE id IN (
-			SELECT id FROM events WHERE status = ? AND next_attempt_at <= ?
-			AND (claimed_until IS NULL OR claimed_until < ?)`+notIn+` ORDER BY next_attempt_at LIMIT ?`+lock+`)
-			RETURNING `+eventColumns), args...)
+		rows, err := tx.QueryContext(ctx, db.rebind(fmt.Sprintf(claim, notIn, lock)+eventColumns), args...)
 		if err != nil {
 			return err
 		}

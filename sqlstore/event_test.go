@@ -91,7 +91,7 @@ func TestClaimEventsConcurrently(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for {
-					es, err := db.ClaimEvents(ctx, time.Now(), time.Minute, 7, nil)
+					es, err := db.ClaimEvents(ctx, time.Now(), time.Minute, 7, 7, nil)
 					if err != nil {
 						t.Error(err)
 						return
@@ -117,7 +117,7 @@ func TestClaimEventsConcurrently(t *testing.T) {
 			}
 		}
 		// A lease that ran out makes the event claimable again.
-		later, err := db.ClaimEvents(ctx, time.Now().Add(2*time.Minute), time.Minute, 1000, []string{"x", "y"})
+		later, err := db.ClaimEvents(ctx, time.Now().Add(2*time.Minute), time.Minute, 1000, 1000, []string{"x", "y"})
 		if err != nil || len(later) != n {
 			t.Fatalf("after the leases: %d, %v", len(later), err)
 		}
@@ -132,9 +132,23 @@ func TestClaimEventsConcurrently(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		skipped, err := db.ClaimEvents(ctx, time.Now().Add(4*time.Minute), time.Minute, 1000, []string{"a"})
+		skipped, err := db.ClaimEvents(ctx, time.Now().Add(4*time.Minute), time.Minute, 1000, 1000, []string{"a"})
 		if err != nil || len(skipped) != 5 || skipped[0].MerchantID != "b" {
 			t.Fatalf("claim skipping a: %d, %v", len(skipped), err)
+		}
+		// At most perMerchant of each merchant, the oldest due of each.
+		capped, err := db.ClaimEvents(ctx, time.Now().Add(6*time.Minute), time.Minute, 1000, 3, nil)
+		per := map[string]int{}
+		for _, e := range capped {
+			per[e.MerchantID]++
+		}
+		if err != nil || len(capped) != 6 || per["a"] != 3 || per["b"] != 3 {
+			t.Fatalf("claim of 3 per merchant: %v, %v", per, err)
+		}
+		for _, e := range capped {
+			if e.MerchantID == "b" && e.OrderID > "bc" {
+				t.Fatalf("claimed %s before an older event of b", e.OrderID)
+			}
 		}
 	})
 }

@@ -175,15 +175,17 @@ func (w *Worker) lease() time.Duration { return 2*w.Timeout + 5*time.Second }
 // dispatch claims as many due events as the worker has room for and
 // starts them. An event whose merchant has PerMerchant attempts running
 // waits in the worker (at most PerMerchant per merchant, Concurrency in
-// all) and starts when one of them ends; merchants with every slot in use
-// are not claimed for. It reports whether it claimed a full batch (more
-// may be due).
+// all) and starts when one of them ends. A claim takes at most
+// PerMerchant events of a merchant, and none of a merchant with events
+// waiting, so that a merchant's events always fit: none is claimed only to
+// be given back. It reports whether it claimed a full batch (more may be
+// due).
 func (w *Worker) dispatch(ctx context.Context, wg *sync.WaitGroup) bool {
 	w.mu.Lock()
 	free := 2*w.Concurrency - w.running - w.queued
-	skip := make([]string, 0, len(w.busy))
-	for m, n := range w.busy {
-		if n >= w.PerMerchant {
+	skip := make([]string, 0, len(w.queue))
+	for m, q := range w.queue {
+		if len(q) > 0 {
 			skip = append(skip, m)
 		}
 	}
@@ -191,7 +193,7 @@ func (w *Worker) dispatch(ctx context.Context, wg *sync.WaitGroup) bool {
 	if free <= 0 || ctx.Err() != nil {
 		return false
 	}
-	events, err := w.Store.ClaimEvents(ctx, w.Now(), w.lease(), free, skip)
+	events, err := w.Store.ClaimEvents(ctx, w.Now(), w.lease(), free, w.PerMerchant, skip)
 	if err != nil {
 		if ctx.Err() == nil {
 			w.Logger.Error("claiming webhook events", "error", err.Error())
@@ -212,8 +214,8 @@ func (w *Worker) dispatch(ctx context.Context, wg *sync.WaitGroup) bool {
 			w.queued++
 			w.mu.Unlock()
 		default:
-			// More than the worker holds for one merchant: give the
-			// event back for a moment.
+			// More than the worker holds in all: give the event back
+			// for a moment.
 			w.mu.Unlock()
 			e.NextAttemptAt = w.Now().Add(w.Poll)
 			w.Store.RecordDelivery(context.WithoutCancel(ctx), e, nil)

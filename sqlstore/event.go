@@ -81,10 +81,12 @@ func scanEvent(s scanner) (*coft.Event, error) {
 }
 
 // ClaimEvents leases up to limit due PENDING events until now+lease, at
-// most perMerchant of any merchant, leaving skip's merchants. On
-// PostgreSQL, workers of several instances skip each other's rows (FOR
-// UPDATE SKIP LOCKED, with the lease checked again once a row is locked);
-// SQLite has one writer at a time.
+// most perMerchant of any merchant, leaving skip's merchants. It looks at
+// the 4×limit oldest due events only, so that a claim costs the same
+// however long the backlog: a merchant with a backlog has events waiting
+// in the worker and is skipped meanwhile, which lets the others' events
+// through. On PostgreSQL, workers of several instances skip each other's
+// rows (FOR UPDATE SKIP LOCKED); SQLite has one writer at a time.
 func (db *DB) ClaimEvents(ctx context.Context, now time.Time, lease time.Duration, limit, perMerchant int, skip []string) ([]*coft.Event, error) {
 	now = now.UTC()
 	lock := ""
@@ -99,17 +101,17 @@ func (db *DB) ClaimEvents(ctx context.Context, now time.Time, lease time.Duratio
 			args = append(args, m)
 		}
 	}
-	args = append(args, perMerchant, limit, now)
-	// Each merchant's due events are numbered, oldest first; the oldest
-	// of those within perMerchant are taken. (Window functions and row
+	args = append(args, 4*limit, perMerchant, limit)
+	// The candidates' events are numbered per merchant, oldest first;
+	// the oldest within perMerchant are taken. (Window functions and row
 	// locks cannot share a query level, hence the nesting.)
 	const claim = `UPDATE events SET claimed_until = ? WHERE id IN (
-		SELECT id FROM events WHERE id IN (
-			SELECT id FROM (
-				SELECT id, next_attempt_at, row_number() OVER (PARTITION BY merchant_id ORDER BY next_attempt_at, id) AS n
-				FROM events WHERE status = ? AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)%s
-			) due WHERE n <= ? ORDER BY next_attempt_at LIMIT ?
-		) AND (claimed_until IS NULL OR claimed_until < ?)%s)
+		SELECT id FROM (
+			SELECT id, next_attempt_at, row_number() OVER (PARTITION BY merchant_id ORDER BY next_attempt_at, id) AS n
+			FROM (SELECT id, merchant_id, next_attempt_at FROM events
+				WHERE status = ? AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)%s
+				ORDER BY next_attempt_at LIMIT ?%s) candidates
+		) due WHERE n <= ? ORDER BY next_attempt_at LIMIT ?)
 		RETURNING `
 	var out []*coft.Event
 	err := db.inTx(ctx, func(tx *sql.Tx) error {

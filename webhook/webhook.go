@@ -166,23 +166,28 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
+// waitingPerSlot is how many claimed events may wait in the worker for
+// each attempt slot (PerMerchant per merchant, Concurrency in all). Deeper
+// queues mean fewer claims per event; a longer lease, below.
+const waitingPerSlot = 4
+
 // lease is how long a claimed event is reserved for this worker: longer
-// than an event can wait in the worker's queue (one attempt of its
-// merchant's) plus its own attempt. If the process dies, its events are
-// claimed again once their lease runs out.
-func (w *Worker) lease() time.Duration { return 2*w.Timeout + 5*time.Second }
+// than an event can wait in the worker's queue (waitingPerSlot attempts of
+// its merchant's) plus its own attempt. If the process dies, its events
+// are claimed again once their lease runs out.
+func (w *Worker) lease() time.Duration { return (waitingPerSlot+1)*w.Timeout + 5*time.Second }
 
 // dispatch claims as many due events as the worker has room for and
 // starts them. An event whose merchant has PerMerchant attempts running
-// waits in the worker (at most PerMerchant per merchant, Concurrency in
-// all) and starts when one of them ends. A claim takes at most
-// PerMerchant events of a merchant, and none of a merchant with events
-// waiting, so that a merchant's events always fit: none is claimed only to
-// be given back. It reports whether it claimed a full batch (more may be
-// due).
+// waits in the worker (at most waitingPerSlot×PerMerchant per merchant,
+// waitingPerSlot×Concurrency in all) and starts when one of them ends. A
+// claim takes at most waitingPerSlot×PerMerchant events of a merchant, and
+// none of a merchant with events waiting, so that a merchant's events
+// always fit: none is claimed only to be given back. It reports whether it
+// claimed a full batch (more may be due).
 func (w *Worker) dispatch(ctx context.Context, wg *sync.WaitGroup) bool {
 	w.mu.Lock()
-	free := 2*w.Concurrency - w.running - w.queued
+	free := (waitingPerSlot+1)*w.Concurrency - w.running - w.queued
 	skip := make([]string, 0, len(w.queue))
 	for m, q := range w.queue {
 		if len(q) > 0 {
@@ -193,7 +198,7 @@ func (w *Worker) dispatch(ctx context.Context, wg *sync.WaitGroup) bool {
 	if free <= 0 || ctx.Err() != nil {
 		return false
 	}
-	events, err := w.Store.ClaimEvents(ctx, w.Now(), w.lease(), free, w.PerMerchant, skip)
+	events, err := w.Store.ClaimEvents(ctx, w.Now(), w.lease(), free, waitingPerSlot*w.PerMerchant, skip)
 	if err != nil {
 		if ctx.Err() == nil {
 			w.Logger.Error("claiming webhook events", "error", err.Error())
@@ -209,7 +214,7 @@ func (w *Worker) dispatch(ctx context.Context, wg *sync.WaitGroup) bool {
 			w.running++
 			w.mu.Unlock()
 			w.start(ctx, wg, e)
-		case len(w.queue[m]) < w.PerMerchant && w.queued < w.Concurrency:
+		case len(w.queue[m]) < waitingPerSlot*w.PerMerchant && w.queued < waitingPerSlot*w.Concurrency:
 			w.queue[m] = append(w.queue[m], e)
 			w.queued++
 			w.mu.Unlock()

@@ -11,7 +11,7 @@ PG_URL  := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo '$(PG_URL)')
 export TEST_DATABASE_URL
 
-.PHONY: help generate check-generated wasm axe build run test bench e2e screenshots fuzz vet clean
+.PHONY: help generate check-generated wasm axe build run test bench load e2e screenshots fuzz vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -58,6 +58,13 @@ screenshots: wasm ## write the consent dialog at three sizes to docs/screenshots
 bench: ## Go benchmarks and the HTTP load run against a bare baseline
 	$(GO) test -run '^$$' -bench . -benchmem ./bintable ./sqlstore ./locker ./authtoken
 	$(GO) run ./loadtest
+
+LOAD_SHOPPERS ?= 500
+LOAD_TIME     ?= 30s
+load: ## LOAD_SHOPPERS (500) concurrent end-to-end checkouts on SQLite, then PostgreSQL, against the bare baseline
+	$(GO) run ./loadtest -checkout -c $(LOAD_SHOPPERS) -d $(LOAD_TIME) -warmup 5s -strict
+	@if [ -z "$(TEST_DATABASE_URL)" ]; then echo "PostgreSQL not reachable: its load run is skipped"; \
+	else $(GO) run ./loadtest -checkout -c $(LOAD_SHOPPERS) -d $(LOAD_TIME) -warmup 5s -strict -database-url '$(TEST_DATABASE_URL)'; fi
 
 FUZZTIME ?= 10s
 FUZZ_TARGETS = \

@@ -4,6 +4,7 @@
 //
 //	go run ./loadtest [-c 32] [-d 5s] [-database-url postgres://…] [-log-level warn] [-json FILE] [-strict]
 //	go run ./loadtest -scale …   order status with 10,000 vs 1,000,000 stored orders
+//	go run ./loadtest -checkout -c 500 -d 30s …   whole checkouts, step by step
 //
 // It builds the server command, starts "server bare" and "server serve" as
 // child processes on free local ports (SQLite in a scratch directory, or a
@@ -31,6 +32,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/coftkit/coft/cardscan"
 )
 
 func main() {
@@ -51,6 +54,7 @@ type options struct {
 	databaseURL      string
 	logLevel         string
 	scale            bool
+	checkout         bool
 	jsonFile         string
 	strict           bool
 	stderr           io.Writer
@@ -67,11 +71,12 @@ type report struct {
 	BaselineRPS float64 `json:"baseline_rps,omitempty"`
 	// BaselineDrift is bare_after's req/s over bare's: far from 1, the
 	// machine's other load changed during the run and skews the ratios.
-	BaselineDrift float64       `json:"baseline_drift,omitempty"`
-	Scenarios     []result      `json:"scenarios,omitempty"`
-	Memory        *memoryReport `json:"memory,omitempty"`
-	Scale         []result      `json:"scale,omitempty"`
-	ScaleP50      *goal         `json:"scale_p50_ratio,omitempty"`
+	BaselineDrift float64         `json:"baseline_drift,omitempty"`
+	Scenarios     []result        `json:"scenarios,omitempty"`
+	Memory        *memoryReport   `json:"memory,omitempty"`
+	Scale         []result        `json:"scale,omitempty"`
+	ScaleP50      *goal           `json:"scale_p50_ratio,omitempty"`
+	Checkout      *checkoutReport `json:"checkout,omitempty"`
 }
 
 // memoryReport is the service's memory, in MB.
@@ -119,6 +124,9 @@ func (r *report) goals() []*goal {
 	if r.Memory != nil {
 		gs = append(gs, r.Memory.IdleRSS, r.Memory.PeakRSS)
 	}
+	if r.Checkout != nil {
+		gs = append(gs, r.Checkout.goals()...)
+	}
 	return append(gs, r.ScaleP50)
 }
 
@@ -136,6 +144,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.StringVar(&o.databaseURL, "database-url", "", "postgres://… to run on PostgreSQL (a fresh schema); default SQLite")
 	fs.StringVar(&o.logLevel, "log-level", "warn", "the service's LOG_LEVEL (info logs every request)")
 	fs.BoolVar(&o.scale, "scale", false, "measure order status with 10,000 vs 1,000,000 stored orders instead")
+	fs.BoolVar(&o.checkout, "checkout", false, "run -c shoppers making whole checkouts (order → txn → consent → OTP → status) instead")
 	fs.StringVar(&o.jsonFile, "json", "", "also write the results as JSON to this file")
 	fs.BoolVar(&o.strict, "strict", false, "exit with an error if a goal is missed")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
@@ -146,6 +155,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if fs.NArg() > 0 || o.concurrency < 1 || o.duration <= 0 || o.warmup < 0 {
 		return fmt.Errorf("bad arguments; see -h")
 	}
+	if o.scale && o.checkout {
+		return fmt.Errorf("-scale and -checkout are separate runs")
+	}
 	if o.databaseURL != "" && !isPostgres(o.databaseURL) {
 		return fmt.Errorf("-database-url must be postgres://…")
 	}
@@ -155,11 +167,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	defer os.RemoveAll(dir)
-	l := &lab{bin: o.server, dir: dir, logLevel: o.logLevel}
+	l := &lab{bin: o.server, dir: filepath.Join(dir, "data"), logLevel: o.logLevel}
+	if err := os.Mkdir(l.dir, 0o700); err != nil {
+		return err
+	}
 	defer l.stopAll()
 	if l.bin == "" {
 		fmt.Fprintln(stderr, "building ./server …")
-		if l.bin, err = buildServer(ctx, dir); err != nil {
+		// Outside the data directory, which the card-data scan reads:
+		// the binary holds the sandbox's documented test cards.
+		bin := filepath.Join(dir, "bin")
+		if l.bin, err = buildServer(ctx, bin); err != nil {
 			return err
 		}
 	}
@@ -168,7 +186,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if o.databaseURL != "" {
 		rep.Database = "postgres"
 		var drop func() error
-		if l.dbURL, drop, err = newSchema(ctx, o.databaseURL); err != nil {
+		if l.schema, l.dbURL, drop, err = newSchema(ctx, o.databaseURL); err != nil {
 			return err
 		}
 		defer func() {
@@ -178,7 +196,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 
 	const merchant = "load"
-	key, err := l.createMerchant(ctx, merchant)
+	var flags []string
+	scan := cardscan.New([]string{loadPAN}, loadCVV)
+	leaks := &leakLog{}
+	var hooks *hookReceiver
+	if o.checkout {
+		hooks = newHookReceiver(scan, leaks)
+		defer hooks.Close()
+		flags = append(flags, "-webhook-url", hooks.URL)
+	}
+	key, err := l.createMerchant(ctx, merchant, flags...)
 	if err != nil {
 		return err
 	}
@@ -186,16 +213,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	client := newClient(o.concurrency)
 	defer client.CloseIdleConnections()
 
-	if o.scale {
+	switch {
+	case o.checkout:
+		if err := runCheckoutMode(ctx, l, o, auth, merchant, hooks, scan, leaks, rep); err != nil {
+			return err
+		}
+	case o.scale:
 		if rep.Scale, err = runScale(ctx, l, o, client, auth, merchant); err != nil {
 			return err
 		}
 		rep.ScaleP50 = atMost(rep.Scale[1].P50ms/rep.Scale[0].P50ms, 1.2)
-	} else if err := runScenarios(ctx, l, o, client, auth, rep); err != nil {
-		return err
+	default:
+		if err := runScenarios(ctx, l, o, client, auth, rep); err != nil {
+			return err
+		}
 	}
 
-	printReport(stdout, rep)
+	if rep.Checkout != nil {
+		printCheckouts(stdout, rep)
+	} else {
+		printReport(stdout, rep)
+	}
 	if o.jsonFile != "" {
 		b, _ := json.MarshalIndent(rep, "", "  ")
 		if err := os.WriteFile(o.jsonFile, append(b, '\n'), 0o644); err != nil {

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
 
 // readyTimeout bounds how long a child may take to answer its health checks.
@@ -35,6 +36,7 @@ type lab struct {
 	bin      string // the server binary
 	dir      string // scratch directory, the service's DATA_DIR
 	dbURL    string // the service's DATABASE_URL; "" for SQLite in dir
+	schema   string // the PostgreSQL schema dbURL puts the service in
 	logLevel string
 
 	mu    sync.Mutex
@@ -54,6 +56,9 @@ type child struct {
 // buildServer compiles the server command into dir and returns the path of
 // the binary.
 func buildServer(ctx context.Context, dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
 	bin := filepath.Join(dir, "server")
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/coftkit/coft/server")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -71,10 +76,19 @@ func (l *lab) env(addr string) []string {
 // sqlitePath is the SQLite file the service uses when dbURL is empty.
 func (l *lab) sqlitePath() string { return filepath.Join(l.dir, "coft.db") }
 
-// createMerchant runs "server merchants create" and returns the new
-// merchant's API key.
-func (l *lab) createMerchant(ctx context.Context, id string) (string, error) {
-	cmd := exec.CommandContext(ctx, l.bin, "merchants", "create", "-id", id, "-name", "Load")
+// openDB opens the service's database, to prepare or check what the
+// service stores.
+func (l *lab) openDB() (*sql.DB, error) {
+	if isPostgres(l.dbURL) {
+		return sql.Open("pgx", l.dbURL)
+	}
+	return sql.Open("sqlite", "file:"+l.sqlitePath()+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
+}
+
+// createMerchant runs "server merchants create" with flags and returns the
+// new merchant's API key.
+func (l *lab) createMerchant(ctx context.Context, id string, flags ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, l.bin, append([]string{"merchants", "create", "-id", id, "-name", "Load"}, flags...)...)
 	cmd.Env = l.env("127.0.0.1:0")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -254,22 +268,23 @@ func isPostgres(dbURL string) bool {
 }
 
 // newSchema creates a fresh schema in the PostgreSQL database at dbURL and
-// returns the URL that puts the service in it, and a function that drops it.
-func newSchema(ctx context.Context, dbURL string) (string, func() error, error) {
+// returns its name, the URL that puts the service in it, and a function
+// that drops it.
+func newSchema(ctx context.Context, dbURL string) (string, string, func() error, error) {
 	u, err := url.Parse(dbURL)
 	if err != nil {
-		return "", nil, err
+		return "", "", nil, err
 	}
 	db, err := sql.Open("pgx", dbURL)
 	if err != nil {
-		return "", nil, err
+		return "", "", nil, err
 	}
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "lt_" + hex.EncodeToString(b)
 	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		db.Close()
-		return "", nil, fmt.Errorf("postgres: %w", err)
+		return "", "", nil, fmt.Errorf("postgres: %w", err)
 	}
 	drop := func() error {
 		// The run's context may be cancelled by now.
@@ -281,5 +296,5 @@ func newSchema(ctx context.Context, dbURL string) (string, func() error, error) 
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
+	return schema, u.String(), drop, nil
 }

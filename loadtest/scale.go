@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // scaleSizes are the numbers of stored orders the -scale mode compares.
@@ -26,16 +23,12 @@ const emptyDetails = `{"udf":["","","","","","","","","",""]}`
 // merchant straight into the service's database, in one transaction. The
 // service must not be running, so that it sees them as it starts.
 func insertOrders(ctx context.Context, l *lab, merchant string, from, to int) error {
-	var db *sql.DB
-	var err error
 	var query string
 	if isPostgres(l.dbURL) {
-		db, err = sql.Open("pgx", l.dbURL)
 		query = `INSERT INTO orders (id, merchant_id, order_id, amount, currency, status, details, created_at, updated_at)
 			SELECT 'ord_' || lpad(to_hex(x), 32, '0'), $1, 's' || lpad(x::text, 7, '0'), 10000, 'INR', 'NEW', $2, now(), now()
 			FROM generate_series($3::bigint, $4::bigint) AS x`
 	} else {
-		db, err = sql.Open("sqlite", "file:"+l.sqlitePath()+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
 		// The timestamps are written as modernc's driver writes time.Time
 		// with _time_format=sqlite, as the service does.
 		now := time.Now().UTC().Format("2006-01-02 15:04:05.000000-07:00")
@@ -44,6 +37,7 @@ func insertOrders(ctx context.Context, l *lab, merchant string, from, to int) er
 			SELECT printf('ord_%032x', x), ?1, printf('s%07d', x), 10000, 'INR', 'NEW', ?2, '` + now + `', '` + now + `'
 			FROM c`
 	}
+	db, err := l.openDB()
 	if err != nil {
 		return err
 	}

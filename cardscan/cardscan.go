@@ -35,28 +35,37 @@ func New(pans []string, cvv string) *Scanner {
 }
 
 // Hits describes each piece of card data in b (one per run of digits), or
-// returns nil. It reads b once for the numbers: only runs of 12 digits or
-// more are looked up.
+// returns nil. It reads b once for the numbers: runs of 12 digits or more,
+// single spaces or dashes between them allowed ("4242 4242 4242 4242"), are
+// looked up.
 func (s *Scanner) Hits(b []byte) []string {
 	var out []string
+	var digits []byte
 	for i := 0; i < len(b); {
 		if !isDigit(b[i]) {
 			i++
 			continue
 		}
-		j := i
-		for j < len(b) && isDigit(b[j]) {
-			j++
-		}
-		for k := i; k+12 <= j; k++ {
-			if pan, ok := s.runs[string(b[k:k+12])]; ok {
-				// Named by its place and last four: the report itself
-				// is not to repeat the number.
-				out = append(out, fmt.Sprintf("a run of %d digits at byte %d holding 12 of card …%s", j-i, i, pan[len(pan)-4:]))
+		start := i
+		digits = digits[:0]
+		for i < len(b) {
+			if isDigit(b[i]) {
+				digits = append(digits, b[i])
+				i++
+			} else if (b[i] == ' ' || b[i] == '-') && i+1 < len(b) && isDigit(b[i+1]) {
+				i++
+			} else {
 				break
 			}
 		}
-		i = j
+		for k := 0; k+12 <= len(digits); k++ {
+			if pan, ok := s.runs[string(digits[k:k+12])]; ok {
+				// Named by its place and last four: the report itself
+				// is not to repeat the number.
+				out = append(out, fmt.Sprintf("a run of %d digits at byte %d holding 12 of card …%s", len(digits), start, pan[len(pan)-4:]))
+				break
+			}
+		}
 	}
 	for _, c := range s.cvv {
 		if bytes.Contains(b, c) {

@@ -25,6 +25,9 @@ func TestHits(t *testing.T) {
 		{"card_security_code=739", 1},     // the CVV as a form carries it
 		{`{"cardSecurityCode":"739"}`, 1}, // and as the card data JSON carries it
 		{"amount=739", 0},
+		{"card 5419 1900 0000 0003 typed", 1}, // as a card field formats it
+		{"5419-1900-0000-0003", 1},
+		{"2026-11-22 10:15:00 1234-5678", 0},
 		{"4242424242424242 and card_security_code=739", 2},
 	} {
 		if got := s.Hits([]byte(tc.in)); len(got) != tc.want {

@@ -11,7 +11,7 @@ PG_URL  := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo '$(PG_URL)')
 export TEST_DATABASE_URL
 
-.PHONY: help generate check-generated wasm axe build run test bench load e2e screenshots fuzz vet clean
+.PHONY: help generate check-generated wasm axe build run test bench load scaleout e2e attack screenshots fuzz vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ e2e/axe/node_modules/axe-core/axe.min.js: e2e/axe/package.json e2e/axe/package-l
 e2e: wasm axe ## only the browser tests
 	$(GO) test -count=1 -v ./e2e
 
+attack: wasm ## the counted attack suite against the real server; prints attempts, refusals and status codes per category
+	$(GO) test -count=1 -run '^TestAttackSuite$$' -v ./e2e
+
 screenshots: wasm ## write the consent dialog at three sizes to docs/screenshots/
 	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestDialogLayout -v ./e2e
 
@@ -65,6 +68,11 @@ load: ## LOAD_SHOPPERS (500) concurrent end-to-end checkouts on SQLite, then Pos
 	$(GO) run ./loadtest -checkout -c $(LOAD_SHOPPERS) -d $(LOAD_TIME) -warmup 5s -strict
 	@if [ -z "$(TEST_DATABASE_URL)" ]; then echo "PostgreSQL not reachable: its load run is skipped"; \
 	else $(GO) run ./loadtest -checkout -c $(LOAD_SHOPPERS) -d $(LOAD_TIME) -warmup 5s -strict -database-url '$(TEST_DATABASE_URL)'; fi
+
+scaleout: ## two instances on one PostgreSQL: checkouts whose every request goes to the other instance, webhooks sent once
+	@test -n "$(TEST_DATABASE_URL)" || (echo "scaleout needs PostgreSQL (TEST_DATABASE_URL)"; exit 1)
+	$(GO) run ./loadtest -checkout -instances 2 -c 100 -d $(LOAD_TIME) -warmup 5s -strict -database-url '$(TEST_DATABASE_URL)'
+	$(GO) test -count=1 -run '^(TestCheckoutAcrossInstances|TestWebhooksTwoInstancesPostgres)$$' -v ./e2e
 
 FUZZTIME ?= 10s
 FUZZ_TARGETS = \

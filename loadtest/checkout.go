@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coftkit/coft/cardscan"
@@ -68,26 +67,31 @@ type stepResult struct {
 }
 
 // goals lists the checkout goals.
-func (c *checkoutReport) goals() []*goal { return []*goal{c.PeakRSS, c.No5xx, c.Leaks, c.Lost} }
+func (c *checkoutReport) goals() []*goal {
+	return []*goal{c.PeakRSS, c.No5xx, c.Leaks, c.Lost, c.Repeats}
+}
 
 // checkoutReport is what the checkout mode measured.
 type checkoutReport struct {
-	Bare     checkoutResult `json:"bare"`
-	Service  checkoutResult `json:"service"`
-	Ratio    float64        `json:"ratio"` // service checkouts/s over bare's
-	PeakRSS  *goal          `json:"peak_rss_mb"`
-	No5xx    *goal          `json:"status_5xx"`
-	Webhooks webhookFigures `json:"webhooks"`
-	Scan     scanFigures    `json:"card_data_scan"`
-	Tokens   map[string]int `json:"tokens_by_status"`
-	Orders   map[string]int `json:"orders_by_status"`
-	Leaks    *goal          `json:"card_data_hits"`
-	Lost     *goal          `json:"webhooks_undelivered"`
+	Instances int            `json:"instances"`
+	Bare      checkoutResult `json:"bare"`
+	Service   checkoutResult `json:"service"`
+	Ratio     float64        `json:"ratio"`       // service checkouts/s over bare's
+	PeakRSS   *goal          `json:"peak_rss_mb"` // of the instance that used most
+	No5xx     *goal          `json:"status_5xx"`
+	Webhooks  webhookFigures `json:"webhooks"`
+	Scan      scanFigures    `json:"card_data_scan"`
+	Tokens    map[string]int `json:"tokens_by_status"`
+	Orders    map[string]int `json:"orders_by_status"`
+	Leaks     *goal          `json:"card_data_hits"`
+	Lost      *goal          `json:"webhooks_undelivered"`
+	Repeats   *goal          `json:"webhooks_repeated,omitempty"`
 }
 
 type webhookFigures struct {
 	Committed int     `json:"committed"`
 	Delivered int     `json:"delivered"` // distinct events the receiver got
+	Repeats   int     `json:"repeats"`   // deliveries of an event already received
 	Seconds   float64 `json:"seconds_to_drain"`
 }
 
@@ -103,7 +107,7 @@ type shopper struct {
 	id      int
 	ctx     context.Context
 	client  *http.Client
-	base    string
+	bases   []string // the service's instances; each request goes to the next
 	auth    http.Header
 	bare    bool
 	scan    *cardscan.Scanner
@@ -111,6 +115,7 @@ type shopper struct {
 	measure func(t time.Time) bool
 
 	n         int // checkouts started
+	requests  int // requests made, to pick each one's instance
 	lat       [][]time.Duration
 	done      int
 	failed    int
@@ -135,10 +140,25 @@ func (l *leakLog) add(s *cardscan.Scanner, where string, b []byte) {
 
 var errStep = errors.New("unexpected answer")
 
-// step makes request number i of a checkout and returns its status,
+// next returns path on the instance the next request goes to: with
+// several instances, each request of a checkout lands on another one.
+func (s *shopper) next(path string) string {
+	s.requests++
+	return s.bases[(s.id+s.requests)%len(s.bases)] + path
+}
+
+// pathOf returns the path and query of a URL the service gave.
+func pathOf(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return p.RequestURI()
+	}
+	return u
+}
+
+// step makes request number i of a checkout to path and returns its
 // Location and body. An answer other than want fails the checkout.
-func (s *shopper) step(i int, method, u, body string, want int, header http.Header) (string, []byte, error) {
-	req, err := http.NewRequestWithContext(s.ctx, method, u, strings.NewReader(body))
+func (s *shopper) step(i int, method, path, body string, want int, header http.Header) (string, []byte, error) {
+	req, err := http.NewRequestWithContext(s.ctx, method, s.next(path), strings.NewReader(body))
 	if err != nil {
 		return "", nil, err
 	}
@@ -216,7 +236,7 @@ func formToken(page []byte) string {
 func (s *shopper) checkout() error {
 	ref := "s" + strconv.Itoa(s.id) + "x" + strconv.Itoa(s.n)
 	browser := http.Header{"Sec-Fetch-Site": {"same-origin"}, "User-Agent": {"coft-loadtest"}}
-	_, b, err := s.step(0, "POST", s.base+"/customers", url.Values{"object_reference_id": {ref},
+	_, b, err := s.step(0, "POST", "/customers", url.Values{"object_reference_id": {ref},
 		"mobile_number": {"9876543210"}, "email_address": {ref + "@example.com"}}.Encode(), 200, s.auth)
 	if err != nil {
 		return err
@@ -225,23 +245,23 @@ func (s *shopper) checkout() error {
 	if !s.bare && (json.Unmarshal(b, &cst) != nil || cst.ID == "") {
 		return fmt.Errorf("customer: no id in %.300s", b)
 	}
-	if _, _, err := s.step(1, "POST", s.base+"/orders", url.Values{"order_id": {ref}, "amount": {"10.00"},
+	if _, _, err := s.step(1, "POST", "/orders", url.Values{"order_id": {ref}, "amount": {"10.00"},
 		"customer_id": {cst.ID}, "return_url": {"https://shop.example/back"}}.Encode(), 200, s.auth); err != nil {
 		return err
 	}
-	_, b, err = s.step(2, "POST", s.base+"/txns", url.Values{"order_id": {ref}, "payment_method_type": {"CARD"},
+	_, b, err = s.step(2, "POST", "/txns", url.Values{"order_id": {ref}, "payment_method_type": {"CARD"},
 		"card_number": {loadPAN}, "card_exp_month": {"12"}, "card_exp_year": {"2031"}, "card_security_code": {loadCVV},
 		"name_on_card": {"Asha Rao"}, "format": {"json"}}.Encode(), 200, s.auth)
 	if err != nil {
 		return err
 	}
-	consentURL, bankURL := s.base+"/v2/txns/consent/x", s.base+"/v2/pay/start/x"
+	consentURL, bankURL := "/v2/txns/consent/x", "/v2/pay/start/x"
 	if !s.bare {
 		var txn struct {
 			Payment struct{ Authentication struct{ URL string } }
 		}
 		json.Unmarshal(b, &txn)
-		if consentURL = txn.Payment.Authentication.URL; !strings.Contains(consentURL, "/v2/txns/consent/") {
+		if consentURL = pathOf(txn.Payment.Authentication.URL); !strings.HasPrefix(consentURL, "/v2/txns/consent/") {
 			return fmt.Errorf("txn: the payment does not ask for consent: %.300s", b)
 		}
 	}
@@ -255,7 +275,7 @@ func (s *shopper) checkout() error {
 		return err
 	}
 	if !s.bare {
-		if bankURL = loc; !strings.Contains(bankURL, "/v2/pay/start/") {
+		if bankURL = pathOf(loc); !strings.HasPrefix(bankURL, "/v2/pay/start/") {
 			return fmt.Errorf("consent: sent to %q, not the bank", loc)
 		}
 	}
@@ -267,7 +287,7 @@ func (s *shopper) checkout() error {
 		"form_token": {formToken(b)}}.Encode(), 303, browser); err != nil {
 		return err
 	}
-	_, b, err = s.step(7, "GET", s.base+"/orders/"+ref, "", 200, s.auth)
+	_, b, err = s.step(7, "GET", "/orders/"+ref, "", 200, s.auth)
 	if err != nil || s.bare {
 		return err
 	}
@@ -285,9 +305,9 @@ func (s *shopper) checkout() error {
 	return nil
 }
 
-// runCheckouts runs c shoppers against base for warmup plus d and
+// runCheckouts runs c shoppers against bases for warmup plus d and
 // measures the checkouts that start after the warm-up.
-func runCheckouts(ctx context.Context, target, base string, auth http.Header, bare bool, o options,
+func runCheckouts(ctx context.Context, target string, bases []string, auth http.Header, bare bool, o options,
 	transport http.RoundTripper, scan *cardscan.Scanner, leaks *leakLog) (checkoutResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -297,7 +317,7 @@ func runCheckouts(ctx context.Context, target, base string, auth http.Header, ba
 	var wg sync.WaitGroup
 	for i := range shoppers {
 		jar, _ := cookiejar.New(nil)
-		s := &shopper{id: i, ctx: ctx, base: base, auth: auth, bare: bare, scan: scan, leaks: leaks,
+		s := &shopper{id: i, ctx: ctx, bases: bases, auth: auth, bare: bare, scan: scan, leaks: leaks,
 			client: &http.Client{Transport: transport, Jar: jar, Timeout: 60 * time.Second,
 				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 			measure: func(t time.Time) bool { return !t.Before(from) },
@@ -350,29 +370,32 @@ type hookReceiver struct {
 	scan  *cardscan.Scanner
 	leaks *leakLog
 	mu    sync.Mutex
-	ids   map[string]bool
-	n     atomic.Int64
+	ids   map[string]int // event id → deliveries
 }
 
 func newHookReceiver(scan *cardscan.Scanner, leaks *leakLog) *hookReceiver {
-	h := &hookReceiver{scan: scan, leaks: leaks, ids: map[string]bool{}}
+	h := &hookReceiver{scan: scan, leaks: leaks, ids: map[string]int{}}
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		var e struct{ ID string }
 		json.Unmarshal(b, &e)
 		h.leaks.add(h.scan, "webhook body", b)
 		h.mu.Lock()
-		h.ids[e.ID] = true
+		h.ids[e.ID]++
 		h.mu.Unlock()
-		h.n.Add(1)
 	}))
 	return h
 }
 
-func (h *hookReceiver) delivered() int {
+// delivered returns the number of distinct events received, and how many
+// deliveries repeated one.
+func (h *hookReceiver) delivered() (distinct, repeats int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.ids)
+	for _, n := range h.ids {
+		repeats += n - 1
+	}
+	return len(h.ids), repeats
 }
 
 // runCheckoutMode runs the bare baseline and then the service with the
@@ -384,32 +407,41 @@ func runCheckoutMode(ctx context.Context, l *lab, o options, auth http.Header, m
 	if err != nil {
 		return err
 	}
-	svc, err := l.start(ctx, "serve", []string{"serve"}, "/healthz", "/readyz")
-	if err != nil {
-		return err
+	var svcs []*child
+	var bases []string
+	for i := range o.instances {
+		svc, err := l.start(ctx, fmt.Sprintf("serve%d", i+1), []string{"serve"}, "/healthz", "/readyz")
+		if err != nil {
+			return err
+		}
+		svcs = append(svcs, svc)
+		bases = append(bases, "http://"+svc.addr)
 	}
 	transport := newClient(o.concurrency).Transport
 	defer transport.(*http.Transport).CloseIdleConnections()
-	base := "http://" + svc.addr
-	if err := onboard(ctx, &http.Client{Transport: transport}, base, auth, merchant); err != nil {
+	if err := onboard(ctx, &http.Client{Transport: transport}, bases[0], auth, merchant); err != nil {
 		return err
 	}
-	cr := &checkoutReport{}
+	cr := &checkoutReport{Instances: o.instances}
 	fmt.Fprintf(o.stderr, "running %d shoppers against the bare handler …\n", o.concurrency)
-	if cr.Bare, err = runCheckouts(ctx, "bare", "http://"+bare.addr, auth, true, o, transport, scan, &leakLog{}); err != nil {
+	if cr.Bare, err = runCheckouts(ctx, "bare", []string{"http://" + bare.addr}, auth, true, o, transport, scan, &leakLog{}); err != nil {
 		return err
 	}
 	bare.stop()
-	fmt.Fprintf(o.stderr, "running %d shoppers against the service (%s) …\n", o.concurrency, rep.Database)
-	if cr.Service, err = runCheckouts(ctx, "service", base, auth, false, o, transport, scan, leaks); err != nil {
+	fmt.Fprintf(o.stderr, "running %d shoppers against %d instance(s) of the service (%s) …\n", o.concurrency, o.instances, rep.Database)
+	if cr.Service, err = runCheckouts(ctx, "service", bases, auth, false, o, transport, scan, leaks); err != nil {
 		return err
 	}
-	if err := svc.alive(); err != nil {
-		return err
-	}
-	_, peak, err := svc.memory()
-	if err != nil {
-		return err
+	var peak int64
+	for _, svc := range svcs {
+		if err := svc.alive(); err != nil {
+			return err
+		}
+		_, p, err := svc.memory()
+		if err != nil {
+			return err
+		}
+		peak = max(peak, p)
 	}
 
 	// Every committed event delivered, then the service stopped so that
@@ -432,14 +464,16 @@ func runCheckoutMode(ctx context.Context, l *lab, o options, auth http.Header, m
 		time.Sleep(200 * time.Millisecond) // polling the outbox until it drains
 	}
 	cr.Webhooks.Seconds = time.Since(drainStart).Seconds()
-	cr.Webhooks.Delivered = hooks.delivered()
+	cr.Webhooks.Delivered, cr.Webhooks.Repeats = hooks.delivered()
 	if cr.Orders, err = countBy(ctx, db, "SELECT status, count(*) FROM orders GROUP BY status"); err != nil {
 		return err
 	}
 	if cr.Tokens, err = countBy(ctx, db, "SELECT status, count(*) FROM network_tokens GROUP BY status"); err != nil {
 		return err
 	}
-	svc.stop()
+	for _, svc := range svcs {
+		svc.stop()
+	}
 
 	files, err := scan.Dir(l.dir)
 	if err != nil {
@@ -463,6 +497,11 @@ func runCheckoutMode(ctx context.Context, l *lab, o options, auth http.Header, m
 	cr.No5xx = atMost(float64(cr.Service.Status5x), 0)
 	cr.Leaks = atMost(float64(cr.Scan.Hits), 0)
 	cr.Lost = atMost(float64(cr.Webhooks.Committed-cr.Webhooks.Delivered), 0)
+	if o.instances > 1 {
+		// Under normal operation (no crash, no lease run out) each event
+		// is sent once, whichever instance sends it.
+		cr.Repeats = atMost(float64(cr.Webhooks.Repeats), 0)
+	}
 	rep.Checkout = cr
 	return nil
 }
@@ -496,8 +535,11 @@ func countBy(ctx context.Context, db *sql.DB, query string) (map[string]int, err
 // printCheckouts writes the checkout mode's tables.
 func printCheckouts(w io.Writer, r *report) {
 	c := r.Checkout
-	fmt.Fprintf(w, "\nend-to-end checkouts: database %s, %d concurrent shoppers, %v measured after %v warm-up, LOG_LEVEL=%s, %d CPUs\n",
-		r.Database, c.Service.Shoppers, r.Duration, r.Warmup, r.LogLevel, r.CPUs)
+	fmt.Fprintf(w, "\nend-to-end checkouts: database %s, %d instance(s), %d concurrent shoppers, %v measured after %v warm-up, LOG_LEVEL=%s, %d CPUs\n",
+		r.Database, c.Instances, c.Service.Shoppers, r.Duration, r.Warmup, r.LogLevel, r.CPUs)
+	if c.Instances > 1 {
+		fmt.Fprintln(w, "each request of a checkout goes to the next instance (no affinity)")
+	}
 	fmt.Fprintf(w, "\n%-14s %10s %10s %10s %10s %10s %10s\n", "step", "requests", "p50", "p99", "bare p50", "bare p99", "")
 	for i, s := range c.Service.Steps {
 		b := c.Bare.Steps[i]
@@ -512,11 +554,16 @@ func printCheckouts(w io.Writer, r *report) {
 	}
 	fmt.Fprintf(w, "service / bare throughput %.3f×\n", c.Ratio)
 	fmt.Fprintf(w, "5xx answers               %.0f  goal %v\n", c.No5xx.Value, c.No5xx)
-	fmt.Fprintf(w, "peak RSS (VmHWM)          %.1f MB  goal %v\n", c.PeakRSS.Value, c.PeakRSS)
+	fmt.Fprintf(w, "peak RSS (VmHWM)          %.1f MB (largest instance)  goal %v\n", c.PeakRSS.Value, c.PeakRSS)
 	fmt.Fprintf(w, "orders by status          %v\n", c.Orders)
 	fmt.Fprintf(w, "tokens by status          %v\n", c.Tokens)
 	fmt.Fprintf(w, "webhook events            %d committed, %d delivered (drained in %.1fs)  undelivered goal %v\n",
 		c.Webhooks.Committed, c.Webhooks.Delivered, c.Webhooks.Seconds, c.Lost)
+	fmt.Fprintf(w, "webhook repeats           %d deliveries of an event already received", c.Webhooks.Repeats)
+	if c.Repeats != nil {
+		fmt.Fprintf(w, "  goal %v", c.Repeats)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "card-data scan            %d sources (files, tables, pages, answers, webhook bodies), %.1f MB: %d hits  goal %v\n",
 		c.Scan.Sources, float64(c.Scan.Bytes)/(1<<20), c.Scan.Hits, c.Leaks)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -19,18 +20,24 @@ func TestCheckoutMode(t *testing.T) {
 	}
 	web, _ := filepath.Abs("../web") // the server looks for the frontend there
 	t.Setenv("WEB_DIR", web)
-	dbs := map[string]string{"sqlite": ""}
+	type setup struct {
+		dbURL     string
+		instances int
+	}
+	setups := map[string]setup{"sqlite": {"", 1}}
 	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
-		dbs["postgres"] = u
+		setups["postgres"] = setup{u, 1}
+		setups["postgres-2-instances"] = setup{u, 2} // and -strict: no webhook sent twice
 	} else if os.Getenv("REQUIRE_POSTGRES") != "" {
 		t.Fatal("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is empty")
 	}
-	for name, dbURL := range dbs {
+	for name, su := range setups {
 		t.Run(name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "load.json")
-			args := []string{"-checkout", "-c", "8", "-d", "1s", "-warmup", "0s", "-strict", "-json", file}
-			if dbURL != "" {
-				args = append(args, "-database-url", dbURL)
+			args := []string{"-checkout", "-c", "8", "-d", "1s", "-warmup", "0s", "-strict", "-json", file,
+				"-instances", strconv.Itoa(su.instances)}
+			if su.dbURL != "" {
+				args = append(args, "-database-url", su.dbURL)
 			}
 			var stdout, stderr bytes.Buffer
 			if err := run(context.Background(), args, &stdout, &stderr); err != nil {
@@ -45,7 +52,7 @@ func TestCheckoutMode(t *testing.T) {
 				t.Fatalf("report: %v %s", err, b)
 			}
 			c := rep.Checkout
-			if c.Service.Checkouts == 0 || c.Service.Failed != 0 || c.Orders["CHARGED"] < c.Service.Checkouts ||
+			if c.Instances != su.instances || c.Service.Checkouts == 0 || c.Service.Failed != 0 || c.Orders["CHARGED"] < c.Service.Checkouts ||
 				c.Tokens["ACTIVE"] != c.Orders["CHARGED"] || c.Webhooks.Committed == 0 || c.Scan.Sources < 100 {
 				t.Fatalf("figures:\n%s", stdout.Bytes())
 			}

@@ -5,6 +5,7 @@
 //	go run ./loadtest [-c 32] [-d 5s] [-database-url postgres://…] [-log-level warn] [-json FILE] [-strict]
 //	go run ./loadtest -scale …   order status with 10,000 vs 1,000,000 stored orders
 //	go run ./loadtest -checkout -c 500 -d 30s …   whole checkouts, step by step
+//	go run ./loadtest -checkout -instances 2 -database-url postgres://…   the same across two instances
 //
 // It builds the server command, starts "server bare" and "server serve" as
 // child processes on free local ports (SQLite in a scratch directory, or a
@@ -55,6 +56,7 @@ type options struct {
 	logLevel         string
 	scale            bool
 	checkout         bool
+	instances        int
 	jsonFile         string
 	strict           bool
 	stderr           io.Writer
@@ -145,6 +147,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.StringVar(&o.logLevel, "log-level", "warn", "the service's LOG_LEVEL (info logs every request)")
 	fs.BoolVar(&o.scale, "scale", false, "measure order status with 10,000 vs 1,000,000 stored orders instead")
 	fs.BoolVar(&o.checkout, "checkout", false, "run -c shoppers making whole checkouts (order → txn → consent → OTP → status) instead")
+	fs.IntVar(&o.instances, "instances", 1, "with -checkout: service instances sharing the database (PostgreSQL), each request to the next")
 	fs.StringVar(&o.jsonFile, "json", "", "also write the results as JSON to this file")
 	fs.BoolVar(&o.strict, "strict", false, "exit with an error if a goal is missed")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
@@ -157,6 +160,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	if o.scale && o.checkout {
 		return fmt.Errorf("-scale and -checkout are separate runs")
+	}
+	if o.instances < 1 || (o.instances > 1 && (!o.checkout || o.databaseURL == "")) {
+		return fmt.Errorf("-instances above 1 needs -checkout and a PostgreSQL -database-url")
 	}
 	if o.databaseURL != "" && !isPostgres(o.databaseURL) {
 		return fmt.Errorf("-database-url must be postgres://…")

@@ -226,6 +226,9 @@ type PageConsent struct {
 
 // PageConsentStore keeps decisions taken in merchant pages.
 type PageConsentStore interface {
+	// RecordPageConsent stores a decision, once per dialog shown: the same
+	// dialog (order, card, ShownAt) decided again leaves the first record,
+	// copied into c, or is ECONFLICT when the decision differs.
 	RecordPageConsent(ctx context.Context, c *PageConsent) error
 	// FindPageConsent returns ENOTFOUND if the merchant has no such decision.
 	FindPageConsent(ctx context.Context, merchantID, id string) (*PageConsent, error)

@@ -311,6 +311,10 @@ func (s *Server) handleBankSubmit(w http.ResponseWriter, r *http.Request) error 
 			"This form is not valid for this payment. Please return to the store and try again."))
 		return nil
 	}
+	if t.Done() { // a repeated post: show how it ended, changing nothing
+		s.finish(w, r, m, t)
+		return nil
+	}
 	if t.ConsentPending() || !t.AuthStarted {
 		http.Redirect(w, r, s.authenticationURL(t), http.StatusSeeOther)
 		return nil
@@ -605,7 +609,10 @@ func Signature(responseKey string, params map[string]string) string {
 // page writes a templ page with the pages' security policy.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	// Rendered even if the client has gone (a body too slow for
+	// READ_TIMEOUT cancels the request): the answer is logged as what it
+	// is, not as a failure to render.
+	if err := c.Render(context.WithoutCancel(r.Context()), &buf); err != nil {
 		slog.ErrorContext(r.Context(), "rendering page", "error", err.Error())
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 		return

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coftkit/coft"
@@ -138,7 +139,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			level = slog.LevelError
 		}
 		attrs := []slog.Attr{
-			slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
+			slog.String("method", r.Method), slog.String("route", route), slog.String("path", loggedPath(r.URL.Path)),
 			slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
 			slog.Float64("ms", float64(elapsed.Microseconds())/1000),
 		}
@@ -147,6 +148,36 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		s.Logger.LogAttrs(r.Context(), level, "request", attrs...)
 	})
+}
+
+// loggedPath is a request's path as the access log writes it: a run of
+// 12 to 19 digits that passes the Luhn check — a card number a client put
+// in a path by mistake, e.g. /cardbins/{the whole number} — keeps only its
+// first six and last four digits.
+func loggedPath(p string) string {
+	var b strings.Builder
+	masked := false
+	for i := 0; i < len(p); {
+		j := i
+		for j < len(p) && '0' <= p[j] && p[j] <= '9' {
+			j++
+		}
+		switch run := p[i:j]; {
+		case j == i:
+			b.WriteByte(p[i])
+			j++
+		case len(run) >= 12 && len(run) <= 19 && coft.LuhnValid(run):
+			b.WriteString(run[:6] + strings.Repeat("*", len(run)-10) + run[len(run)-4:])
+			masked = true
+		default:
+			b.WriteString(run)
+		}
+		i = j
+	}
+	if !masked {
+		return p
+	}
+	return b.String()
 }
 
 // secureCSP is the policy of every response that sets none of its own.

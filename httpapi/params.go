@@ -53,6 +53,7 @@ func readParams(w http.ResponseWriter, r *http.Request, allowed fields) (params,
 	}
 	for k := range p {
 		if !allowed.allows(k) && !commonFields.allows(k) {
+			k = safeKey(k)
 			return nil, coft.FieldError(coft.EINVALID, k, "%s is not a known field.", k)
 		}
 	}
@@ -104,6 +105,24 @@ func readBodyBytes(r *http.Request, body []byte, p params) error {
 	}
 }
 
+// safeKey is a client's field name as an error may repeat it: not when it
+// could hold a card number (12 digits or more, spaces and dashes aside),
+// which would then be sent back and kept in the client's logs.
+func safeKey(k string) string {
+	digits := 0
+	for i := 0; i < len(k); i++ {
+		switch c := k[i]; {
+		case '0' <= c && c <= '9':
+			if digits++; digits >= 12 {
+				return "(a field name with a long run of digits)"
+			}
+		case c != ' ' && c != '-':
+			digits = 0
+		}
+	}
+	return k
+}
+
 func flatten(p params, prefix string, obj map[string]any) error {
 	for k, v := range obj {
 		key := prefix + k
@@ -125,6 +144,7 @@ func flatten(p params, prefix string, obj map[string]any) error {
 				return err
 			}
 		default:
+			key = safeKey(key)
 			return coft.Invalid(key, "%s must be a string, number, boolean or object.", key)
 		}
 	}

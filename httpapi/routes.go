@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
+	"errors"
+	"io"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -77,17 +80,17 @@ func (s *Server) Handler() http.Handler {
 			"This page can only be submitted from the payment page itself."))
 	}))
 	mux.Handle("GET /orders/{id}/payment-page", handlerFunc(s.handlePayPage))
-	mux.Handle("POST /orders/{id}/payment-page", cop.Handler(limitBody(handlerFunc(s.handlePayPageSubmit))))
+	mux.Handle("POST /orders/{id}/payment-page", cop.Handler(s.limitBody(handlerFunc(s.handlePayPageSubmit))))
 	mux.Handle("GET "+widgetPath, handlerFunc(s.handleWidget))
-	mux.Handle("POST "+widgetPath, cop.Handler(limitBody(handlerFunc(s.handleWidgetDecision))))
+	mux.Handle("POST "+widgetPath, cop.Handler(s.limitBody(handlerFunc(s.handleWidgetDecision))))
 	mux.Handle("GET /v2/consent/drop-in.json", handlerFunc(s.handleDropIn))
 	mux.Handle("GET /cards/manage", handlerFunc(s.handleManagePage))
-	mux.Handle("POST /cards/manage/secure", cop.Handler(limitBody(handlerFunc(s.handleManageSecure))))
-	mux.Handle("POST /cards/manage/remove", cop.Handler(limitBody(handlerFunc(s.handleManageRemove))))
+	mux.Handle("POST /cards/manage/secure", cop.Handler(s.limitBody(handlerFunc(s.handleManageSecure))))
+	mux.Handle("POST /cards/manage/remove", cop.Handler(s.limitBody(handlerFunc(s.handleManageRemove))))
 	mux.Handle("GET /v2/txns/consent/{merchant_id}/{txn_uuid}", handlerFunc(s.handleConsentPage))
-	mux.Handle("POST /v2/txns/consent/{merchant_id}/{txn_uuid}", cop.Handler(limitBody(handlerFunc(s.handleConsentDecision))))
+	mux.Handle("POST /v2/txns/consent/{merchant_id}/{txn_uuid}", cop.Handler(s.limitBody(handlerFunc(s.handleConsentDecision))))
 	mux.Handle("GET /v2/pay/start/{merchant_id}/{txn_uuid}", handlerFunc(s.handleBankPage))
-	mux.Handle("POST /v2/pay/start/{merchant_id}/{txn_uuid}", cop.Handler(limitBody(handlerFunc(s.handleBankSubmit))))
+	mux.Handle("POST /v2/pay/start/{merchant_id}/{txn_uuid}", cop.Handler(s.limitBody(handlerFunc(s.handleBankSubmit))))
 	for _, p := range s.FrontendPaths {
 		mux.Handle("GET "+p, s.Frontend)
 	}
@@ -95,9 +98,9 @@ func (s *Server) Handler() http.Handler {
 	if s.Sandbox != nil { // the demo pays the sandbox merchant
 		mux.Handle("GET /demo", handlerFunc(s.handleDemo))
 		mux.Handle("GET /demo/dialog", handlerFunc(s.handleDemoDialog))
-		mux.Handle("POST /demo/dialog", cop.Handler(limitBody(handlerFunc(s.handleDemoDialog))))
-		mux.Handle("POST /demo/checkout", cop.Handler(limitBody(handlerFunc(s.handleDemoCheckout))))
-		mux.Handle("POST /demo/pay", cop.Handler(limitBody(handlerFunc(s.handleDemoPay))))
+		mux.Handle("POST /demo/dialog", cop.Handler(s.limitBody(handlerFunc(s.handleDemoDialog))))
+		mux.Handle("POST /demo/checkout", cop.Handler(s.limitBody(handlerFunc(s.handleDemoCheckout))))
+		mux.Handle("POST /demo/pay", cop.Handler(s.limitBody(handlerFunc(s.handleDemoPay))))
 	}
 	mux.Handle("GET /{$}", handlerFunc(s.handleHome))
 	assets, _ := fs.Sub(static.FS, ".")
@@ -114,10 +117,22 @@ func camelCaseAPI(r *http.Request) bool {
 	return strings.HasPrefix(p, "/tokenization/") || strings.HasPrefix(p, "/v4/") || p == "/get/altId"
 }
 
-// limitBody bounds the body of the customer pages' form posts.
-func limitBody(next http.Handler) http.Handler {
+// limitBody bounds the body of the customer pages' form posts: a larger
+// one is answered 413 with a page before the handler runs, and one that
+// cannot be read (a client too slow for READ_TIMEOUT) 400.
+func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		if err != nil {
+			status, title, text := http.StatusBadRequest, "Request not understood", "Please go back and try again."
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				status, title, text = http.StatusRequestEntityTooLarge, "Request too large", "This form sent more than a payment page ever does. Please go back and try again."
+			}
+			s.page(w, r, status, components.MessagePage(title, text))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)
 	})
 }

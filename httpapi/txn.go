@@ -239,7 +239,7 @@ func (s *Server) newCardForTxn(t *coft.Txn, p params) error {
 		return coft.Invalid("card_number", "The card's network is not supported.")
 	}
 	if pm := p["payment_method"]; pm != "" && !strings.EqualFold(pm, bin.Brand) {
-		return coft.Invalid("payment_method", "payment_method %s does not match the card's network.", strings.ToUpper(pm))
+		return coft.Invalid("payment_method", "payment_method does not match the card's network (%s).", bin.Brand)
 	}
 	mm, yyyy, err := cardExpiry(p["card_exp_month"], p["card_exp_year"])
 	if err != nil {

@@ -75,13 +75,24 @@ func (s *Server) widgetFrom(r *http.Request) (*widgetRequest, error) {
 	return w, nil
 }
 
-// widgetHeaders lets only the merchant page's origin frame the answer.
+// formSubject is what the dialog's form token is bound to: the order and
+// the card the dialog is about, so that a form served for one card cannot
+// record a decision about another.
+func (req *widgetRequest) formSubject() string {
+	return "widget:" + req.order.OrderID + ":" + req.isin() + ":" + req.last4
+}
+
+// isin is the card's first six digits, as the decision records them.
+func (req *widgetRequest) isin() string { return req.bin.BIN[:min(6, len(req.bin.BIN))] }
+
+// widgetHeaders lets only the merchant page's origin frame the answer;
+// without one, nothing may.
 func widgetHeaders(w http.ResponseWriter, csp, origin string) {
 	h := w.Header()
-	h.Del("X-Frame-Options")
 	fa := "'none'"
 	if origin != "" {
 		fa = origin
+		h.Del("X-Frame-Options")
 	}
 	h.Set("Content-Security-Policy", strings.Replace(csp, "frame-ancestors 'none'", "frame-ancestors "+fa, 1))
 }
@@ -141,7 +152,7 @@ func (s *Server) renderWidget(w http.ResponseWriter, r *http.Request, req *widge
 	v := app.ConsentView{
 		MerchantName: req.m.DisplayName(), Amount: coft.DisplayAmount(req.order.Amount), CardBrand: coft.BrandName(req.bin.Brand),
 		CardLast4: req.last4, Action: widgetPath + "?" + req.query,
-		FormToken: s.Tokens.FormToken(req.m.ID, "widget:"+req.order.OrderID, s.Now()),
+		FormToken: s.Tokens.FormToken(req.m.ID, req.formSubject(), s.Now()),
 		TextID:    coft.ConsentTextFor(locale).ID, Locale: locale, Error: msg, SavedCard: req.saved,
 		Theme: themeURL(req.m.BrandColor), Logo: req.m.LogoURL,
 	}
@@ -169,7 +180,7 @@ func (s *Server) handleWidgetDecision(w http.ResponseWriter, r *http.Request) er
 		s.renderWidget(w, r, req, http.StatusBadRequest, "Please choose whether to save your card.")
 		return nil
 	}
-	served, ok := s.Tokens.VerifyFormToken(req.m.ID, "widget:"+req.order.OrderID, r.PostForm.Get("form_token"))
+	served, ok := s.Tokens.VerifyFormToken(req.m.ID, req.formSubject(), r.PostForm.Get("form_token"))
 	if !ok {
 		s.widgetPage(w, r, req.origin, http.StatusForbidden, components.WidgetView{Message: "error",
 			Title: "Choice not accepted", Text: "This form has expired. Please choose again."})
@@ -190,10 +201,15 @@ func (s *Server) handleWidgetDecision(w http.ResponseWriter, r *http.Request) er
 		s.renderWidget(w, r, req, http.StatusBadRequest, "This page was out of date. Please choose again.")
 		return nil
 	}
-	pc := &coft.PageConsent{MerchantID: req.m.ID, OrderID: req.order.OrderID, ISIN: req.bin.BIN[:min(6, len(req.bin.BIN))],
+	pc := &coft.PageConsent{MerchantID: req.m.ID, OrderID: req.order.OrderID, ISIN: req.isin(),
 		Last4: req.last4, Brand: req.bin.Brand, Decision: decision, TextID: text.ID, Locale: locale, Origin: req.origin,
 		ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512), ShownAt: served}
-	if err := s.Store.RecordPageConsent(r.Context(), pc); err != nil {
+	// One decision per dialog shown: a replay gets the same consent_id.
+	if err := s.Store.RecordPageConsent(r.Context(), pc); coft.ErrorCode(err) == coft.ECONFLICT {
+		s.widgetPage(w, r, req.origin, http.StatusConflict, components.WidgetView{Message: "error",
+			Title: "Choice already made", Text: coft.ErrorMessage(err)})
+		return nil
+	} else if err != nil {
 		return err
 	}
 	v := components.WidgetView{Message: "decision", Eligible: true, Decision: r.PostForm.Get("decision"), ConsentID: pc.ID,

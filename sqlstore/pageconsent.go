@@ -7,18 +7,58 @@ import (
 	"github.com/coftkit/coft"
 )
 
-// RecordPageConsent stores a decision taken in a merchant's page.
+// RecordPageConsent stores a decision taken in a merchant's page, once per
+// dialog shown: the same dialog (order, card and ShownAt, which its form
+// token carries) decided again leaves the first record, copied into c, or
+// is ECONFLICT when the decision differs.
 func (db *DB) RecordPageConsent(ctx context.Context, c *coft.PageConsent) error {
-	c.ID, c.DecidedAt = coft.NewID("pcn_"), db.now()
-	var shown any
-	if !c.ShownAt.IsZero() {
-		shown = c.ShownAt.UTC()
-	}
-	_, err := db.exec(ctx, `INSERT INTO page_consents (id, merchant_id, order_id, isin, last4, brand, decision,
-		text_id, locale, origin, client_ip, user_agent, shown_at, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.MerchantID, c.OrderID, c.ISIN, c.Last4, c.Brand, c.Decision, c.TextID, c.Locale, c.Origin,
-		c.ClientIP, c.UserAgent, shown, c.DecidedAt)
-	return err
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		// The order's row serializes the decisions taken about it.
+		var one int
+		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT 1 FROM orders WHERE merchant_id = ? AND order_id = ?`+db.forUpdate()),
+			c.MerchantID, c.OrderID).Scan(&one); err != nil {
+			return mapError(err, "Order not found.", "")
+		}
+		if !c.ShownAt.IsZero() {
+			rows, err := tx.QueryContext(ctx, db.rebind(`SELECT `+pageConsentColumns+` FROM page_consents
+				WHERE merchant_id = ? AND order_id = ? AND isin = ? AND last4 = ?`), c.MerchantID, c.OrderID, c.ISIN, c.Last4)
+			if err != nil {
+				return err
+			}
+			var prev *coft.PageConsent
+			for rows.Next() {
+				p, err := scanPageConsent(rows)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				if p.ShownAt.Equal(c.ShownAt) {
+					prev = p
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			switch {
+			case prev != nil && prev.Decision == c.Decision:
+				*c = *prev // the same answer again: harmless
+				return nil
+			case prev != nil:
+				return coft.FieldError(coft.ECONFLICT, "decision", "A different choice was already recorded in this dialog.")
+			}
+		}
+		c.ID, c.DecidedAt = coft.NewID("pcn_"), db.now()
+		var shown any
+		if !c.ShownAt.IsZero() {
+			shown = c.ShownAt.UTC()
+		}
+		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO page_consents (id, merchant_id, order_id, isin, last4, brand, decision,
+			text_id, locale, origin, client_ip, user_agent, shown_at, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			c.ID, c.MerchantID, c.OrderID, c.ISIN, c.Last4, c.Brand, c.Decision, c.TextID, c.Locale, c.Origin,
+			c.ClientIP, c.UserAgent, shown, c.DecidedAt)
+		return err
+	})
 }
 
 const pageConsentColumns = `id, merchant_id, order_id, isin, last4, brand, decision, text_id,

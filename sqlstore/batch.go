@@ -78,7 +78,7 @@ func (b *batcher) commit(ctx context.Context, batch []*write) {
 			return
 		}
 	}
-	err := b.db.inTx(ctx, func(tx *sql.Tx) error {
+	err := b.db.inTx(ctx, func(tx *dbTx) error {
 		for i, w := range batch {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 				return err

@@ -28,7 +28,7 @@ func (db *DB) SaveCard(ctx context.Context, c *coft.Card) error {
 	if pan == nil { // a tokenized card keeps no number: stored as empty
 		pan = []byte{}
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *dbTx) error {
 		var ref string
 		var created any
 		err := tx.QueryRowContext(ctx, db.rebind(`SELECT reference, created_at FROM cards
@@ -72,7 +72,7 @@ func (db *DB) FindCardByFingerprint(ctx context.Context, merchantID, customerID,
 // Returns ENOTFOUND if the merchant has no such card.
 func (db *DB) SaveNetworkToken(ctx context.Context, merchantID, cardReference string, t *coft.NetworkToken) error {
 	now := db.now()
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *dbTx) error {
 		c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
 			WHERE c.merchant_id = ? AND c.reference = ?`), merchantID, cardReference))
 		if coft.ErrorCode(err) == coft.ENOTFOUND {
@@ -104,7 +104,7 @@ func (db *DB) SaveNetworkToken(ctx context.Context, merchantID, cardReference st
 
 // DeleteNetworkToken removes a card's network token, if it has one.
 func (db *DB) DeleteNetworkToken(ctx context.Context, merchantID, cardReference string) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *dbTx) error {
 		if err := db.tokenDeleted(ctx, tx, merchantID, cardReference); err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (db *DB) DeleteNetworkToken(ctx context.Context, merchantID, cardReference 
 
 // tokenDeleted adds a TOKEN_DELETED event when the card has a token the
 // merchant was told about (one past INITIATED).
-func (db *DB) tokenDeleted(ctx context.Context, tx *sql.Tx, merchantID, cardReference string) error {
+func (db *DB) tokenDeleted(ctx context.Context, tx *dbTx, merchantID, cardReference string) error {
 	c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
 		WHERE c.merchant_id = ? AND c.reference = ?`), merchantID, cardReference))
 	if coft.ErrorCode(err) == coft.ENOTFOUND {
@@ -173,7 +173,7 @@ func (db *DB) UpdateCardNickname(ctx context.Context, merchantID, reference, nic
 // (when not nil) as the customer's withdrawal of consent.
 // Returns ENOTFOUND if the merchant has no such card.
 func (db *DB) DeleteCard(ctx context.Context, merchantID, reference string, w *coft.Withdrawal) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *dbTx) error {
 		if w != nil {
 			c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
 				WHERE c.merchant_id = ? AND c.reference = ?`), merchantID, reference))
@@ -253,7 +253,7 @@ func (db *DB) FindCardByTokenReference(ctx context.Context, merchantID, tokenRef
 func (db *DB) UpdateNetworkToken(ctx context.Context, merchantID, tokenReference string,
 	fn func(*coft.Card, *coft.NetworkToken) error) (*coft.Card, error) {
 	var card *coft.Card
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *dbTx) error {
 		c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
 			WHERE c.merchant_id = ? AND t.reference = ?`+db.forUpdate()), merchantID, tokenReference))
 		if coft.ErrorCode(err) == coft.ENOTFOUND {

@@ -12,7 +12,7 @@ import (
 
 // insertEvent adds an event to the outbox inside the transaction of the
 // change that causes it.
-func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, e *coft.Event) error {
+func (db *DB) insertEvent(ctx context.Context, tx *dbTx, e *coft.Event) error {
 	if e.ID == "" {
 		e.ID = coft.NewEventID()
 	}
@@ -34,7 +34,7 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, e *coft.Event) error 
 // txnEvents adds the order events a change of an attempt causes: a charge
 // is announced once its card work is done (so the event carries the
 // token), a failure when it happens.
-func (db *DB) txnEvents(ctx context.Context, tx *sql.Tx, before, after *coft.Txn) error {
+func (db *DB) txnEvents(ctx context.Context, tx *dbTx, before, after *coft.Txn) error {
 	var names []string
 	charged := func(t *coft.Txn) bool { return t.Status == coft.StatusCharged && t.CardDone }
 	failed := func(t *coft.Txn) bool { return t.Done() && t.Status != coft.StatusCharged }
@@ -54,7 +54,7 @@ func (db *DB) txnEvents(ctx context.Context, tx *sql.Tx, before, after *coft.Txn
 }
 
 // tokenEvent adds a token event for the card's token t.
-func (db *DB) tokenEvent(ctx context.Context, tx *sql.Tx, name string, c *coft.Card, t *coft.NetworkToken) error {
+func (db *DB) tokenEvent(ctx context.Context, tx *dbTx, name string, c *coft.Card, t *coft.NetworkToken) error {
 	return db.insertEvent(ctx, tx, &coft.Event{MerchantID: c.MerchantID, Name: name, CustomerID: c.CustomerID,
 		CardRef: c.Reference, Token: t})
 }
@@ -114,7 +114,7 @@ func (db *DB) ClaimEvents(ctx context.Context, now time.Time, lease time.Duratio
 		) due WHERE n <= ? ORDER BY next_attempt_at LIMIT ?)
 		RETURNING `
 	var out []*coft.Event
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *dbTx) error {
 		rows, err := tx.QueryContext(ctx, db.rebind(fmt.Sprintf(claim, notIn, lock)+eventColumns), args...)
 		if err != nil {
 			return err
@@ -139,7 +139,7 @@ func (db *DB) RecordDelivery(ctx context.Context, e *coft.Event, a *coft.Deliver
 	if !e.DeliveredAt.IsZero() {
 		delivered = e.DeliveredAt.UTC()
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *dbTx) error {
 		if a != nil {
 			if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO event_attempts (event_id, n, at, url, http_status,
 				error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`), e.ID, a.N, a.At.UTC(), a.URL, a.HTTPStatus, a.Error,

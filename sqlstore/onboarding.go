@@ -14,7 +14,7 @@ import (
 func (db *DB) SaveOnboarding(ctx context.Context, o *coft.Onboarding) error {
 	now := db.now()
 	c := &o.Company
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *dbTx) error {
 		res, err := tx.ExecContext(ctx, db.rebind(`UPDATE onboardings SET test_mode = ?, legal_name = ?, trade_name = ?,
 			website_url = ?, contact_email = ?, business_id_type = ?, business_id_value = ?, updated_at = ?
 			WHERE merchant_id = ? AND associate_id = ? AND flow = ?`),
@@ -57,15 +57,16 @@ func (db *DB) SaveOnboarding(ctx context.Context, o *coft.Onboarding) error {
 // FindOnboarding returns ENOTFOUND if the associate was never onboarded for
 // the flow.
 func (db *DB) FindOnboarding(ctx context.Context, merchantID, associateID, flow string) (*coft.Onboarding, error) {
-	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	sqlTx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback()
+	tx := &dbTx{Tx: sqlTx, db: db, pool: db.r}
+	defer tx.end(ctx)
 	return findOnboarding(ctx, db, tx, merchantID, associateID, flow)
 }
 
-func findOnboarding(ctx context.Context, db *DB, tx *sql.Tx, merchantID, associateID, flow string) (*coft.Onboarding, error) {
+func findOnboarding(ctx context.Context, db *DB, tx *dbTx, merchantID, associateID, flow string) (*coft.Onboarding, error) {
 	o := &coft.Onboarding{MerchantID: merchantID, AssociateID: associateID, Flow: flow, Status: map[string]string{}}
 	c := &o.Company
 	err := tx.QueryRowContext(ctx, db.rebind(`SELECT test_mode, legal_name, trade_name, website_url, contact_email,

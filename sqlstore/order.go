@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 
 	"github.com/coftkit/coft"
@@ -62,7 +61,7 @@ func (db *DB) FindOrderByID(ctx context.Context, id string) (*coft.Order, error)
 // transaction. fn's error aborts the update and is returned as is.
 func (db *DB) UpdateOrder(ctx context.Context, merchantID, orderID string, fn func(*coft.Order) error) (*coft.Order, error) {
 	var o *coft.Order
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *dbTx) error {
 		var err error
 		row := tx.QueryRowContext(ctx, db.rebind(`SELECT `+orderColumns+` FROM orders
 			WHERE merchant_id = ? AND order_id = ?`+db.forUpdate()), merchantID, orderID)

@@ -12,7 +12,7 @@ import (
 // token carries) decided again leaves the first record, copied into c, or
 // is ECONFLICT when the decision differs.
 func (db *DB) RecordPageConsent(ctx context.Context, c *coft.PageConsent) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *dbTx) error {
 		// The order's row serializes the decisions taken about it.
 		var one int
 		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT 1 FROM orders WHERE merchant_id = ? AND order_id = ?`+db.forUpdate()),
@@ -84,7 +84,7 @@ func (db *DB) FindPageConsent(ctx context.Context, merchantID, id string) (*coft
 // UsePageConsent links a decision to a payment, once.
 func (db *DB) UsePageConsent(ctx context.Context, merchantID, id, txnUUID string) (*coft.PageConsent, error) {
 	var out *coft.PageConsent
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *dbTx) error {
 		var err error
 		out, err = scanPageConsent(tx.QueryRowContext(ctx, db.rebind(`SELECT `+pageConsentColumns+` FROM page_consents
 			WHERE merchant_id = ? AND id = ?`+db.forUpdate()), merchantID, id))

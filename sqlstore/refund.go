@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/coftkit/coft"
 )
@@ -25,7 +24,7 @@ func scanRefund(s scanner) (*coft.Refund, error) {
 func (db *DB) StartRefund(ctx context.Context, r *coft.Refund) (*coft.Refund, bool, error) {
 	var out *coft.Refund
 	var existing bool
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *dbTx) error {
 		o, err := scanOrder(tx.QueryRowContext(ctx, db.rebind(`SELECT `+orderColumns+` FROM orders
 			WHERE merchant_id = ? AND order_id = ?`+db.forUpdate()), r.MerchantID, r.OrderID))
 		if err != nil {
@@ -65,7 +64,7 @@ func (db *DB) StartRefund(ctx context.Context, r *coft.Refund) (*coft.Refund, bo
 // event in the same transaction.
 func (db *DB) FinishRefund(ctx context.Context, merchantID, id, status, errorMessage string) (*coft.Refund, error) {
 	var out *coft.Refund
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *dbTx) error {
 		r, err := scanRefund(tx.QueryRowContext(ctx, db.rebind(`SELECT `+refundColumns+` FROM refunds
 			WHERE merchant_id = ? AND id = ?`+db.forUpdate()), merchantID, id))
 		if err != nil {

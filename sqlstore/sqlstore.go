@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -49,7 +50,8 @@ type DB struct {
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 
-	stmts sync.Map // (pool, query) → *sql.Stmt, see prepared
+	stmts  sync.Map // (pool, query) → *sql.Stmt, see prepared
+	nstmts atomic.Int64
 
 	// batch groups concurrent order creations into one commit (SQLite
 	// only; nil for PostgreSQL, whose writers run side by side).
@@ -76,6 +78,7 @@ func (db *DB) prepared(ctx context.Context, pool *sql.DB, query string) (*sql.St
 		s.Close()
 		return prev.(*sql.Stmt), nil
 	}
+	db.nstmts.Add(1)
 	return s, nil
 }
 
@@ -225,16 +228,81 @@ func (db *DB) forUpdate() string {
 }
 
 // inTx runs fn in a write transaction, committing if it returns nil.
-func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
+func (db *DB) inTx(ctx context.Context, fn func(*dbTx) error) error {
+	sqlTx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	tx := &dbTx{Tx: sqlTx, db: db, pool: db.w}
+	defer tx.end(ctx)
 	if err := fn(tx); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// maxStmts bounds the prepared statements kept (queries built with a
+// variable number of placeholders are distinct statements).
+const maxStmts = 512
+
+// dbTx is a transaction whose statements SQLite parses once: a query run
+// before is run from its statement prepared on pool, which the
+// transaction's connection keeps; a query new to the pool runs unprepared
+// and is prepared once the transaction has ended (preparing on the writer
+// pool needs the one connection the transaction holds). The same query
+// must not run again while its rows are still open. PostgreSQL's driver
+// keeps its own statement cache.
+type dbTx struct {
+	*sql.Tx
+	db     *DB
+	pool   *sql.DB
+	missed []string
+}
+
+func (t *dbTx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if t.db.dialect != SQLite {
+		return nil
+	}
+	if s, ok := t.db.stmts.Load(stmtKey{t.pool, query}); ok {
+		return t.Tx.StmtContext(ctx, s.(*sql.Stmt))
+	}
+	t.missed = append(t.missed, query)
+	return nil
+}
+
+func (t *dbTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return t.Tx.QueryContext(ctx, query, args...)
+}
+
+func (t *dbTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
+}
+
+func (t *dbTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
+// end rolls back if the transaction is still open, then prepares the
+// queries it ran unprepared, for the transactions after it.
+func (t *dbTx) end(ctx context.Context) {
+	t.Tx.Rollback()
+	for _, q := range t.missed {
+		if t.db.nstmts.Load() >= maxStmts {
+			return
+		}
+		if _, err := t.db.prepared(context.WithoutCancel(ctx), t.pool, q); err != nil {
+			return // it runs unprepared next time too
+		}
+	}
 }
 
 // migrate applies the embedded migrations not yet recorded, in name order,
@@ -249,7 +317,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, name := range names {
-		err := db.inTx(ctx, func(tx *sql.Tx) error {
+		err := db.inTx(ctx, func(tx *dbTx) error {
 			if db.dialect == Postgres {
 				// Instances starting together take turns.
 				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7201)`); err != nil {
@@ -264,7 +332,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			if _, err := tx.Tx.ExecContext(ctx, string(body)); err != nil { // several statements: not one to prepare
 				return err
 			}
 			_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, time.Now().UTC().Format(time.RFC3339))

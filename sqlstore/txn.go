@@ -73,7 +73,7 @@ const txnPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 func (db *DB) StartTxn(ctx context.Context, t *coft.Txn, reuseAfter time.Time, declared *coft.Consent) (*coft.Txn, bool, error) {
 	var out *coft.Txn
 	var reused bool
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *dbTx) error {
 		o, err := scanOrder(tx.QueryRowContext(ctx, db.rebind(`SELECT `+orderColumns+` FROM orders
 			WHERE merchant_id = ? AND order_id = ?`+db.forUpdate()), t.MerchantID, t.OrderID))
 		if err != nil {
@@ -123,7 +123,7 @@ func (db *DB) StartTxn(ctx context.Context, t *coft.Txn, reuseAfter time.Time, d
 
 // syncOrderStatus sets an order's status, and the attempt it reports
 // (the charged one, else the latest), from its attempts.
-func (db *DB) syncOrderStatus(ctx context.Context, tx *sql.Tx, merchantID, orderID string) error {
+func (db *DB) syncOrderStatus(ctx context.Context, tx *dbTx, merchantID, orderID string) error {
 	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT uuid, status FROM txns WHERE merchant_id = ? AND order_id = ?
 		ORDER BY attempt`), merchantID, orderID)
 	if err != nil {
@@ -175,7 +175,7 @@ func (db *DB) FindOrderStatus(ctx context.Context, merchantID, orderID string) (
 // order's status, in one transaction.
 func (db *DB) UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*coft.Txn) error) (*coft.Txn, error) {
 	var t *coft.Txn
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *dbTx) error {
 		var err error
 		t, err = db.lockTxn(ctx, tx, merchantID, uuid)
 		if err != nil {
@@ -196,12 +196,12 @@ func (db *DB) UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*c
 	return t, nil
 }
 
-func (db *DB) lockTxn(ctx context.Context, tx *sql.Tx, merchantID, uuid string) (*coft.Txn, error) {
+func (db *DB) lockTxn(ctx context.Context, tx *dbTx, merchantID, uuid string) (*coft.Txn, error) {
 	return scanTxn(tx.QueryRowContext(ctx, db.rebind(`SELECT `+txnColumns+` FROM txns
 		WHERE merchant_id = ? AND uuid = ?`+db.forUpdate()), merchantID, uuid))
 }
 
-func (db *DB) writeTxn(ctx context.Context, tx *sql.Tx, t *coft.Txn) error {
+func (db *DB) writeTxn(ctx context.Context, tx *dbTx, t *coft.Txn) error {
 	t.UpdatedAt = db.now()
 	var consent sql.NullBool
 	if t.Consent != nil {
@@ -231,7 +231,7 @@ func (db *DB) UnfinishedCharges(ctx context.Context, before time.Time, limit int
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	var out []*coft.Txn
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *dbTx) error {
 		rows, err := tx.QueryContext(ctx, db.rebind(`UPDATE txns SET updated_at = ? WHERE uuid IN (
 			SELECT uuid FROM txns WHERE status = ? AND card_done = ? AND updated_at < ?
 			ORDER BY updated_at LIMIT ?`+lock+`) RETURNING `+txnColumns),
@@ -258,7 +258,7 @@ const consentColumns = `id, merchant_id, txn_uuid, customer_id, fingerprint, dec
 // RecordConsent stores a decision and its evidence once; see coft.TxnStore.
 func (db *DB) RecordConsent(ctx context.Context, c *coft.Consent) (*coft.Txn, error) {
 	var t *coft.Txn
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *dbTx) error {
 		var err error
 		if t, err = db.lockTxn(ctx, tx, c.MerchantID, c.TxnUUID); err != nil {
 			return err
@@ -287,7 +287,7 @@ func (db *DB) RecordConsent(ctx context.Context, c *coft.Consent) (*coft.Txn, er
 }
 
 // insertConsent stores the evidence of a decision on t.
-func (db *DB) insertConsent(ctx context.Context, tx *sql.Tx, t *coft.Txn, c *coft.Consent) error {
+func (db *DB) insertConsent(ctx context.Context, tx *dbTx, t *coft.Txn, c *coft.Consent) error {
 	c.ID = coft.NewID("cns_")
 	c.CustomerID, c.Fingerprint = t.CustomerID, t.Fingerprint
 	c.DecidedAt = db.now()

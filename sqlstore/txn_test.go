@@ -203,3 +203,35 @@ func TestUnfinishedChargesClaimed(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkPayment is a payment's writes: the attempt started, then
+// charged (each a transaction of several statements, with their events).
+func BenchmarkPayment(b *testing.B) {
+	for _, d := range []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres} {
+		b.Run(string(d), func(b *testing.B) {
+			ctx := context.Background()
+			db := MustOpenDB(b, d)
+			mustMerchant(b, db, "a")
+			ids := make([]string, b.N)
+			for i := range ids {
+				ids[i] = coft.RandomHex(8)
+				if err := db.CreateOrder(ctx, newOrder("a", ids[i])); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for _, id := range ids {
+				txn, _, err := db.StartTxn(ctx, newTxn("a", id, "fp"+id), time.Now(), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := db.UpdateTxn(ctx, "a", txn.UUID, func(t *coft.Txn) error {
+					t.Status = coft.StatusCharged
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

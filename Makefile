@@ -11,7 +11,7 @@ PG_URL  := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo '$(PG_URL)')
 export TEST_DATABASE_URL
 
-.PHONY: help generate check-generated wasm axe build run test bench load scaleout e2e attack screenshots fuzz vet clean
+.PHONY: help generate check-generated wasm axe build run test bench load scaleout e2e attack crash screenshots fuzz vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -54,6 +54,11 @@ e2e: wasm axe ## only the browser tests
 
 attack: wasm ## the counted attack suite against the real server; prints attempts, refusals and status codes per category
 	$(GO) test -count=1 -run '^TestAttackSuite$$' -v ./e2e
+
+CRASH_CHECKOUTS ?= 200
+CRASH_KILLS     ?= 5
+crash: wasm axe ## SIGKILL the server at random moments during CRASH_CHECKOUTS (200) checkouts, on SQLite and PostgreSQL; prints what survived (CRASH_SEED replays)
+	CRASH_CHECKOUTS=$(CRASH_CHECKOUTS) CRASH_KILLS=$(CRASH_KILLS) $(GO) test -count=1 -timeout 30m -run '^TestCheckoutsSurviveSIGKILL$$' -v ./e2e
 
 screenshots: wasm ## write the consent dialog at three sizes to docs/screenshots/
 	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestDialogLayout -v ./e2e

@@ -359,7 +359,7 @@ func (s *Server) handleBankSubmit(w http.ResponseWriter, r *http.Request) error 
 		return nil
 	}
 	if charged {
-		t = s.afterCharge(r.Context(), m, t)
+		t, _ = s.finishCard(r.Context(), m, t, true)
 	}
 	s.finish(w, r, m, t)
 	return nil
@@ -381,7 +381,7 @@ func (s *Server) FinishCharges(ctx context.Context, before time.Time) (int, erro
 		if err != nil {
 			return n, err
 		}
-		if done := s.afterCharge(ctx, m, t); done.CardDone {
+		if done, worked := s.finishCard(ctx, m, t, false); worked && done.CardDone {
 			slog.InfoContext(ctx, "finished an interrupted payment", "txn_uuid", t.UUID, "token", done.TokenReference != "")
 			n++
 		}
@@ -393,6 +393,44 @@ func (s *Server) FinishCharges(ctx context.Context, before time.Time) (int, erro
 func (s *Server) validForm(m *coft.Merchant, t *coft.Txn, r *http.Request) bool {
 	_, ok := s.Tokens.VerifyFormToken(m.ID, t.UUID, r.PostForm.Get("form_token"))
 	return ok
+}
+
+// finishCard does the card work of a charged payment (afterCharge) unless
+// it is done, and reports whether it did it. One card work per payment
+// runs at a time in this process: the reconciler may pick a payment whose
+// request is still at it (slower than RECONCILE_AFTER under load), and the
+// two at once provisioned two network tokens, kept one and announced the
+// other with TOKEN_CREATED (the crash suite found it). Without wait (the
+// reconciler) a payment busy here is left to the next round; with it (the
+// request) the second waits for the first, then reads what it did. Across
+// instances, RECONCILE_AFTER is what keeps another instance's reconciler
+// away.
+func (s *Server) finishCard(ctx context.Context, m *coft.Merchant, t *coft.Txn, wait bool) (*coft.Txn, bool) {
+	done := make(chan struct{})
+	for {
+		busy, running := s.cardWork.LoadOrStore(t.UUID, done)
+		if !running {
+			break
+		}
+		if !wait {
+			return t, false
+		}
+		select {
+		case <-busy.(chan struct{}):
+		case <-ctx.Done():
+			return t, false // left for the reconciler
+		}
+	}
+	defer func() { s.cardWork.Delete(t.UUID); close(done) }()
+	// The reconciler's copy may predate the request's finished work.
+	cur, err := s.Store.FindTxn(ctx, m.ID, t.UUID)
+	if err != nil {
+		return t, false // left for the reconciler
+	}
+	if cur.CardDone {
+		return cur, false
+	}
+	return s.afterCharge(ctx, m, cur), true
 }
 
 // afterCharge saves and tokenizes the card of a charged payment, as its

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -709,6 +711,96 @@ type crashingNetwork struct{ coft.Network }
 
 func (crashingNetwork) Provision(context.Context, coft.ProvisionRequest) (*coft.ProvisionedToken, error) {
 	panic("the process dies here")
+}
+
+// slowNetwork holds its first provisioning until release is closed, as a
+// slow network (or a loaded machine) holds a request's card work; later
+// ones go through at once. It counts them all.
+type slowNetwork struct {
+	coft.Network
+	entered, release chan struct{}
+	calls            atomic.Int32
+}
+
+func (n *slowNetwork) Provision(ctx context.Context, r coft.ProvisionRequest) (*coft.ProvisionedToken, error) {
+	if n.calls.Add(1) == 1 {
+		close(n.entered)
+		<-n.release
+	}
+	return n.Network.Provision(ctx, r)
+}
+
+// TestReconcilerLeavesBusyPayments: the reconciler picks a charged payment
+// whose request is still tokenizing its card (slower than
+// RECONCILE_AFTER). It must leave it to the request instead of doing the
+// card work a second time (which provisioned a second token, kept one and
+// announced the other).
+func TestReconcilerLeavesBusyPayments(t *testing.T) {
+	forDialects(t, func(t *testing.T, h *harness) {
+		cst := h.order(h.keyA, "slow1", true, "")
+		res := h.txn(h.keyA, newCardForm("slow1", goodCard))
+		normal := h.api.Network
+		slow := &slowNetwork{Network: normal, entered: make(chan struct{}), release: make(chan struct{})}
+		h.api.Network = slow
+		release := sync.OnceFunc(func() { close(slow.release) })
+		defer func() { release(); h.api.Network = normal }() // also when the test fails midway
+		b := h.browser(false)
+		u := res.str("payment.authentication.url")
+		_, _, page := b.visit(u)
+		b.post(u, url.Values{"decision": {"accept"}, "form_token": {formToken(t, page)}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}, nil)
+		bank := strings.Replace(u, "/v2/txns/consent/", "/v2/pay/start/", 1)
+		_, _, page = b.visit(bank)
+		otp := url.Values{"otp": {sandbox.OTP}, "form_token": {formToken(t, page)}}.Encode()
+		paid := make(chan int, 1)
+		go func() {
+			req, _ := http.NewRequest("POST", bank, strings.NewReader(otp))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			res, err := b.client.Do(req)
+			if err != nil {
+				paid <- 0
+				return
+			}
+			res.Body.Close()
+			paid <- res.StatusCode
+		}()
+		<-slow.entered // the request is at the network
+		// The reconciler gets the payment (its delay has passed) while the
+		// request holds it: it leaves it alone.
+		if n, err := h.api.FinishCharges(context.Background(), h.clock().Add(time.Minute)); err != nil || n != 0 || slow.calls.Load() != 1 {
+			t.Fatalf("FinishCharges during the request's card work = %d, %v; %d provisionings", n, err, slow.calls.Load())
+		}
+		release()
+		if status := <-paid; status != 200 && status != 303 {
+			t.Fatalf("the payment's request: %d", status)
+		}
+		// Then it finds the work done.
+		if n, err := h.api.FinishCharges(context.Background(), h.clock().Add(time.Minute)); err != nil || n != 0 {
+			t.Fatalf("FinishCharges after the request = %d, %v", n, err)
+		}
+		if slow.calls.Load() != 1 {
+			t.Fatalf("%d provisionings", slow.calls.Load())
+		}
+		cards := h.must(200, request{method: "GET", path: "/cards?customer_id=" + cst, key: h.keyA})
+		st := h.must(200, request{method: "GET", path: "/orders/slow1", key: h.keyA})
+		ref := cards.str("cards.0.token.card_reference")
+		if len(cards.get("cards").([]any)) != 1 || ref == "" || st.str("card.token.card_reference") != ref {
+			t.Fatalf("cards: %s\norder: %s", cards.raw, st.raw)
+		}
+		es, _ := h.db.ListEvents(context.Background(), "alpha", "", 100)
+		created := 0
+		for _, e := range es {
+			if e.Name == coft.EventTokenCreated {
+				created++
+				if e.Token == nil || e.Token.Reference != ref {
+					t.Fatalf("TOKEN_CREATED for %+v, the card's token is %s", e.Token, ref)
+				}
+			}
+		}
+		if created != 1 {
+			t.Fatalf("%d TOKEN_CREATED events", created)
+		}
+	})
 }
 
 // TestFinishInterruptedCharge interrupts a payment after the bank charged

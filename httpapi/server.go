@@ -86,6 +86,9 @@ type Server struct {
 	// onboardedNetworks caches eligibility: see onboarded.
 	onboardedNetworks onboardedCache
 	consentCSP        string
+	// cardWork holds the payments whose card work runs in this process:
+	// txn uuid → a channel closed when it ends. See finishCard.
+	cardWork sync.Map
 }
 
 func (s *Server) init() {

@@ -61,12 +61,11 @@ func leakScan(t *testing.T, dbURL string) {
 		if admin, err = sql.Open("pgx", dbURL); err != nil {
 			t.Fatal(err)
 		}
-		defer admin.Close()
 		schema = fmt.Sprintf("leak_%d", time.Now().UnixNano())
 		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
+		t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() })
 		u, _ := url.Parse(dbURL)
 		q := u.Query()
 		q.Set("search_path", schema)

@@ -83,7 +83,7 @@ FUZZTIME ?= 10s
 FUZZ_TARGETS = \
 	./authtoken:FuzzVerifyClientAuthToken ./authtoken:FuzzVerifyCardToken \
 	.:FuzzParseAmount .:FuzzMatchLocale .:FuzzParseNetworks .:FuzzNewTheme .:FuzzOnboardingValidate \
-	./httpapi:FuzzReadBody ./httpapi:FuzzSignature ./bintable:FuzzLookup ./cardjwe:FuzzOpen
+	./httpapi:FuzzEndpoints ./httpapi:FuzzReadBody ./httpapi:FuzzSignature ./bintable:FuzzLookup ./cardjwe:FuzzOpen
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 10s); failures land in testdata/fuzz
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -67,7 +67,7 @@ func (b *browser) post(u string, form url.Values, header map[string]string) (int
 
 // formToken reads the form token of a page's form. (go-app writes
 // attributes in no fixed order, so the page is parsed, not matched.)
-func formToken(t *testing.T, page string) string {
+func formToken(t testing.TB, page string) string {
 	t.Helper()
 	doc, err := goquery.NewDocumentFromReader(strings.NewReader(page))
 	if err != nil {

@@ -30,7 +30,7 @@ import (
 
 // harness is a real API server on a random port over a real database.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	db      *sqlstore.DB
 	api     *httpapi.Server
 	srv     *httptest.Server
@@ -60,7 +60,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newHarness(t *testing.T, dialect sqlstore.Dialect) *harness {
+func newHarness(t testing.TB, dialect sqlstore.Dialect) *harness {
 	t.Helper()
 	h := &harness{t: t, db: sqltest.MustOpenDB(t, dialect), logs: &syncBuffer{},
 		now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
@@ -142,7 +142,7 @@ var (
 
 // testCardKey is one RSA key shared by the tests: generating one takes a
 // while.
-func testCardKey(t *testing.T) *cardjwe.Key {
+func testCardKey(t testing.TB) *cardjwe.Key {
 	cardKeyOnce.Do(func() {
 		var err error
 		if cardKey, err = cardjwe.Generate(); err != nil {
@@ -293,7 +293,7 @@ func newJar() http.CookieJar {
 
 // testFrontend serves the real go-app frontend over a small stand-in wasm,
 // so API tests need no wasm build (the browser tests use the real one).
-func testFrontend(t *testing.T) (httpapi.ConsentRenderer, http.Handler, []string) {
+func testFrontend(t testing.TB) (httpapi.ConsentRenderer, http.Handler, []string) {
 	t.Helper()
 	front, err := webapp.New(webapp.Config{WebDir: webapptest.StandInDir(t), Title: "Secure your card"})
 	if err != nil {

@@ -132,9 +132,12 @@ type leakLog struct {
 	rep cardscan.Report
 }
 
+// add scans b, found at where; the scan runs outside the lock.
 func (l *leakLog) add(s *cardscan.Scanner, where string, b []byte) {
+	var r cardscan.Report
+	r.Add(s, where, b)
 	l.mu.Lock()
-	l.rep.Add(s, where, b)
+	l.rep.Merge(r)
 	l.mu.Unlock()
 }
 

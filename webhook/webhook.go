@@ -178,8 +178,8 @@ const waitingPerSlot = 4
 func (w *Worker) lease() time.Duration { return (waitingPerSlot+1)*w.Timeout + 5*time.Second }
 
 // dispatch claims as many due events as the worker has room for and
-// starts them. An event whose merchant has PerMerchant attempts running
-// waits in the worker (at most waitingPerSlot×PerMerchant per merchant,
+// starts them. An event whose merchant has attempts running but no free
+// slot waits in the worker (at most waitingPerSlot×PerMerchant per merchant,
 // waitingPerSlot×Concurrency in all) and starts when one of them ends. A
 // claim takes at most waitingPerSlot×PerMerchant events of a merchant, and
 // none of a merchant with events waiting, so that a merchant's events
@@ -214,13 +214,15 @@ func (w *Worker) dispatch(ctx context.Context, wg *sync.WaitGroup) bool {
 			w.running++
 			w.mu.Unlock()
 			w.start(ctx, wg, e)
-		case len(w.queue[m]) < waitingPerSlot*w.PerMerchant && w.queued < waitingPerSlot*w.Concurrency:
+		case w.busy[m] > 0 && len(w.queue[m]) < waitingPerSlot*w.PerMerchant && w.queued < waitingPerSlot*w.Concurrency:
+			// One of the merchant's running attempts starts it next
+			// (a merchant with none running has no one to start it).
 			w.queue[m] = append(w.queue[m], e)
 			w.queued++
 			w.mu.Unlock()
 		default:
-			// More than the worker holds in all: give the event back
-			// for a moment.
+			// Every slot is taken by other merchants, or more than the
+			// worker holds: give the event back for a moment.
 			w.mu.Unlock()
 			e.NextAttemptAt = w.Now().Add(w.Poll)
 			w.Store.RecordDelivery(context.WithoutCancel(ctx), e, nil)

@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -267,4 +268,31 @@ func TestSlowReceiverDoesNotStallOthers(t *testing.T) {
 	if slow.count() > 2 {
 		t.Fatalf("the slow receiver got %d concurrent attempts, want at most 2", slow.count())
 	}
+}
+
+// TestManyMerchantsAllSlotsBusy: with every attempt slot taken by some
+// merchants, the others' events are not parked where nothing starts them:
+// all are delivered well before a lease could run out.
+func TestManyMerchantsAllSlotsBusy(t *testing.T) {
+	w := newWorld(t, sqlstore.SQLite)
+	w.w.Concurrency, w.w.PerMerchant, w.w.Timeout = 2, 1, 20*time.Second // a lease of 105 s
+	var ids []string
+	for i := range 6 {
+		id := fmt.Sprintf("m%d", i)
+		rcv := newReceiver(t, func(int, http.ResponseWriter) {})
+		w.merchant(id, rcv.srv.URL)
+		w.payments(id, 5)
+		ids = append(ids, id)
+	}
+	w.run()
+	waitFor(t, "every merchant's events", func() bool {
+		for _, id := range ids {
+			for _, e := range w.events(id) {
+				if e.Status != coft.DeliveryDelivered {
+					return false
+				}
+			}
+		}
+		return true
+	})
 }

@@ -178,9 +178,9 @@ const waitingPerSlot = 4
 func (w *Worker) lease() time.Duration { return (waitingPerSlot+1)*w.Timeout + 5*time.Second }
 
 // dispatch claims as many due events as the worker has room for and
-// starts them. An event whose merchant has attempts running but no free
-// slot waits in the worker (at most waitingPerSlot×PerMerchant per merchant,
-// waitingPerSlot×Concurrency in all) and starts when one of them ends. A
+// starts them. An event that cannot start yet (its merchant has
+// PerMerchant attempts running, or every slot is busy) waits in the worker (at most waitingPerSlot×PerMerchant per merchant,
+// waitingPerSlot×Concurrency in all) and starts when a slot frees up. A
 // claim takes at most waitingPerSlot×PerMerchant events of a merchant, and
 // none of a merchant with events waiting, so that a merchant's events
 // always fit: none is claimed only to be given back. It reports whether it
@@ -214,15 +214,15 @@ func (w *Worker) dispatch(ctx context.Context, wg *sync.WaitGroup) bool {
 			w.running++
 			w.mu.Unlock()
 			w.start(ctx, wg, e)
-		case w.busy[m] > 0 && len(w.queue[m]) < waitingPerSlot*w.PerMerchant && w.queued < waitingPerSlot*w.Concurrency:
-			// One of the merchant's running attempts starts it next
-			// (a merchant with none running has no one to start it).
+		case len(w.queue[m]) < waitingPerSlot*w.PerMerchant && w.queued < waitingPerSlot*w.Concurrency:
+			// One of the merchant's running attempts starts it when it
+			// ends; if the merchant has none, the next slot to free up.
 			w.queue[m] = append(w.queue[m], e)
 			w.queued++
 			w.mu.Unlock()
 		default:
-			// Every slot is taken by other merchants, or more than the
-			// worker holds: give the event back for a moment.
+			// More than the worker holds: give the event back for a
+			// moment.
 			w.mu.Unlock()
 			e.NextAttemptAt = w.Now().Add(w.Poll)
 			w.Store.RecordDelivery(context.WithoutCancel(ctx), e, nil)
@@ -244,17 +244,36 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, e *coft.Event) {
 				e, w.queue[m] = q[0], q[1:]
 				w.queued--
 			} else {
-				e = nil
 				delete(w.queue, m)
-				w.running--
 				if w.busy[m]--; w.busy[m] <= 0 {
 					delete(w.busy, m)
+				}
+				// The slot goes to a merchant waiting for one, if any.
+				if e = w.nextWaitingLocked(); e != nil {
+					w.busy[e.MerchantID]++
+				} else {
+					w.running--
 				}
 			}
 			w.mu.Unlock()
 		}
 		w.Notify() // room for more
 	}()
+}
+
+// nextWaitingLocked takes the first waiting event of a merchant with
+// fewer than PerMerchant attempts running (one that was queued while every
+// slot was busy), or returns nil. w.mu is held.
+func (w *Worker) nextWaitingLocked() *coft.Event {
+	for m, q := range w.queue {
+		if len(q) > 0 && w.busy[m] < w.PerMerchant {
+			e := q[0]
+			w.queue[m] = q[1:]
+			w.queued--
+			return e
+		}
+	}
+	return nil
 }
 
 // attempt makes one delivery attempt and records its outcome.

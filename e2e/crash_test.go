@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -47,13 +46,7 @@ func TestCheckoutsSurviveSIGKILL(t *testing.T) {
 	t.Logf("CRASH_CHECKOUTS=%d CRASH_KILLS=%d CRASH_SEED=%d", checkouts, kills, seed)
 	t.Run("sqlite", func(t *testing.T) { crashRun(t, "", checkouts, kills, seed) })
 	t.Run("postgres", func(t *testing.T) {
-		dbURL := os.Getenv("TEST_DATABASE_URL")
-		if dbURL == "" {
-			if os.Getenv("REQUIRE_POSTGRES") != "" {
-				t.Fatal("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is empty")
-			}
-			t.Skip("TEST_DATABASE_URL is not set")
-		}
+		dbURL := postgresURL(t)
 		crashRun(t, dbURL, checkouts, kills, seed)
 	})
 }
@@ -100,22 +93,7 @@ func crashRun(t *testing.T, dbURL string, checkouts, kills int, seed uint64) {
 	dataDir := t.TempDir()
 	if dbURL != "" {
 		dbName = "postgres"
-		admin, err := sql.Open("pgx", dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		schema := fmt.Sprintf("crash_%d", time.Now().UnixNano())
-		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-			admin.Close()
-			t.Fatalf("PostgreSQL at TEST_DATABASE_URL: %v", err)
-		}
-		// After the servers stop (cleanups run last-registered first).
-		t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() })
-		u, _ := url.Parse(dbURL)
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		serviceDB = u.String()
+		_, serviceDB, _ = postgresSchema(t, dbURL, "crash")
 	}
 
 	var hookMu sync.Mutex

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for test schemas
 
 	"github.com/coftkit/coft/cardscan"
 )
@@ -177,6 +179,47 @@ func startService(t testing.TB, merchantFlags ...string) *service {
 var testPANs = []string{"4242424242424242", "5419190000000003", "4242420000000059", "4242420000000109", "4242420000000158"}
 
 const testCVV = "123"
+
+// postgresURL returns TEST_DATABASE_URL, skipping the test when it is not
+// set, or failing it when REQUIRE_POSTGRES is (as in CI).
+func postgresURL(t *testing.T) string {
+	t.Helper()
+	dbURL := os.Getenv("TEST_DATABASE_URL")
+	if dbURL == "" {
+		if os.Getenv("REQUIRE_POSTGRES") != "" {
+			t.Fatal("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is empty")
+		}
+		t.Skip("TEST_DATABASE_URL is not set")
+	}
+	return dbURL
+}
+
+// postgresSchema creates a fresh schema prefix_<n> in the PostgreSQL
+// database at dbURL and returns its name, the DATABASE_URL that puts a
+// server in it, and a connection to the database. The schema is dropped
+// after the servers the test starts later have stopped (cleanups run
+// last-registered first).
+func postgresSchema(t *testing.T, dbURL, prefix string) (schema, serviceURL string, admin *sql.DB) {
+	t.Helper()
+	admin, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema = fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		admin.Close()
+		t.Fatalf("PostgreSQL at TEST_DATABASE_URL: %v", err)
+	}
+	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() })
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return schema, u.String(), admin
+}
 
 func run(env []string, args ...string) ([]byte, error) {
 	cmd := exec.Command(serverBin, args...)

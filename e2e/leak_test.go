@@ -40,13 +40,7 @@ const leakCVV = "739"
 func TestNoCardDataAnywhere(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { leakScan(t, "") })
 	t.Run("postgres", func(t *testing.T) {
-		dbURL := os.Getenv("TEST_DATABASE_URL")
-		if dbURL == "" {
-			if os.Getenv("REQUIRE_POSTGRES") != "" {
-				t.Fatal("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is empty")
-			}
-			t.Skip("TEST_DATABASE_URL is not set")
-		}
+		dbURL := postgresURL(t)
 		leakScan(t, dbURL)
 	})
 }
@@ -57,20 +51,7 @@ func leakScan(t *testing.T, dbURL string) {
 	var schema, serviceDB string
 	var admin *sql.DB
 	if dbURL != "" {
-		var err error
-		if admin, err = sql.Open("pgx", dbURL); err != nil {
-			t.Fatal(err)
-		}
-		schema = fmt.Sprintf("leak_%d", time.Now().UnixNano())
-		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() })
-		u, _ := url.Parse(dbURL)
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		serviceDB = u.String()
+		schema, serviceDB, admin = postgresSchema(t, dbURL, "leak")
 	}
 	var mu sync.Mutex
 	var sent [][]byte // everything the service answered or sent

@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestCheckoutAcrossInstances: two server processes on one PostgreSQL
@@ -20,27 +16,8 @@ import (
 // checkout finishes (no instance affinity: the session cookie is sealed
 // with the shared keys, and nothing depends on it anyway).
 func TestCheckoutAcrossInstances(t *testing.T) {
-	dbURL := os.Getenv("TEST_DATABASE_URL")
-	if dbURL == "" {
-		if os.Getenv("REQUIRE_POSTGRES") != "" {
-			t.Fatal("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is empty")
-		}
-		t.Skip("TEST_DATABASE_URL is not set")
-	}
-	schema := fmt.Sprintf("so_%d", time.Now().UnixNano())
-	admin, err := sql.Open("pgx", dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() })
-	u, _ := url.Parse(dbURL)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	env := append(os.Environ(), "DATABASE_URL="+u.String(), "DATA_DIR="+t.TempDir(), "WEB_DIR="+webDir, "ADDR=127.0.0.1:0")
+	_, serviceDB, _ := postgresSchema(t, postgresURL(t), "so")
+	env := append(os.Environ(), "DATABASE_URL="+serviceDB, "DATA_DIR="+t.TempDir(), "WEB_DIR="+webDir, "ADDR=127.0.0.1:0")
 	a := startProc(t, env)
 	b := startProc(t, env)
 	other := map[string]string{a.base: b.base, b.base: a.base}

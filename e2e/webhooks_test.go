@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,8 +15,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for a test schema
 )
 
 // proc is a server process started by a webhook reliability test.
@@ -206,30 +202,11 @@ func TestWebhooksSurviveSIGKILL(t *testing.T) {
 // PostgreSQL database with 1,000 events: every event is delivered, and
 // none is delivered by both at the same time.
 func TestWebhooksTwoInstancesPostgres(t *testing.T) {
-	dbURL := os.Getenv("TEST_DATABASE_URL")
-	if dbURL == "" {
-		if os.Getenv("REQUIRE_POSTGRES") != "" {
-			t.Fatal("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is empty")
-		}
-		t.Skip("TEST_DATABASE_URL is not set")
-	}
-	schema := fmt.Sprintf("wh_%d", time.Now().UnixNano())
-	admin, err := sql.Open("pgx", dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() })
-	u, _ := url.Parse(dbURL)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
+	_, serviceDB, _ := postgresSchema(t, postgresURL(t), "wh")
 
 	rcv := newHookReceiver(t)
 	rcv.setFail(true) // events pile up while both instances start
-	base := append(os.Environ(), "DATABASE_URL="+u.String(), "WEB_DIR="+webDir, "ADDR=127.0.0.1:0", "LOG_LEVEL=warn",
+	base := append(os.Environ(), "DATABASE_URL="+serviceDB, "WEB_DIR="+webDir, "ADDR=127.0.0.1:0", "LOG_LEVEL=warn",
 		"WEBHOOK_RETRY_FIRST=50ms", "WEBHOOK_RETRY_MAX=100ms")
 	dataDir := t.TempDir() // shared keys, as instances of one service share them
 	env := append(base, "DATA_DIR="+dataDir)

@@ -137,8 +137,8 @@ func newAttackSuite(t *testing.T) *attackSuite {
 	env := append(os.Environ(), "DATA_DIR="+a.dataDir, "WEB_DIR="+webDir, "ADDR=127.0.0.1:0", "LOG_LEVEL=warn",
 		"READ_HEADER_TIMEOUT="+attackReadHeaderTimeout.String(), "READ_TIMEOUT="+attackReadTimeout.String(),
 		"IDLE_TIMEOUT="+attackIdleTimeout.String())
-	a.keyA = attackMerchant(t, env, "alpha")
-	a.keyB = attackMerchant(t, env, "beta", "-frame-origins", a.allowed.URL)
+	a.keyA = newMerchant(t, env, "alpha", "-name", "alpha shop")
+	a.keyB = newMerchant(t, env, "beta", "-name", "beta shop", "-frame-origins", a.allowed.URL)
 	a.p = startProc(t, env)
 	a.base = a.p.base
 	// One connection per request: the server's idle timeout is short.
@@ -153,20 +153,6 @@ func newAttackSuite(t *testing.T) *attackSuite {
 	a.db = db
 	a.setup()
 	return a
-}
-
-// attackMerchant creates a merchant and returns its API key.
-func attackMerchant(t *testing.T, env []string, id string, flags ...string) string {
-	t.Helper()
-	out, err := run(env, append([]string{"merchants", "create", "-id", id, "-name", id + " shop"}, flags...)...)
-	if err != nil {
-		t.Fatalf("merchants create: %v\n%s", err, out)
-	}
-	var m struct {
-		APIKey string `json:"api_key"`
-	}
-	json.Unmarshal(out, &m)
-	return m.APIKey
 }
 
 // row returns the table's row for a category, adding it on first use.

@@ -112,11 +112,18 @@ func (r *hookReceiver) setFail(fail bool) {
 	r.mu.Unlock()
 }
 
-// createMerchant runs "server merchants create" and returns the API key.
+// createMerchant creates a merchant whose webhooks go to webhookURL, with
+// Basic credentials, and returns its API key.
 func createMerchant(t *testing.T, env []string, id, webhookURL string) string {
 	t.Helper()
-	out, err := run(env, "merchants", "create", "-id", id, "-webhook-url", webhookURL,
-		"-webhook-username", "hooks", "-webhook-password", "s3cret-pw")
+	return newMerchant(t, env, id, "-webhook-url", webhookURL, "-webhook-username", "hooks", "-webhook-password", "s3cret-pw")
+}
+
+// newMerchant runs "server merchants create -id id" with flags and returns
+// the merchant's API key.
+func newMerchant(t *testing.T, env []string, id string, flags ...string) string {
+	t.Helper()
+	out, err := run(env, append([]string{"merchants", "create", "-id", id}, flags...)...)
 	if err != nil {
 		t.Fatalf("merchants create: %v\n%s", err, out)
 	}

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/base64"
 	"net/url"
 	"strings"
 	"testing"
@@ -142,6 +143,30 @@ func TestAuthentication(t *testing.T) {
 	}
 	h.must(401, request{method: "GET", path: "/orders/x", key: "WRONGKEY"})
 	h.must(401, request{method: "GET", path: "/orders/x", header: map[string]string{"Authorization": "Bearer " + h.keyA}})
+
+	// Both forms clients send, byte for byte: base64(key + ":") (curl -u
+	// KEY:) and base64(key) with no colon (Juspay's Node SDK).
+	h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=auth1&amount=1"})
+	for _, hdr := range []string{
+		"Basic " + base64.StdEncoding.EncodeToString([]byte(h.keyA+":")),
+		"Basic " + base64.StdEncoding.EncodeToString([]byte(h.keyA)),
+		"basic " + base64.StdEncoding.EncodeToString([]byte(h.keyA)),
+	} {
+		h.must(200, request{method: "GET", path: "/orders/auth1", header: map[string]string{"Authorization": hdr}})
+	}
+	for _, hdr := range []string{
+		"Basic " + base64.StdEncoding.EncodeToString([]byte(":"+h.keyA)),     // the key as the password
+		"Basic " + base64.StdEncoding.EncodeToString([]byte(h.keyA+"x")),     // not the key
+		"Basic " + base64.StdEncoding.EncodeToString([]byte(h.keyA))[1:],     // not base64
+		"Basic " + base64.RawURLEncoding.EncodeToString([]byte(h.keyA+"~~")), // base64url is not Basic
+		"Basic",
+		h.keyA,
+	} {
+		res := h.must(401, request{method: "GET", path: "/orders/auth1", header: map[string]string{"Authorization": hdr}})
+		if res.str("error_code") != "access_denied" || res.str("error_info.code") != "UNAUTHORIZED" {
+			t.Fatalf("%q: %s", hdr, res.raw)
+		}
+	}
 	res = h.must(403, request{method: "GET", path: "/orders/x", key: h.keyA, header: map[string]string{"x-merchantid": "beta"}})
 	if res.errorField() != "x-merchantid" {
 		t.Fatalf("mismatched x-merchantid: %s", res.raw)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"strings"
@@ -63,8 +64,8 @@ func (s *Server) authenticate(level access, next http.Handler) http.Handler {
 func (s *Server) resolveAuth(r *http.Request, level access) (*auth, error) {
 	ctx := r.Context()
 	if h := r.Header.Get("Authorization"); h != "" {
-		key, _, ok := r.BasicAuth()
-		if !ok || key == "" {
+		key, ok := basicKey(h)
+		if !ok {
 			return nil, coft.Errorf(coft.EUNAUTHORIZED, "Authorization must be Basic with the API key as username.")
 		}
 		m, err := s.findMerchantByKeyHash(ctx, HashAPIKey(key))
@@ -103,6 +104,23 @@ func (s *Server) resolveAuth(r *http.Request, level access) (*auth, error) {
 		}
 	}
 	return nil, coft.Errorf(coft.EUNAUTHORIZED, "Authentication required: Basic auth with the API key.")
+}
+
+// basicKey reads the API key from an Authorization header of the Basic
+// scheme. Clients send it in two forms: base64(key + ":") (curl -u KEY:,
+// most HTTP libraries) and base64(key) with no colon (Juspay's Node SDK).
+// With a colon the key is the username and the password is not read.
+func basicKey(header string) (string, bool) {
+	scheme, cred, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Basic") {
+		return "", false
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	if err != nil {
+		return "", false
+	}
+	key, _, _ := strings.Cut(string(raw), ":")
+	return key, key != ""
 }
 
 // clientToken finds a client_auth_token in the x-client-auth-token

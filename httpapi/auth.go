@@ -19,6 +19,8 @@ type auth struct {
 	merchant *coft.Merchant
 	// client is set when the request came with a client_auth_token.
 	client *authtoken.Scope
+	// jwe is set when the request came encrypted and signed (JWE+JWS).
+	jwe *jweSession
 }
 
 // authFrom returns the request's auth, set by authenticate.
@@ -45,7 +47,7 @@ const (
 // authenticate resolves the caller and puts its auth in the context.
 func (s *Server) authenticate(level access, next http.Handler) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		a, err := s.resolveAuth(r, level)
+		a, err := s.resolveAuth(w, r, level)
 		if err != nil {
 			if coft.ErrorCode(err) == coft.EUNAUTHORIZED && r.Header.Get("Authorization") == "" {
 				w.Header().Set("WWW-Authenticate", `Basic realm="merchant API key"`)
@@ -56,13 +58,29 @@ func (s *Server) authenticate(level access, next http.Handler) http.Handler {
 			ri.merchantID = a.merchant.ID
 		}
 		r = r.WithContext(context.WithValue(r.Context(), authKey, a))
+		if a.jwe != nil {
+			sw := &sealingWriter{ResponseWriter: w}
+			next.ServeHTTP(sw, r)
+			sw.finish(r, a.jwe)
+			return nil
+		}
 		next.ServeHTTP(w, r)
 		return nil
 	})
 }
 
-func (s *Server) resolveAuth(r *http.Request, level access) (*auth, error) {
+func (s *Server) resolveAuth(w http.ResponseWriter, r *http.Request, level access) (*auth, error) {
 	ctx := r.Context()
+	// The merchant is known from the key id of an encrypted body, the API
+	// key, or both (Juspay's documented form sends both: they must agree).
+	var jwe *jweSession
+	var merchant *coft.Merchant
+	if acceptsJWE(r) {
+		var err error
+		if jwe, merchant, err = s.openJWE(w, r); err != nil {
+			return nil, err
+		}
+	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		key, ok := basicKey(h)
 		if !ok {
@@ -74,10 +92,16 @@ func (s *Server) resolveAuth(r *http.Request, level access) (*auth, error) {
 		} else if err != nil {
 			return nil, err
 		}
-		if id := r.Header.Get("x-merchantid"); id != "" && id != m.ID {
+		if merchant != nil && merchant.ID != m.ID {
+			return nil, coft.Errorf(coft.EUNAUTHORIZED, "The API key and the key id belong to different merchants.")
+		}
+		merchant = m
+	}
+	if merchant != nil {
+		if id := r.Header.Get("x-merchantid"); id != "" && id != merchant.ID {
 			return nil, coft.FieldError(coft.EFORBIDDEN, "x-merchantid", "x-merchantid does not match the API key's merchant.")
 		}
-		return &auth{merchant: m}, nil
+		return &auth{merchant: merchant, jwe: jwe}, nil
 	}
 	if level >= clientAllowed {
 		if tok := clientToken(r); tok != "" {

@@ -230,13 +230,36 @@ func prefixField(err error, prefix string) error {
 	return coft.FieldError(coft.ErrorCode(err), prefix+coft.ErrorField(err), "%s", coft.ErrorMessage(err))
 }
 
+// orderStatusFields are the fields Order Status accepts. Juspay's
+// options.add_full_gateway_response adds nothing here: the gateway
+// response is always given.
+var orderStatusFields = fields{"options.add_full_gateway_response"}
+
 // handleOrderStatus serves GET /orders/{order_id}.
 func (s *Server) handleOrderStatus(w http.ResponseWriter, r *http.Request) error {
-	if _, err := readParams(w, r, nil); err != nil {
+	if _, err := readParams(w, r, orderStatusFields); err != nil {
 		return err
 	}
+	return s.writeOrderStatus(w, r, r.PathValue("order_id"))
+}
+
+// handleOrderStatusV4 serves POST /v4/order-status: the order_id is in the
+// body, which Juspay's SDKs send encrypted (JWE+JWS).
+func (s *Server) handleOrderStatusV4(w http.ResponseWriter, r *http.Request) error {
+	p, err := readParams(w, r, append(fields{"order_id"}, orderStatusFields...))
+	if err != nil {
+		return err
+	}
+	id := strings.TrimSpace(p["order_id"])
+	if id == "" {
+		return coft.Missing("order_id")
+	}
+	return s.writeOrderStatus(w, r, id)
+}
+
+func (s *Server) writeOrderStatus(w http.ResponseWriter, r *http.Request, orderID string) error {
 	a := authFrom(r.Context())
-	o, t, err := s.Store.FindOrderStatus(r.Context(), a.merchant.ID, r.PathValue("order_id"))
+	o, t, err := s.Store.FindOrderStatus(r.Context(), a.merchant.ID, orderID)
 	if err != nil {
 		return err
 	}

@@ -25,8 +25,10 @@ func (s *Server) apiRoutes() []route {
 	routes := []route{
 		{"POST /orders", merchantOnly, s.handleOrderCreate, "Create an order (options.get_client_auth_token for a browser token)."},
 		{"GET /orders/{order_id}", merchantOnly, s.handleOrderStatus, "Order status."},
+		{"POST /v4/order-status", merchantOnly, s.handleOrderStatusV4, "Order status, order_id in the body (JWE+JWS or API key)."},
 		{"POST /orders/{order_id}", merchantOnly, s.handleOrderUpdate, "Update amount or udf fields while the order is NEW."},
 		{"POST /orders/{order_id}/refunds", merchantOnly, s.handleRefund, "Refund a CHARGED order (unique_request_id, amount)."},
+		{"POST /v4/orders/{order_id}/refunds", merchantOnly, s.handleRefund, "Refund, as /orders/{order_id}/refunds (JWE+JWS or API key)."},
 		{"POST /customers", merchantOnly, s.handleCustomerCreate, "Create a customer."},
 		{"GET /customers/{customer_id}", merchantOnly, s.handleCustomerGet, "Get a customer by id or object_reference_id."},
 		{"POST /customers/{customer_id}", merchantOnly, s.handleCustomerUpdate, "Update a customer."},
@@ -37,6 +39,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST /v4/card/delete", merchantOnly, s.handleCardDeleteV4, "Delete a card and its network token by card_reference."},
 		{"POST /card/tokenize", clientAllowed, s.handleCardTokenize, "Tokenize a saved card out of band: a ₹1.00 authenticated payment, refunded (card_token, tokenize=true|absent)."},
 		{"POST /txns", clientAllowed, s.handleTxnCreate, "Start a card payment (tokenize=true|false|absent, save_to_locker)."},
+		{"POST /v4/txns", merchantOnly, s.handleTxnCreate, "Start a card payment, as /txns (JWE+JWS or API key)."},
 		{"POST /tokenization/onboarding", merchantOnly, s.handleOnboarding, "Onboard the merchant or a sub-merchant (associateId) to the card networks for COFT or ALT_ID."},
 		{"GET /tokenization/onboarding/status", merchantOnly, s.handleOnboardingStatus, "Onboarding status per network, by submerchantId."},
 		{"POST /v4/card/get", merchantOnly, s.handleCardGet, "A saved card's network token with a fresh cryptogram (ACTIVE tokens only)."},
@@ -111,10 +114,12 @@ func (s *Server) Handler() http.Handler {
 }
 
 // camelCaseAPI reports whether the request is for one of the newer JSON
-// APIs, whose errors take the camelCase shape.
+// APIs, whose errors take the camelCase shape. (/v4/txns, /v4/order-status,
+// /v4/orders/… and /v4/session are the classic APIs under JWE+JWS: their
+// errors keep the classic shape.)
 func camelCaseAPI(r *http.Request) bool {
 	p := r.URL.Path
-	return strings.HasPrefix(p, "/tokenization/") || strings.HasPrefix(p, "/v4/") || p == "/get/altId"
+	return strings.HasPrefix(p, "/tokenization/") || strings.HasPrefix(p, "/v4/card/") || p == "/get/altId"
 }
 
 // limitBody bounds the body of the customer pages' form posts: a larger

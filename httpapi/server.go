@@ -29,6 +29,7 @@ type Store interface {
 	coft.EventStore
 	coft.RefundStore
 	coft.PageConsentStore
+	coft.JWTKeyStore
 	Ping(ctx context.Context) error
 }
 
@@ -83,6 +84,8 @@ type Server struct {
 	once      sync.Once
 	metrics   *metrics
 	merchants merchantCache
+	// jweKeys caches opened JWE+JWS keys by key id: see findJWEKey.
+	jweKeys sync.Map
 	// onboardedNetworks caches eligibility: see onboarded.
 	onboardedNetworks onboardedCache
 	consentCSP        string

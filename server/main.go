@@ -62,6 +62,8 @@ const usage = `usage:
   server merchants create -id ID [settings]
   server merchants update -id ID [settings] [-rotate-api-key] [-rotate-response-key]
   server merchants list
+  server merchants jwt-keys -id ID [-generate | -public-key FILE | -revoke KEY_ID]
+                                       JWE+JWS keys: make one, register the merchant's own, end one, or list
   server sandbox token suspend|resume|deactivate|replace [-merchant ID] REFERENCE
   server sandbox onboarding onboarded|rejected [-merchant ID] -flow COFT|ALT_ID [-associate ID] [-network VISA,…]
   server webhooks list [-merchant ID] [-order ORDER_ID] [-limit N]

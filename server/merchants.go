@@ -44,9 +44,12 @@ func newAPIKey() string { return strings.ToUpper(coft.RandomHex(16)) }
 
 func merchants(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("merchants: want create, update or list")
+		return fmt.Errorf("merchants: want create, update, list or jwt-keys")
 	}
 	sub, args := args[0], args[1:]
+	if sub == "jwt-keys" {
+		return jwtKeys(ctx, args, getenv, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("merchants "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	id := fs.String("id", "", "merchant id (letters, digits, _ and -)")
@@ -154,7 +157,7 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		return enc.Encode(outputOf(m, key))
 	}
-	return fmt.Errorf("merchants: unknown subcommand %q (want create, update or list)", sub)
+	return fmt.Errorf("merchants: unknown subcommand %q (want create, update, list or jwt-keys)", sub)
 }
 
 // splitOrigins reads a comma- or space-separated list of origins.

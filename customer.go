@@ -16,13 +16,18 @@ type Customer struct {
 	EmailAddress      string
 	FirstName         string
 	LastName          string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// Implicit is set when the service created the customer itself: an
+	// order named a customer_id the merchant never created, and a card
+	// was saved for it. The merchant's customer_id is its
+	// object_reference_id.
+	Implicit  bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Validate checks the customer's fields.
 func (c *Customer) Validate() error {
-	if c.ObjectReferenceID != "" && !isReference(c.ObjectReferenceID, 128) {
+	if c.ObjectReferenceID != "" && !ValidReference(c.ObjectReferenceID, 128) {
 		return Invalid("object_reference_id", "object_reference_id must be at most 128 letters, digits or one of _-.@+:")
 	}
 	if c.MobileNumber != "" && (!allDigits(c.MobileNumber) || len(c.MobileNumber) < 6 || len(c.MobileNumber) > 15) {
@@ -96,8 +101,8 @@ func validCountryCode(s string) bool {
 	return allDigits(s) && len(s) <= 4
 }
 
-// isReference reports whether s is 1..max characters of [A-Za-z0-9_-.@+:].
-func isReference(s string, max int) bool {
+// ValidReference reports whether s is 1..max characters of [A-Za-z0-9_-.@+:].
+func ValidReference(s string, max int) bool {
 	if s == "" || len(s) > max {
 		return false
 	}

@@ -442,7 +442,8 @@ func (s *Server) afterCharge(ctx context.Context, m *coft.Merchant, t *coft.Txn)
 	if err != nil {
 		return t // left for the reconciler
 	}
-	tokenize := t.Consent != nil && *t.Consent && t.CustomerID != ""
+	hasCustomer := t.CustomerID != "" || order.CustomerID != ""
+	tokenize := t.Consent != nil && *t.Consent && hasCustomer
 	if tokenize {
 		support, err := s.tokenizeSupport(ctx, m, order.Metadata["submerchant_id"], t.Card().Bin())
 		if err != nil {
@@ -450,7 +451,15 @@ func (s *Server) afterCharge(ctx context.Context, m *coft.Merchant, t *coft.Txn)
 		}
 		tokenize = support
 	}
-	keep := t.SaveToLocker && t.CustomerID != ""
+	keep := t.SaveToLocker && hasCustomer
+	if (tokenize || keep) && t.CustomerID == "" {
+		c, err := s.implicitCustomer(ctx, order)
+		if err != nil {
+			slog.ErrorContext(ctx, "creating the order's customer failed", "order_id", t.OrderID, "error", err.Error())
+			return t // left for the reconciler
+		}
+		t.CustomerID = c.ID
+	}
 	if tokenize || keep {
 		var err error
 		cardRef, tokenRef, err = s.saveCard(ctx, m, t, tokenize, keep)
@@ -471,8 +480,9 @@ func (s *Server) afterCharge(ctx context.Context, m *coft.Merchant, t *coft.Txn)
 			slog.ErrorContext(ctx, "automatic refund failed", "order_id", t.OrderID, "error", coft.ErrorMessage(err))
 		}
 	}
+	customerID := t.CustomerID
 	done, err := s.Store.UpdateTxn(ctx, m.ID, t.UUID, func(t *coft.Txn) error {
-		t.PANCiphertext, t.KeyID = nil, ""
+		t.PANCiphertext, t.KeyID, t.CustomerID = nil, "", customerID
 		if cardRef != "" {
 			t.CardReference = cardRef
 		}

@@ -849,3 +849,50 @@ func TestFinishInterruptedCharge(t *testing.T) {
 		}
 	})
 }
+
+// TestImplicitCustomer: an order may name a customer_id the merchant never
+// created (Juspay's SDK tests do). The customer is created from the
+// order's email and phone when a card is first saved for it, and marked
+// implicit.
+func TestImplicitCustomer(t *testing.T) {
+	forDialects(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		h.must(200, request{method: "POST", path: "/orders", key: h.keyA,
+			form: "order_id=imp1&amount=10.00&customer_id=guest_101&customer_email=guest@example.com&customer_phone=9988665522"})
+		// Nothing is created before a card is saved.
+		if _, err := h.db.FindCustomer(ctx, "alpha", "guest_101"); coft.ErrorCode(err) != coft.ENOTFOUND {
+			t.Fatalf("customer created with the order: %v", err)
+		}
+		res := h.txn(h.keyA, newCardForm("imp1", "4242424242424242"))
+		if res.status != 200 || !strings.Contains(res.str("payment.authentication.url"), "/v2/txns/consent/") {
+			t.Fatalf("the consent dialog is not asked for an implicit customer: %s", res.raw)
+		}
+		h.browser(true).pay(res.str("payment.authentication.url"), "accept")
+		c, err := h.db.FindCustomer(ctx, "alpha", "guest_101")
+		if err != nil || !c.Implicit || c.ObjectReferenceID != "guest_101" || c.EmailAddress != "guest@example.com" || c.MobileNumber != "9988665522" {
+			t.Fatalf("implicit customer: %+v, %v", c, err)
+		}
+		st := h.must(200, request{method: "GET", path: "/orders/imp1", key: h.keyA})
+		if st.str("customer_id") != "guest_101" || st.str("card.token.tokenization_status") != "ACTIVE" {
+			t.Fatalf("order status: %s", st.raw)
+		}
+		cards := h.must(200, request{method: "GET", path: "/cards?customer_id=guest_101", key: h.keyA})
+		if n := len(cards.get("cards").([]any)); n != 1 {
+			t.Fatalf("cards of the implicit customer: %s", cards.raw)
+		}
+		// A second order of the same customer uses the same customer.
+		h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=imp2&amount=10.00&customer_id=guest_101"})
+		form := newCardForm("imp2", "5419190000000003")
+		form.Set("save_to_locker", "true")
+		form.Set("tokenize", "false")
+		h.browser(false).pay(h.txn(h.keyA, form).str("payment.authentication.url"), "")
+		if cards := h.must(200, request{method: "GET", path: "/cards?customer_id=guest_101", key: h.keyA}); len(cards.get("cards").([]any)) != 2 {
+			t.Fatalf("second card: %s", cards.raw)
+		}
+		// An order without a customer saves nothing and creates no one.
+		h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=imp3&amount=10.00"})
+		if res := h.txn(h.keyA, newCardForm("imp3", "4242424242424242")); strings.Contains(res.str("payment.authentication.url"), "/consent/") {
+			t.Fatalf("consent asked without a customer: %s", res.raw)
+		}
+	})
+}

@@ -212,12 +212,10 @@ func (s *Server) orderFromParams(r *http.Request, m *coft.Merchant, p params, pr
 	if err := o.Validate(); err != nil {
 		return nil, prefixField(err, prefix)
 	}
-	if o.CustomerID != "" {
-		if _, err := s.Store.FindCustomer(r.Context(), m.ID, o.CustomerID); coft.ErrorCode(err) == coft.ENOTFOUND {
-			return nil, coft.FieldError(coft.EINVALID, prefix+"customer_id", "customer_id does not name a customer of this merchant.")
-		} else if err != nil {
-			return nil, err
-		}
+	// A customer_id the merchant never created is kept as given: the
+	// customer is created when a card is first saved for it.
+	if o.CustomerID != "" && !coft.ValidReference(o.CustomerID, 128) {
+		return nil, coft.Invalid(prefix+"customer_id", "customer_id must be at most 128 letters, digits or one of _-.@+:")
 	}
 	return o, nil
 }

@@ -111,9 +111,14 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params, askConsent boo
 	if order.Status == coft.StatusCharged {
 		return nil, coft.FieldError(coft.ECONFLICT, "order_id", "Order %s is already paid.", order.OrderID)
 	}
+	// The order's customer; nil also when the order names a customer the
+	// merchant never created, until a card is saved for it (afterCharge).
+	hasCustomer := order.CustomerID != ""
 	var customer *coft.Customer
-	if order.CustomerID != "" {
-		if customer, err = s.Store.FindCustomer(ctx, m.ID, order.CustomerID); err != nil {
+	if hasCustomer {
+		if customer, err = s.Store.FindCustomer(ctx, m.ID, order.CustomerID); coft.ErrorCode(err) == coft.ENOTFOUND {
+			customer = nil
+		} else if err != nil {
 			return nil, err
 		}
 	}
@@ -190,10 +195,10 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params, askConsent boo
 				ClientIP: pc.ClientIP, UserAgent: pc.UserAgent, ShownAt: pc.ShownAt}
 			pageConsent = pc.ID
 		}
-	case (m.HostedConsent || askConsent) && support && customer != nil && !tokenized:
+	case (m.HostedConsent || askConsent) && support && hasCustomer && !tokenized:
 		t.ConsentAsked = true
 	}
-	if (t.Tokenize == coft.TokenizeTrue || saveToLocker) && customer == nil {
+	if (t.Tokenize == coft.TokenizeTrue || saveToLocker) && !hasCustomer {
 		return nil, coft.FieldError(coft.EINVALID, "customer_id", "Saving or tokenizing a card needs an order with a customer_id.")
 	}
 

@@ -8,7 +8,7 @@ import (
 )
 
 const customerColumns = `id, merchant_id, object_reference_id, mobile_number, mobile_country_code,
-	email_address, first_name, last_name, created_at, updated_at`
+	email_address, first_name, last_name, implicit, created_at, updated_at`
 
 // CreateCustomer stores a new customer, assigning its id. Returns ECONFLICT
 // if the merchant has a customer with the same object_reference_id.
@@ -20,9 +20,9 @@ func (db *DB) CreateCustomer(ctx context.Context, c *coft.Customer) error {
 	c.CreatedAt = db.now()
 	c.UpdatedAt = c.CreatedAt
 	_, err := db.exec(ctx, `INSERT INTO customers (`+customerColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.MerchantID, nullString(c.ObjectReferenceID), c.MobileNumber, c.MobileCountryCode,
-		c.EmailAddress, c.FirstName, c.LastName, c.CreatedAt, c.UpdatedAt)
+		c.EmailAddress, c.FirstName, c.LastName, c.Implicit, c.CreatedAt, c.UpdatedAt)
 	return mapError(err, "", "object_reference_id")
 }
 
@@ -55,7 +55,7 @@ func (db *DB) FindCustomer(ctx context.Context, merchantID, idOrReference string
 	var c coft.Customer
 	var ref sql.NullString
 	err := row.Scan(&c.ID, &c.MerchantID, &ref, &c.MobileNumber, &c.MobileCountryCode,
-		&c.EmailAddress, &c.FirstName, &c.LastName, &c.CreatedAt, &c.UpdatedAt)
+		&c.EmailAddress, &c.FirstName, &c.LastName, &c.Implicit, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return nil, mapError(err, "Customer not found.", "")
 	}

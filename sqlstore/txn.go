@@ -207,11 +207,11 @@ func (db *DB) writeTxn(ctx context.Context, tx *dbTx, t *coft.Txn) error {
 	if t.Consent != nil {
 		consent = sql.NullBool{Bool: *t.Consent, Valid: true}
 	}
-	_, err := tx.ExecContext(ctx, db.rebind(`UPDATE txns SET status = ?, card_reference = ?, pan_ciphertext = ?,
-		key_id = ?, using_token = ?, consent = ?, auth_started = ?, otp_attempts = ?, resp_code = ?,
+	_, err := tx.ExecContext(ctx, db.rebind(`UPDATE txns SET status = ?, customer_id = ?, card_reference = ?,
+		pan_ciphertext = ?, key_id = ?, using_token = ?, consent = ?, auth_started = ?, otp_attempts = ?, resp_code = ?,
 		resp_message = ?, error_code = ?, error_message = ?, token_reference = ?, token_error = ?, card_done = ?,
 		updated_at = ? WHERE uuid = ?`),
-		string(t.Status), t.CardReference, t.PANCiphertext, t.KeyID, t.UsingToken, consent, t.AuthStarted,
+		string(t.Status), t.CustomerID, t.CardReference, t.PANCiphertext, t.KeyID, t.UsingToken, consent, t.AuthStarted,
 		t.OTPAttempts, t.RespCode, t.RespMessage, t.ErrorCode, t.ErrorMessage, t.TokenReference, t.TokenError,
 		t.CardDone, t.UpdatedAt, t.UUID)
 	if err != nil {

@@ -11,7 +11,7 @@ PG_URL  := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo '$(PG_URL)')
 export TEST_DATABASE_URL
 
-.PHONY: help generate check-generated wasm axe build run test bench load scaleout e2e attack crash screenshots fuzz vet clean
+.PHONY: help generate check-generated wasm axe sdk build run test bench load scaleout e2e attack crash screenshots fuzz vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ vet: ## go vet and gofmt
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1)
 
-test: vet wasm axe ## run every test (PostgreSQL too when it answers; browser tests in Chromium)
+test: vet wasm axe sdk ## run every test (PostgreSQL too when it answers; browser tests in Chromium)
 	@if [ -z "$(TEST_DATABASE_URL)" ]; then echo "PostgreSQL not reachable: its suite will be skipped"; fi
 	$(GO) test -count=1 ./...
 
@@ -49,7 +49,13 @@ e2e/axe/node_modules/axe-core/axe.min.js: e2e/axe/package.json e2e/axe/package-l
 	npm ci --prefix e2e/axe --no-audit --no-fund --loglevel=error
 	@touch $@
 
-e2e: wasm axe ## only the browser tests
+sdk: e2e/sdk/node_modules/expresscheckout-nodejs/package.json ## install Juspay's Node SDK (npm), the judge of the compatibility test
+
+e2e/sdk/node_modules/expresscheckout-nodejs/package.json: e2e/sdk/package.json e2e/sdk/package-lock.json
+	npm ci --prefix e2e/sdk --no-audit --no-fund --loglevel=error
+	@touch $@
+
+e2e: wasm axe sdk ## only the browser tests
 	$(GO) test -count=1 -v ./e2e
 
 attack: wasm ## the counted attack suite against the real server; prints attempts, refusals and status codes per category

@@ -72,8 +72,8 @@ func (o *Order) Validate() error {
 	if o.OrderID == "" {
 		return Missing("order_id")
 	}
-	if !isAlphanumeric(o.OrderID) || len(o.OrderID) > 20 {
-		return Invalid("order_id", "order_id must be 1 to 20 letters or digits.")
+	if !IsIdentifier(o.OrderID, 20) {
+		return Invalid("order_id", "order_id must be 1 to 20 letters, digits, '_' or '-'.")
 	}
 	if o.Amount <= 0 {
 		return FieldError(ERANGE, "amount", "amount must be greater than 0.")
@@ -111,16 +111,6 @@ func (o *Order) Validate() error {
 func UDFName(i int) string { return udfNames[i] }
 
 var udfNames = [MaxUDF]string{"udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7", "udf8", "udf9", "udf10"}
-
-func isAlphanumeric(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return s != ""
-}
 
 // OrderStore keeps orders. Every method is scoped to one merchant: an order
 // of another merchant is reported as ENOTFOUND.

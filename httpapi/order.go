@@ -235,10 +235,25 @@ var orderStatusFields = fields{"options.add_full_gateway_response"}
 
 // handleOrderStatus serves GET /orders/{order_id}.
 func (s *Server) handleOrderStatus(w http.ResponseWriter, r *http.Request) error {
-	if _, err := readParams(w, r, orderStatusFields); err != nil {
+	p, err := readParams(w, r, append(fields{"order_id"}, orderStatusFields...))
+	if err != nil {
 		return err
 	}
-	return s.writeOrderStatus(w, r, r.PathValue("order_id"))
+	id := r.PathValue("order_id")
+	if err := sameID(p, "order_id", id); err != nil {
+		return err
+	}
+	return s.writeOrderStatus(w, r, id)
+}
+
+// sameID accepts an id repeated in the parameters (Juspay's SDKs repeat
+// order_id and customer_id in the query or body) only when it names the
+// same object as the path.
+func sameID(p params, key, pathID string) error {
+	if v, ok := p[key]; ok && v != "" && v != pathID {
+		return coft.Invalid(key, "%s differs from the one in the path.", key)
+	}
+	return nil
 }
 
 // handleOrderStatusV4 serves POST /v4/order-status: the order_id is in the

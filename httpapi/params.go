@@ -143,26 +143,32 @@ func flatten(p params, prefix string, obj map[string]any) error {
 			if err := flatten(p, key+".", v); err != nil {
 				return err
 			}
-		default:
-			key = safeKey(key)
-			return coft.Invalid(key, "%s must be a string, number, boolean or object.", key)
+		case []any:
+			// Kept as its JSON text, as form-encoded clients send such
+			// fields (mutual_fund_details, payment_filter options, …).
+			b, err := json.Marshal(v)
+			if err != nil {
+				return coft.Invalid(safeKey(key), "%s could not be read.", safeKey(key))
+			}
+			p[key] = string(b)
 		}
 	}
 	return nil
 }
 
-// bool reads a boolean field: absent is nil; "true"/"false" (any case) are
-// the only accepted values.
+// bool reads a boolean field: absent or empty is nil; "true"/"false" (any
+// case) and "1"/"0" (what PHP's http_build_query makes of booleans) are the
+// accepted values.
 func (p params) bool(key string) (*bool, error) {
 	v, ok := p[key]
 	if !ok || v == "" {
 		return nil, nil
 	}
 	switch strings.ToLower(v) {
-	case "true":
+	case "true", "1":
 		t := true
 		return &t, nil
-	case "false":
+	case "false", "0":
 		f := false
 		return &f, nil
 	}

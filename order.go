@@ -60,12 +60,18 @@ type Order struct {
 	// Purpose is PurposeCardTokenization for the one-rupee out-of-band
 	// verification order, else "".
 	Purpose string
+	// ExpiresAt, when set, is when the order's payment link stops taking
+	// payments (the Session API's payment_links.expiry).
+	ExpiresAt time.Time
 	// TxnUUID is the attempt the order reports: the charged one, else the
 	// latest; "" before the first.
 	TxnUUID   string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// Expired reports whether the order's payment link has expired at now.
+func (o *Order) Expired(now time.Time) bool { return !o.ExpiresAt.IsZero() && now.After(o.ExpiresAt) }
 
 // Validate checks the order's fields.
 func (o *Order) Validate() error {

@@ -250,63 +250,13 @@ var goldenExceptionTable = map[string]map[string]string{
 		"offers":             gap, // sample array, missing
 	},
 	"session/v1/response.json": {
-		"id":                         gapSession, // sample string, missing
-		"order_id":                   gapSession, // sample string, missing
-		"payment_links":              gapSession, // sample object, missing
-		"payment_links.web":          gapSession, // sample string, missing
-		"sdk_payload":                gapSession, // sample object, missing
-		"sdk_payload.payload":        gapSession, // sample object, missing
-		"sdk_payload.payload.action": gapSession, // sample string, missing
-		"sdk_payload.payload.amount": gapSession, // sample string, missing
-		"sdk_payload.payload.billingAddressFirstName":      gapSession, // sample string, missing
-		"sdk_payload.payload.billingAddressLastName":       gapSession, // sample string, missing
-		"sdk_payload.payload.clientAuthToken":              gapSession, // sample string, missing
-		"sdk_payload.payload.clientAuthTokenExpiry":        gapSession, // sample string, missing
-		"sdk_payload.payload.clientId":                     gapSession, // sample string, missing
-		"sdk_payload.payload.currency":                     gapSession, // sample string, missing
-		"sdk_payload.payload.customerEmail":                gapSession, // sample string, missing
-		"sdk_payload.payload.customerId":                   gapSession, // sample string, missing
-		"sdk_payload.payload.customerPhone":                gapSession, // sample string, missing
-		"sdk_payload.payload.description":                  gapSession, // sample string, missing
-		"sdk_payload.payload.environment":                  gapSession, // sample string, missing
-		"sdk_payload.payload.merchantId":                   gapSession, // sample string, missing
-		"sdk_payload.payload.orderId":                      gapSession, // sample string, missing
-		"sdk_payload.payload.returnUrl":                    gapSession, // sample string, missing
-		"sdk_payload.payload[\"options.getUpiDeepLinks\"]": gapSession, // sample string, missing
-		"sdk_payload.requestId":                            gapSession, // sample string, missing
-		"sdk_payload.service":                              gapSession, // sample string, missing
-		"status":                                           gapSession, // sample string, missing
+		"sdk_payload.payload[\"options.getUpiDeepLinks\"]": upiOnly, // sample string, missing
 	},
 	"session/v2/response.json": {
-		"id":                                             gapSession,  // sample string, missing
-		"order_id":                                       gapSession,  // sample string, missing
-		"payment_links":                                  gapSession,  // sample object, missing
-		"payment_links.expiry":                           gapSession,  // sample string, missing
-		"payment_links.web":                              gapSession,  // sample string, missing
-		"sdk_payload":                                    gapSession,  // sample object, missing
-		"sdk_payload.expiry":                             gapSession,  // sample string, missing
-		"sdk_payload.payload":                            gapSession,  // sample object, missing
-		"sdk_payload.payload.action":                     gapSession,  // sample string, missing
-		"sdk_payload.payload.amount":                     gapSession,  // sample string, missing
-		"sdk_payload.payload.clientAuthToken":            gapSession,  // sample string, missing
-		"sdk_payload.payload.clientAuthTokenExpiry":      gapSession,  // sample string, missing
-		"sdk_payload.payload.clientId":                   gapSession,  // sample string, missing
-		"sdk_payload.payload.currency":                   gapSession,  // sample string, missing
-		"sdk_payload.payload.customerEmail":              gapSession,  // sample string, missing
-		"sdk_payload.payload.customerId":                 gapSession,  // sample string, missing
-		"sdk_payload.payload.customerPhone":              gapSession,  // sample string, missing
-		"sdk_payload.payload.environment":                gapSession,  // sample string, missing
-		"sdk_payload.payload.merchantId":                 gapSession,  // sample string, missing
-		"sdk_payload.payload.orderId":                    gapSession,  // sample string, missing
-		"sdk_payload.payload.returnUrl":                  gapSession,  // sample string, missing
-		"sdk_payload.payload.service":                    gapSession,  // sample string, missing
 		"sdk_payload.payload[\"mandate.endDate\"]":       mandateOnly, // sample string, missing
 		"sdk_payload.payload[\"mandate.maxAmount\"]":     mandateOnly, // sample string, missing
 		"sdk_payload.payload[\"mandate.startDate\"]":     mandateOnly, // sample string, missing
 		"sdk_payload.payload[\"options.createMandate\"]": mandateOnly, // sample string, missing
-		"sdk_payload.requestId":                          gapSession,  // sample string, missing
-		"sdk_payload.service":                            gapSession,  // sample string, missing
-		"status":                                         gapSession,  // sample string, missing
 	},
 	"webhooks/txn_created.json": {
 		"content.order.bank_error_code":                     gap, // sample string, missing
@@ -567,7 +517,7 @@ var goldenExceptionTable = map[string]map[string]string{
 // Reasons.
 const (
 	gap         = "gap: not yet served"
-	gapSession  = "gap: /session not yet served"
+	upiOnly     = "UPI only: not served"
 	gapRefunds  = "gap: POST /refunds not yet served"
 	mandateOnly = "mandate only (action=enach): not served"
 )

@@ -309,9 +309,9 @@ var goldenCases = []goldenCase{
 
 	// Session (Juspay's payment page session API).
 	{sample: "session/v1/response.json", endpoint: epSession, situation: "action=paymentPage",
-		answer: func(g *golden) answer { return g.session("golds1") }},
+		answer: func(g *golden) answer { return g.session("golds1", "") }},
 	{sample: "session/v2/response.json", endpoint: epSession, situation: "the sample is action=enach with a mandate; ours asks action=paymentPage without the mandate.* fields",
-		answer: func(g *golden) answer { return g.session("golds2") }},
+		answer: func(g *golden) answer { return g.session("golds2", `,"service":"in.juspay.ec"`) }},
 
 	// Webhooks.
 	{sample: "webhooks/txn_created.json", endpoint: epWebhook, situation: "TXN_CREATED of a card payment",
@@ -817,11 +817,11 @@ func (g *golden) altID(status int, key, merchant, card string) answer {
 	return g.altIDAnswer[k]
 }
 
-func (g *golden) session(order string) answer {
+func (g *golden) session(order, extra string) answer {
 	cst := g.customerID("c" + order)
 	return g.optional(request{method: "POST", path: "/session", key: g.h.keyA, header: map[string]string{"x-merchantid": "alpha"},
 		json: `{"order_id":"` + order + `","amount":"10.00","customer_id":"` + cst + `","customer_email":"test@mail.com",` +
 			`"customer_phone":"9876543210","payment_page_client_id":"alpha","action":"paymentPage",` +
 			`"return_url":"https://shop.merchant.com","description":"Complete your payment",` +
-			`"billing_address_first_name":"John","billing_address_last_name":"wick"}`})
+			`"billing_address_first_name":"John","billing_address_last_name":"wick"` + extra + `}`})
 }

@@ -130,11 +130,16 @@ func (s *Server) orderView(o *coft.Order) *orderView {
 
 func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// orderFields are the fields Create Order accepts.
+// orderFields are the fields Create Order accepts: every field Juspay
+// documents for it. Those this service has no use for (gateway routing,
+// UPI, offers, mutual funds, mandates) are accepted and ignored; a mandate
+// that is REQUIRED is refused, since none would be made.
 var orderFields = fields{"order_id", "amount", "currency", "customer_id", "customer_email", "customer_phone",
 	"return_url", "description", "product_id", "udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7",
-	"udf8", "udf9", "udf10", "billing_address_", "shipping_address_", "metadata.", "options.get_client_auth_token",
-	"gateway_id", "mandate_max_amount"}
+	"udf8", "udf9", "udf10", "billing_address_", "shipping_address_", "metadata.", "options.",
+	"gateway_id", "mandate_max_amount", "mandate.", "mandate_id", "options_get_upi_deep_links",
+	"mutual_fund_details", "order_fullfillment_threshold_in_mins", "order_type", "basket",
+	"split_settlement_details", "source_object", "source_object_id"}
 
 // handleOrderCreate serves POST /orders.
 func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) error {
@@ -190,6 +195,9 @@ func (s *Server) orderFromParams(r *http.Request, m *coft.Merchant, p params, pr
 	}
 	if o.OrderID == "" {
 		return nil, coft.Missing(prefix + "order_id")
+	}
+	if strings.EqualFold(get("options.create_mandate"), "REQUIRED") {
+		return nil, coft.Invalid(prefix+"options.create_mandate", "Mandates are not offered: options.create_mandate can be OPTIONAL or absent.")
 	}
 	amount, err := coft.ParseAmount(prefix+"amount", get("amount"))
 	if err != nil {

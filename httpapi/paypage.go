@@ -77,6 +77,11 @@ func (s *Server) payPageOrder(w http.ResponseWriter, r *http.Request) (*coft.Mer
 		s.page(w, r, http.StatusOK, components.MessagePage("Already paid", "This order is already paid. Thank you."))
 		return nil, nil, false
 	}
+	if o.Expired(s.Now()) {
+		s.page(w, r, http.StatusGone, components.MessagePage("Payment link expired",
+			"This payment link has expired. Please return to the store and try again."))
+		return nil, nil, false
+	}
 	return m, o, true
 }
 

@@ -38,6 +38,8 @@ func (s *Server) apiRoutes() []route {
 		{"POST /card/update", merchantOnly, s.handleCardUpdate, "Set a saved card's nickname."},
 		{"POST /v4/card/delete", merchantOnly, s.handleCardDeleteV4, "Delete a card and its network token by card_reference."},
 		{"POST /card/tokenize", clientAllowed, s.handleCardTokenize, "Tokenize a saved card out of band: a ₹1.00 authenticated payment, refunded (card_token, tokenize=true|absent)."},
+		{"POST /session", merchantOnly, s.handleSession, "Order Session API: create the order and get its payment page link and SDK payload (action=paymentPage), or a customer's saved-cards screen (action=paymentManagement)."},
+		{"POST /v4/session", merchantOnly, s.handleSession, "Order Session API, as /session (JWE+JWS or API key)."},
 		{"POST /txns", clientAllowed, s.handleTxnCreate, "Start a card payment (tokenize=true|false|absent, save_to_locker)."},
 		{"POST /v4/txns", merchantOnly, s.handleTxnCreate, "Start a card payment, as /txns (JWE+JWS or API key)."},
 		{"POST /tokenization/onboarding", merchantOnly, s.handleOnboarding, "Onboard the merchant or a sub-merchant (associateId) to the card networks for COFT or ALT_ID."},

@@ -77,6 +77,9 @@ type Server struct {
 	FrontendPaths []string
 	// Sessions keeps the browser session cookie.
 	Sessions sessions.Store
+	// Environment is "sandbox" or "production", as the Session API's SDK
+	// payload names it. Default: sandbox when Sandbox is set.
+	Environment string
 	// AuthWindow is how long a pending payment may be resumed by an
 	// identical /txns call instead of starting a new attempt.
 	AuthWindow time.Duration
@@ -109,6 +112,12 @@ func (s *Server) init() {
 		s.merchants.ttl = s.MerchantCacheTTL
 		if s.Consent != nil {
 			s.consentCSP = s.Consent.ConsentCSP("'none'")
+		}
+		if s.Environment == "" {
+			s.Environment = "production"
+			if s.Sandbox != nil {
+				s.Environment = "sandbox"
+			}
 		}
 		if s.AuthWindow == 0 {
 			s.AuthWindow = 15 * time.Minute

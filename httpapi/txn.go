@@ -111,6 +111,9 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params, askConsent boo
 	if order.Status == coft.StatusCharged {
 		return nil, coft.FieldError(coft.ECONFLICT, "order_id", "Order %s is already paid.", order.OrderID)
 	}
+	if order.Expired(s.Now()) {
+		return nil, coft.FieldError(coft.ECONFLICT, "order_id", "Order %s expired at %s.", order.OrderID, timestamp(order.ExpiresAt))
+	}
 	// The order's customer; nil also when the order names a customer the
 	// merchant never created, until a card is saved for it (afterCharge).
 	hasCustomer := order.CustomerID != ""

@@ -83,6 +83,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		TestCards:        testCards(bins),
 		Network:          network,
 		Sandbox:          network,
+		Environment:      cfg.mode,
 		CardKey:          cardKey,
 		Bank:             sandbox.Bank{},
 		Consent:          front,

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/coftkit/coft"
 )
@@ -18,6 +19,7 @@ type orderDetails struct {
 	BillingAddress  map[string]string   `json:"billing_address,omitempty"`
 	ShippingAddress map[string]string   `json:"shipping_address,omitempty"`
 	Purpose         string              `json:"purpose,omitempty"`
+	ExpiresAt       *time.Time          `json:"expires_at,omitempty"`
 }
 
 // CreateOrder stores a new order, assigning its id. Returns ECONFLICT
@@ -93,8 +95,13 @@ func (db *DB) UpdateOrder(ctx context.Context, merchantID, orderID string, fn fu
 }
 
 func marshalDetails(o *coft.Order) (string, error) {
-	b, err := json.Marshal(orderDetails{UDF: o.UDF, Metadata: o.Metadata,
-		BillingAddress: o.BillingAddress, ShippingAddress: o.ShippingAddress, Purpose: o.Purpose})
+	d := orderDetails{UDF: o.UDF, Metadata: o.Metadata,
+		BillingAddress: o.BillingAddress, ShippingAddress: o.ShippingAddress, Purpose: o.Purpose}
+	if !o.ExpiresAt.IsZero() {
+		t := o.ExpiresAt.UTC()
+		d.ExpiresAt = &t
+	}
+	b, err := json.Marshal(d)
 	return string(b), err
 }
 
@@ -126,6 +133,9 @@ func fillOrder(o *coft.Order, amount int64, status, details string) error {
 	}
 	o.UDF, o.Metadata, o.BillingAddress, o.ShippingAddress = d.UDF, d.Metadata, d.BillingAddress, d.ShippingAddress
 	o.Purpose = d.Purpose
+	if d.ExpiresAt != nil {
+		o.ExpiresAt = *d.ExpiresAt
+	}
 	return nil
 }
 

@@ -72,6 +72,9 @@ type service struct {
 	apiKey      string
 	responseKey string
 	returns     *returns
+	// env is the service's environment (DATA_DIR, …), for the admin
+	// commands a test runs against it.
+	env []string
 }
 
 // returns is the merchant's return URL endpoint: it records what the
@@ -163,7 +166,7 @@ func startService(t testing.TB, merchantFlags ...string) *service {
 	})
 	select {
 	case a := <-addr:
-		s := &service{t: t, base: "http://" + a, apiKey: creds.APIKey, responseKey: creds.ResponseKey, returns: ret}
+		s := &service{t: t, base: "http://" + a, apiKey: creds.APIKey, responseKey: creds.ResponseKey, returns: ret, env: env}
 		s.onboard()
 		return s
 	case <-time.After(30 * time.Second):

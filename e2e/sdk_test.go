@@ -54,7 +54,7 @@ func TestJuspayNodeSDK(t *testing.T) {
 			env := []string{"BASE_URL=" + front.url, "MERCHANT_ID=chaipoint", "API_KEY=" + s.apiKey,
 				"RETURN_URL=" + s.returns.srv.URL + "/back"}
 			if mode == "jwe" {
-				k := jwtKeys(t, serviceDataDir(t))
+				k := jwtKeys(t, s)
 				env = append(env, "JWE_KEY_ID="+k.KeyID, "JWE_PUBLIC_KEY="+k.PublicKey, "JWE_PRIVATE_KEY="+k.PrivateKey)
 			}
 
@@ -130,19 +130,6 @@ func sdkDir(t *testing.T) string {
 	return dir
 }
 
-// serviceDataDir is the DATA_DIR of the service the test started:
-// startService's t.TempDir(), the test's first (testing numbers them
-// 001, 002, … under one directory per test). Call it right after
-// startService.
-func serviceDataDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(filepath.Dir(t.TempDir()), "001")
-	if _, err := os.Stat(filepath.Join(dir, "coft.db")); err != nil {
-		t.Fatalf("the service's data directory is not %s: %v", dir, err)
-	}
-	return dir
-}
-
 // jwtKeys are the merchant's JWE+JWS keys as `merchants jwt-keys` prints them.
 type jwtKeysOut struct {
 	KeyID      string `json:"key_id"`
@@ -150,10 +137,10 @@ type jwtKeysOut struct {
 	PublicKey  string `json:"public_key"`  // the service's, PEM
 }
 
-func jwtKeys(t *testing.T, dataDir string) jwtKeysOut {
+func jwtKeys(t *testing.T, s *service) jwtKeysOut {
 	t.Helper()
 	cmd := exec.Command(serverBin, "merchants", "jwt-keys", "-id", "chaipoint", "-generate")
-	cmd.Env = append(os.Environ(), "DATA_DIR="+dataDir, "WEB_DIR="+webDir, "ADDR=127.0.0.1:0", "LOG_LEVEL=warn")
+	cmd.Env = s.env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -36,10 +36,24 @@ type Refund struct {
 	Status          string // RefundPending, RefundSuccess or RefundFailure
 	// Auto is true for refunds the service made itself (the one-rupee
 	// verification transaction).
-	Auto         bool
+	Auto bool
+	// ErrorCode and ErrorMessage are the gateway's response code and
+	// message for the refund; "" while it has not answered.
+	ErrorCode    string
 	ErrorMessage string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// GatewayRef is the gateway's id for the refund, "" until it approved it.
+	GatewayRef string
+	CreatedAt  time.Time
+	// UpdatedAt is when the gateway's answer was recorded, once there is one.
+	UpdatedAt time.Time
+}
+
+// RefundAnswer is a gateway's answer to a refund.
+type RefundAnswer struct {
+	Approved  bool
+	Code      string // the gateway's response code
+	Message   string // the gateway's response message
+	Reference string // the gateway's id for the refund, when approved
 }
 
 // RefundStore keeps refunds. Every method is scoped to one merchant.
@@ -50,9 +64,10 @@ type RefundStore interface {
 	// refund with the same UniqueRequestID is returned instead, with
 	// existing = true.
 	StartRefund(ctx context.Context, r *Refund) (refund *Refund, existing bool, err error)
-	// FinishRefund records the bank's answer: SUCCESS (writing the refund
-	// event) or FAILURE.
-	FinishRefund(ctx context.Context, merchantID, id, status, errorMessage string) (*Refund, error)
+	// FinishRefund records the gateway's answer to a PENDING refund:
+	// SUCCESS when approved (writing the refund event), else FAILURE. A
+	// refund that is no longer PENDING is returned unchanged.
+	FinishRefund(ctx context.Context, merchantID, id string, answer RefundAnswer) (*Refund, error)
 	// ListRefunds returns an order's refunds, oldest first.
 	ListRefunds(ctx context.Context, merchantID, orderID string) ([]*Refund, error)
 }

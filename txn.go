@@ -157,11 +157,26 @@ type TxnStore interface {
 // authentication the RBI requires) and authorizes the payment. The sandbox
 // simulates one; a real issuer's access control server can replace it.
 type Bank interface {
+	// Gateway names the payment gateway the bank is reached through.
+	Gateway() Gateway
 	// VerifyOTP checks the one-time password the customer typed.
 	VerifyOTP(ctx context.Context, t *Txn, otp string) bool
 	// Authorize asks the issuer to approve an authenticated payment.
 	Authorize(ctx context.Context, t *Txn) (approved bool, respCode, respMessage string)
-	// Refund returns amount of a charged payment to the customer. It
-	// returns a *Error with code EINVALID when the issuer refuses.
-	Refund(ctx context.Context, t *Txn, amount Amount) error
+	// GatewayResponse is the gateway's own answer to the payment's
+	// authorization, in its own keys, as it is shown to merchants
+	// (Juspay's payment_gateway_response.gateway_response); nil when the
+	// payment never reached it.
+	GatewayResponse(t *Txn) map[string]string
+	// Refund returns amount of a charged payment to the customer. The
+	// answer says whether the gateway approved it; an error means there
+	// was no answer (the refund may be asked again).
+	Refund(ctx context.Context, t *Txn, amount Amount) (RefundAnswer, error)
+}
+
+// Gateway is a payment gateway as Juspay names it in its answers
+// (txn_detail.gateway, gateway_id, refunds[].refund_source).
+type Gateway struct {
+	Name string // e.g. "DUMMY", Juspay's simulated gateway
+	ID   int    // Juspay's gateway_id for it, e.g. 100 for DUMMY
 }

@@ -17,14 +17,9 @@ var goldenExceptionTable = map[string]map[string]string{
 		"metadata":                               gap, // sample object, missing
 		"metadata.RAZORPAY:gateway_reference_id": gap, // sample string, missing
 		"offers":                                 gap, // sample array, missing
-		"refunds[].error_code":                   gap, // sample string, missing
-		"refunds[].error_message":                gap, // sample string, missing
 		"refunds[].metadata":                     gap, // sample object, missing
 		"refunds[].metadata.speed_processed":     gap, // sample string, missing
 		"refunds[].metadata.speed_requested":     gap, // sample string, missing
-		"refunds[].pg_processed_at":              gap, // sample string, missing
-		"refunds[].refund_source":                gap, // sample string, missing
-		"refunds[].refund_type":                  gap, // sample string, missing
 		"txn_detail.express_checkout":            gap, // sample bool, missing
 		"txn_detail.gateway":                     gap, // sample string, missing
 		"txn_detail.gateway_id":                  gap, // sample number, missing
@@ -47,10 +42,6 @@ var goldenExceptionTable = map[string]map[string]string{
 		"metadata":                               gap, // sample object, missing
 		"metadata.RAZORPAY:gateway_reference_id": gap, // sample string, missing
 		"offers":                                 gap, // sample array, missing
-		"refunds[].error_code":                   gap, // sample null, missing
-		"refunds[].error_message":                gap, // sample string, missing
-		"refunds[].refund_source":                gap, // sample string, missing
-		"refunds[].refund_type":                  gap, // sample string, missing
 		"rewards_breakup":                        gap, // sample null, missing
 		"txn_detail.error_code":                  gap, // sample string, ours null
 		"txn_detail.express_checkout":            gap, // sample bool, missing
@@ -369,11 +360,6 @@ var goldenExceptionTable = map[string]map[string]string{
 		"content.order.payment_gateway_response.gateway_response.mandateToken": gap, // sample filtered, missing
 		"content.order.payment_gateway_response.gateway_response.resCode":      gap, // sample string, missing
 		"content.order.payment_gateway_response.gateway_response.resMessage":   gap, // sample filtered, missing
-		"content.order.refunds[].error_code":                                   gap, // sample string, missing
-		"content.order.refunds[].error_message":                                gap, // sample string, missing
-		"content.order.refunds[].pg_processed_at":                              gap, // sample filtered, missing
-		"content.order.refunds[].refund_source":                                gap, // sample string, missing
-		"content.order.refunds[].refund_type":                                  gap, // sample string, missing
 		"content.order.rewards_breakup":                                        gap, // sample filtered, missing
 		"content.order.txn_detail.error_code":                                  gap, // sample string, ours null
 		"content.order.txn_detail.express_checkout":                            gap, // sample bool, missing
@@ -490,14 +476,9 @@ var goldenExceptionTable = map[string]map[string]string{
 		"content.order.payment_gateway_response.gateway_response.order_id":        gap, // sample string, missing
 		"content.order.payment_gateway_response.gateway_response.status":          gap, // sample string, missing
 		"content.order.payment_gateway_response.gateway_response.tax":             gap, // sample string, missing
-		"content.order.refunds[].error_code":                                      gap, // sample string, missing
-		"content.order.refunds[].error_message":                                   gap, // sample string, missing
 		"content.order.refunds[].metadata":                                        gap, // sample object, missing
 		"content.order.refunds[].metadata.speed_processed":                        gap, // sample string, missing
 		"content.order.refunds[].metadata.speed_requested":                        gap, // sample string, missing
-		"content.order.refunds[].pg_processed_at":                                 gap, // sample filtered, missing
-		"content.order.refunds[].refund_source":                                   gap, // sample string, missing
-		"content.order.refunds[].refund_type":                                     gap, // sample string, missing
 		"content.order.rewards_breakup":                                           gap, // sample null, missing
 		"content.order.txn_detail.error_code":                                     gap, // sample string, ours null
 		"content.order.txn_detail.express_checkout":                               gap, // sample bool, missing

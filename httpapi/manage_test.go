@@ -67,7 +67,7 @@ func TestOutOfBandTokenization(t *testing.T) {
 		oid := orderID.Query().Get("order_id")
 		st := h.must(200, request{method: "GET", path: "/orders/" + oid, key: h.keyA})
 		if st.get("amount") != 1.0 || st.str("status") != "CHARGED" || st.get("refunded") != true || st.get("amount_refunded") != 1.0 ||
-			st.str("refunds.0.status") != "SUCCESS" || st.str("refunds.0.initiated_by") != "AUTO" ||
+			st.str("refunds.0.status") != "SUCCESS" || st.str("refunds.0.initiated_by") != "AUTO_REFUNDED" ||
 			st.str("card.token.tokenization_status") != "ACTIVE" || st.get("card.using_saved_card") != true {
 			t.Fatalf("the one-rupee order: %s", st.raw)
 		}
@@ -246,7 +246,7 @@ func TestRefunds(t *testing.T) {
 		h.browser(false).pay(res.str("payment.authentication.url"), "")
 		r := refund("unique_request_id=r1&amount=250.50")
 		if r.status != 200 || r.get("amount_refunded") != 250.5 || r.get("refunded") != false || r.str("refunds.0.status") != "SUCCESS" ||
-			r.str("refunds.0.initiated_by") != "MERCHANT" || r.get("effective_amount") != 999.5 {
+			r.str("refunds.0.initiated_by") != "API" || r.get("effective_amount") != 999.5 {
 			t.Fatalf("partial refund: %d %s", r.status, r.raw)
 		}
 		if again := refund("unique_request_id=r1&amount=250.50"); again.get("amount_refunded") != 250.5 {

@@ -51,8 +51,8 @@ func (n notifyingStore) DeleteCard(ctx context.Context, merchantID, reference st
 	return err
 }
 
-func (n notifyingStore) FinishRefund(ctx context.Context, merchantID, id, status, msg string) (*coft.Refund, error) {
-	r, err := n.Store.FinishRefund(ctx, merchantID, id, status, msg)
+func (n notifyingStore) FinishRefund(ctx context.Context, merchantID, id string, a coft.RefundAnswer) (*coft.Refund, error) {
+	r, err := n.Store.FinishRefund(ctx, merchantID, id, a)
 	n.notify(err)
 	return r, err
 }

@@ -336,7 +336,7 @@ func (s *Server) orderStatusView(ctx context.Context, o *coft.Order, t *coft.Txn
 			return nil, err
 		}
 		if len(rs) > 0 {
-			v.Refunds, v.AmountRefunded = refundViews(rs)
+			v.Refunds, v.AmountRefunded = s.refundViews(rs)
 			v.Refunded = v.AmountRefunded > 0 && v.AmountRefunded >= o.Amount
 			v.EffectiveAmount = o.Amount - v.AmountRefunded
 		}

@@ -8,52 +8,83 @@ import (
 	"github.com/coftkit/coft"
 )
 
-// refundView is one refund in order status, as Juspay shows it.
+// refundView is one refund in order status, as Juspay shows it: id is
+// the unique_request_id (Juspay maps it there when the gateway gives no
+// reference of its own), ref the gateway's id for the refund.
 type refundView struct {
 	ID              string      `json:"id"`
-	Ref             string      `json:"ref"`
+	Ref             *string     `json:"ref"`
 	UniqueRequestID string      `json:"unique_request_id"`
 	Amount          coft.Amount `json:"amount"`
 	Status          string      `json:"status"`
 	Created         string      `json:"created"`
-	ErrorMessage    string      `json:"error_message,omitempty"`
+	ErrorCode       *string     `json:"error_code"`
+	ErrorMessage    string      `json:"error_message"`
 	SentToGateway   bool        `json:"sent_to_gateway"`
 	InitiatedBy     string      `json:"initiated_by"`
+	RefundType      string      `json:"refund_type"`
+	RefundSource    string      `json:"refund_source"`
+	PGProcessedAt   string      `json:"pg_processed_at,omitempty"`
 }
 
-func refundViews(rs []*coft.Refund) (views []refundView, refunded coft.Amount) {
+// Juspay's initiated_by: "API" for refunds the merchant asked for through
+// the API, AUTO_REFUNDED for the service's own (the one-rupee check).
+const (
+	initiatedByAPI  = "API"
+	initiatedByAuto = "AUTO_REFUNDED"
+)
+
+// refundTypeStandard is the only refund type served: to the card, through
+// the gateway that charged it.
+const refundTypeStandard = "STANDARD"
+
+func initiatedBy(r *coft.Refund) string {
+	if r.Auto {
+		return initiatedByAuto
+	}
+	return initiatedByAPI
+}
+
+// refundViews shows an order's refunds and sums those that succeeded.
+func (s *Server) refundViews(rs []*coft.Refund) (views []refundView, refunded coft.Amount) {
 	views = make([]refundView, len(rs))
+	gw := s.Bank.Gateway()
 	for i, r := range rs {
-		by := "MERCHANT"
-		if r.Auto {
-			by = "AUTO"
+		v := refundView{ID: r.UniqueRequestID, UniqueRequestID: r.UniqueRequestID, Amount: r.Amount,
+			Status: r.Status, Created: timestamp(r.CreatedAt), ErrorMessage: r.ErrorMessage,
+			SentToGateway: r.Status != coft.RefundPending, InitiatedBy: initiatedBy(r),
+			RefundType: refundTypeStandard, RefundSource: gw.Name}
+		if r.GatewayRef != "" {
+			v.Ref = &r.GatewayRef
 		}
-		views[i] = refundView{ID: r.ID, Ref: r.ID, UniqueRequestID: r.UniqueRequestID, Amount: r.Amount,
-			Status: r.Status, Created: timestamp(r.CreatedAt), ErrorMessage: r.ErrorMessage, SentToGateway: true, InitiatedBy: by}
+		if r.Status != coft.RefundPending {
+			v.ErrorCode = &r.ErrorCode
+		}
 		if r.Status == coft.RefundSuccess {
+			v.PGProcessedAt = timestamp(r.UpdatedAt)
 			refunded += r.Amount
 		}
+		views[i] = v
 	}
 	return views, refunded
 }
 
 // refund returns amount of a charged payment: recorded PENDING, asked of
-// the bank, then recorded SUCCESS (with its event) or FAILURE. Asking
-// again with the same uniqueID finishes a refund a crash left pending and
-// otherwise returns the first answer.
+// the bank, then recorded SUCCESS (with its event) or FAILURE with the
+// gateway's answer. Asking again with the same uniqueID finishes a refund
+// a crash (or a gateway that did not answer) left pending, and otherwise
+// returns the first answer.
 func (s *Server) refund(ctx context.Context, m *coft.Merchant, t *coft.Txn, uniqueID string, amount coft.Amount, auto bool) (*coft.Refund, error) {
 	r, existing, err := s.Store.StartRefund(ctx, &coft.Refund{MerchantID: m.ID, OrderID: t.OrderID,
 		UniqueRequestID: uniqueID, Amount: amount, Auto: auto})
 	if err != nil || existing && r.Status != coft.RefundPending {
 		return r, err
 	}
-	status, msg := coft.RefundSuccess, ""
-	if err := s.Bank.Refund(ctx, t, r.Amount); coft.ErrorCode(err) == coft.EINVALID {
-		status, msg = coft.RefundFailure, coft.ErrorMessage(err)
-	} else if err != nil {
+	answer, err := s.Bank.Refund(ctx, t, r.Amount)
+	if err != nil {
 		return r, err // left PENDING: asking again finishes it
 	}
-	return s.Store.FinishRefund(ctx, m.ID, r.ID, status, msg)
+	return s.Store.FinishRefund(ctx, m.ID, r.ID, answer)
 }
 
 // handleRefund serves POST /orders/{order_id}/refunds: unique_request_id

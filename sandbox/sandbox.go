@@ -31,6 +31,21 @@ const (
 // Bank is the sandbox issuer.
 type Bank struct{}
 
+// Gateway is Juspay's simulated gateway, as Juspay's sandbox reports it:
+// DUMMY, gateway_id 100 (Juspay's list of gateway ids has (100,DUMMY)).
+func (Bank) Gateway() coft.Gateway { return coft.Gateway{Name: "DUMMY", ID: 100} }
+
+// GatewayResponse is the sandbox gateway's answer to an authorization in
+// the keys Juspay's DUMMY gateway uses: resCode and resMessage are the
+// issuer's; the sandbox issues no authorization code and no mandates, so
+// authCode and mandateToken are "".
+func (Bank) GatewayResponse(t *coft.Txn) map[string]string {
+	if t.RespCode == "" {
+		return nil
+	}
+	return map[string]string{"resCode": t.RespCode, "resMessage": t.RespMessage, "authCode": "", "mandateToken": ""}
+}
+
 // VerifyOTP accepts OTP only.
 func (Bank) VerifyOTP(_ context.Context, _ *coft.Txn, otp string) bool { return otp == OTP }
 
@@ -45,15 +60,20 @@ func (Bank) Authorize(_ context.Context, t *coft.Txn) (bool, string, string) {
 // CardRefundRefused pays, but the issuer refuses refunds of its payments.
 const CardRefundRefused = "4242420000000158"
 
-// Refund refunds every payment except CardRefundRefused's.
-func (Bank) Refund(_ context.Context, t *coft.Txn, amount coft.Amount) error {
+// Refund refunds every payment except CardRefundRefused's. An approved
+// refund gets the gateway's id: 12 random digits.
+func (Bank) Refund(_ context.Context, t *coft.Txn, amount coft.Amount) (coft.RefundAnswer, error) {
 	if t.ISIN == CardRefundRefused[:6] && t.Last4 == CardRefundRefused[12:] {
-		return coft.Errorf(coft.EINVALID, "The issuer refused the refund.")
+		return coft.RefundAnswer{Code: "57", Message: "The issuer refused the refund."}, nil
 	}
 	if amount <= 0 || amount > t.Amount {
-		return coft.Errorf(coft.EINVALID, "The refund amount is not within the payment's.")
+		return coft.RefundAnswer{Code: "13", Message: "The refund amount is not within the payment's."}, nil
 	}
-	return nil
+	n, err := rand.Int(rand.Reader, big.NewInt(1e12))
+	if err != nil {
+		return coft.RefundAnswer{}, err
+	}
+	return coft.RefundAnswer{Approved: true, Code: "00", Message: "Refund Success", Reference: fmt.Sprintf("%012d", n)}, nil
 }
 
 // Deregister forgets a token. The sandbox keeps no tokens, so there is

@@ -6,13 +6,14 @@ import (
 	"github.com/coftkit/coft"
 )
 
-const refundColumns = `id, merchant_id, order_id, unique_request_id, amount, status, auto, error_message, created_at, updated_at`
+const refundColumns = `id, merchant_id, order_id, unique_request_id, amount, status, auto, error_message, created_at, updated_at,
+	error_code, gateway_ref`
 
 func scanRefund(s scanner) (*coft.Refund, error) {
 	var r coft.Refund
 	var amount int64
 	if err := s.Scan(&r.ID, &r.MerchantID, &r.OrderID, &r.UniqueRequestID, &amount, &r.Status, &r.Auto,
-		&r.ErrorMessage, &r.CreatedAt, &r.UpdatedAt); err != nil {
+		&r.ErrorMessage, &r.CreatedAt, &r.UpdatedAt, &r.ErrorCode, &r.GatewayRef); err != nil {
 		return nil, mapError(err, "Refund not found.", "")
 	}
 	r.Amount = coft.Amount(amount)
@@ -52,17 +53,22 @@ func (db *DB) StartRefund(ctx context.Context, r *coft.Refund) (*coft.Refund, bo
 		}
 		now := db.now()
 		r.ID, r.Status, r.CreatedAt, r.UpdatedAt = coft.NewID("rfd_"), coft.RefundPending, now, now
-		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO refunds (`+refundColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			r.ID, r.MerchantID, r.OrderID, r.UniqueRequestID, int64(r.Amount), r.Status, r.Auto, r.ErrorMessage, now, now)
+		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO refunds (`+refundColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			r.ID, r.MerchantID, r.OrderID, r.UniqueRequestID, int64(r.Amount), r.Status, r.Auto, r.ErrorMessage, now, now,
+			r.ErrorCode, r.GatewayRef)
 		out = r
 		return mapError(err, "", "unique_request_id")
 	})
 	return out, existing, err
 }
 
-// FinishRefund records the bank's answer; a success writes the refund
+// FinishRefund records the gateway's answer; a success writes the refund
 // event in the same transaction.
-func (db *DB) FinishRefund(ctx context.Context, merchantID, id, status, errorMessage string) (*coft.Refund, error) {
+func (db *DB) FinishRefund(ctx context.Context, merchantID, id string, a coft.RefundAnswer) (*coft.Refund, error) {
+	status := coft.RefundFailure
+	if a.Approved {
+		status = coft.RefundSuccess
+	}
 	var out *coft.Refund
 	err := db.inTx(ctx, func(tx *dbTx) error {
 		r, err := scanRefund(tx.QueryRowContext(ctx, db.rebind(`SELECT `+refundColumns+` FROM refunds
@@ -74,9 +80,12 @@ func (db *DB) FinishRefund(ctx context.Context, merchantID, id, status, errorMes
 			out = r
 			return nil
 		}
-		r.Status, r.ErrorMessage, r.UpdatedAt = status, errorMessage, db.now()
-		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE refunds SET status = ?, error_message = ?, updated_at = ?
-			WHERE id = ?`), r.Status, r.ErrorMessage, r.UpdatedAt, r.ID); err != nil {
+		r.Status, r.ErrorCode, r.ErrorMessage, r.UpdatedAt = status, a.Code, a.Message, db.now()
+		if a.Approved {
+			r.GatewayRef = a.Reference
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE refunds SET status = ?, error_code = ?, error_message = ?,
+			gateway_ref = ?, updated_at = ? WHERE id = ?`), r.Status, r.ErrorCode, r.ErrorMessage, r.GatewayRef, r.UpdatedAt, r.ID); err != nil {
 			return err
 		}
 		out = r

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -43,6 +44,14 @@ type orderView struct {
 	EffectiveAmount coft.Amount  `json:"effective_amount"`
 	Juspay          *clientAuth  `json:"juspay,omitempty"`
 	Refunds         []refundView `json:"refunds,omitempty"`
+	// Metadata is the order's metadata.* fields, with the links of its
+	// payment page (Juspay's metadata.payment_links).
+	Metadata map[string]any `json:"metadata"`
+	// Offers is always empty: no offers are served.
+	Offers []struct{} `json:"offers"`
+	// MaximumEligibleRefundAmount is what may still be refunded (CHARGED
+	// orders only).
+	MaximumEligibleRefundAmount *coft.Amount `json:"maximum_eligible_refund_amount,omitempty"`
 
 	// Present once the order has a transaction.
 	TxnID                  string           `json:"txn_id,omitempty"`
@@ -55,18 +64,58 @@ type orderView struct {
 	TxnDetail              *txnDetail       `json:"txn_detail,omitempty"`
 	PaymentGatewayResponse *gatewayResponse `json:"payment_gateway_response,omitempty"`
 	Card                   *orderCard       `json:"card,omitempty"`
+	// The gateway's decline (bank_error_*: "" unless the issuer declined),
+	// and the gateway the payment went through.
+	BankErrorCode    *string `json:"bank_error_code,omitempty"`
+	BankErrorMessage *string `json:"bank_error_message,omitempty"`
+	GatewayID        *int    `json:"gateway_id,omitempty"`
+	// Juspay's keys that have no value here, null as Juspay gives them:
+	// bank_pg (no separate bank gateway), gateway_reference_id (one set of
+	// gateway credentials) and rewards_breakup (no rewards).
+	BankPG             *jsonNull `json:"bank_pg,omitempty"`
+	GatewayReferenceID *jsonNull `json:"gateway_reference_id,omitempty"`
+	RewardsBreakup     *jsonNull `json:"rewards_breakup,omitempty"`
 }
 
+// jsonNull is written as null: a key Juspay shows where this service has
+// nothing to put. A nil *jsonNull is null too; with omitempty, absent.
+type jsonNull struct{}
+
+// MarshalJSON writes null.
+func (jsonNull) MarshalJSON() ([]byte, error) { return []byte("null"), nil }
+
+var null = &jsonNull{}
+
 type txnDetail struct {
-	TxnID        string      `json:"txn_id"`
-	OrderID      string      `json:"order_id"`
-	Status       string      `json:"status"`
-	TxnUUID      string      `json:"txn_uuid"`
-	TxnAmount    coft.Amount `json:"txn_amount"`
-	Currency     string      `json:"currency"`
-	ErrorCode    *string     `json:"error_code"`
-	ErrorMessage string      `json:"error_message"`
-	Created      string      `json:"created"`
+	TxnID     string      `json:"txn_id"`
+	OrderID   string      `json:"order_id"`
+	Status    string      `json:"status"`
+	TxnUUID   string      `json:"txn_uuid"`
+	TxnAmount coft.Amount `json:"txn_amount"`
+	// NetAmount is what was charged: the transaction's amount (no
+	// surcharge, tax or offers apply).
+	NetAmount coft.Amount `json:"net_amount"`
+	Currency  string      `json:"currency"`
+	// ErrorCode is null while the payment is in progress, then "" or the
+	// failure's code.
+	ErrorCode    *string `json:"error_code"`
+	ErrorMessage string  `json:"error_message"`
+	Created      string  `json:"created"`
+	Gateway      string  `json:"gateway"`
+	GatewayID    int     `json:"gateway_id"`
+	// ExpressCheckout: the payment came through the Express Checkout API
+	// (/txns or the hosted page that calls it); Redirect: the customer is
+	// sent to the bank's page to authenticate. Both true of every payment.
+	ExpressCheckout bool `json:"express_checkout"`
+	Redirect        bool `json:"redirect"`
+	// TxnAmountBreakup is Juspay's JSON text of the amount's parts: here
+	// the one BASE part.
+	TxnAmountBreakup string `json:"txn_amount_breakup"`
+	// Metadata is the transaction's own metadata: none is taken.
+	Metadata map[string]string `json:"metadata"`
+	// No surcharge or tax is added: null, as Juspay shows it.
+	SurchargeAmount *jsonNull `json:"surcharge_amount"`
+	TaxAmount       *jsonNull `json:"tax_amount"`
 }
 
 type gatewayResponse struct {
@@ -77,6 +126,8 @@ type gatewayResponse struct {
 	AuthIDCode  string `json:"auth_id_code"`
 	Created     string `json:"created"`
 	TxnID       string `json:"txn_id"`
+	// GatewayResponse is the gateway's own answer, in its keys (Bank.GatewayResponse).
+	GatewayResponse map[string]string `json:"gateway_response,omitempty"`
 }
 
 // orderCard is the "card" block of order status and webhooks.
@@ -123,8 +174,13 @@ func (s *Server) orderView(o *coft.Order) *orderView {
 		ProductID: o.ProductID, Description: o.Description, DateCreated: timestamp(o.CreatedAt),
 		UDF1: o.UDF[0], UDF2: o.UDF[1], UDF3: o.UDF[2], UDF4: o.UDF[3], UDF5: o.UDF[4],
 		UDF6: o.UDF[5], UDF7: o.UDF[6], UDF8: o.UDF[7], UDF9: o.UDF[8], UDF10: o.UDF[9],
-		PaymentLinks: s.paymentLinks(o), EffectiveAmount: o.Amount,
+		PaymentLinks: s.paymentLinks(o), EffectiveAmount: o.Amount, Offers: []struct{}{},
 	}
+	v.Metadata = make(map[string]any, len(o.Metadata)+1)
+	for k, val := range o.Metadata {
+		v.Metadata[k] = val
+	}
+	v.Metadata["payment_links"] = v.PaymentLinks
 	return v
 }
 
@@ -241,17 +297,32 @@ func prefixField(err error, prefix string) error {
 // response is always given.
 var orderStatusFields = fields{"options.add_full_gateway_response"}
 
-// handleOrderStatus serves GET /orders/{order_id}.
+// handleOrderStatus serves GET /orders/{order_id}, and the forms that name
+// the order in the parameters: POST /v4/order-status (the body Juspay's
+// SDKs send encrypted) and the older GET /order/status?order_id= and POST
+// /order/status.
 func (s *Server) handleOrderStatus(w http.ResponseWriter, r *http.Request) error {
 	p, err := readParams(w, r, append(fields{"order_id"}, orderStatusFields...))
 	if err != nil {
 		return err
 	}
-	id := r.PathValue("order_id")
-	if err := sameID(p, "order_id", id); err != nil {
+	id, err := orderIDOf(r, p)
+	if err != nil {
 		return err
 	}
 	return s.writeOrderStatus(w, r, id)
+}
+
+// orderIDOf is the order a request names: in the path, or (the older
+// forms /order/status, /order/update, /order/refund) in the parameters.
+func orderIDOf(r *http.Request, p params) (string, error) {
+	id := r.PathValue("order_id")
+	if id == "" {
+		if id = strings.TrimSpace(p["order_id"]); id == "" {
+			return "", coft.Missing("order_id")
+		}
+	}
+	return id, sameID(p, "order_id", id)
 }
 
 // sameID accepts an id repeated in the parameters (Juspay's SDKs repeat
@@ -262,20 +333,6 @@ func sameID(p params, key, pathID string) error {
 		return coft.Invalid(key, "%s differs from the one in the path.", key)
 	}
 	return nil
-}
-
-// handleOrderStatusV4 serves POST /v4/order-status: the order_id is in the
-// body, which Juspay's SDKs send encrypted (JWE+JWS).
-func (s *Server) handleOrderStatusV4(w http.ResponseWriter, r *http.Request) error {
-	p, err := readParams(w, r, append(fields{"order_id"}, orderStatusFields...))
-	if err != nil {
-		return err
-	}
-	id := strings.TrimSpace(p["order_id"])
-	if id == "" {
-		return coft.Missing("order_id")
-	}
-	return s.writeOrderStatus(w, r, id)
 }
 
 func (s *Server) writeOrderStatus(w http.ResponseWriter, r *http.Request, orderID string) error {
@@ -299,17 +356,17 @@ func (s *Server) orderStatusView(ctx context.Context, o *coft.Order, t *coft.Txn
 	if t == nil {
 		return v, nil
 	}
-	created := timestamp(t.CreatedAt)
 	v.TxnID, v.TxnUUID, v.PaymentMethodType, v.PaymentMethod, v.AuthType = t.ID, t.UUID, "CARD", t.Brand, "THREE_DS"
 	v.RespCode, v.RespMessage = &t.RespCode, &t.RespMessage
-	d := &txnDetail{TxnID: t.ID, OrderID: t.OrderID, Status: string(t.Status), TxnUUID: t.UUID, TxnAmount: t.Amount,
-		Currency: o.Currency, ErrorMessage: t.ErrorMessage, Created: created}
-	if t.ErrorCode != "" {
-		d.ErrorCode = &t.ErrorCode
+	v.TxnDetail = s.txnDetailOf(o, t)
+	v.PaymentGatewayResponse = s.gatewayResponseOf(t)
+	bankCode, bankMessage := "", ""
+	if t.Status == coft.StatusAuthorizationFailed { // the issuer declined: its code and message
+		bankCode, bankMessage = t.RespCode, t.RespMessage
 	}
-	v.TxnDetail = d
-	v.PaymentGatewayResponse = &gatewayResponse{RespCode: t.RespCode, RespMessage: t.RespMessage,
-		EpgTxnID: t.UUID[:16], Created: created, TxnID: t.ID}
+	gatewayID := v.TxnDetail.GatewayID
+	v.BankErrorCode, v.BankErrorMessage, v.GatewayID = &bankCode, &bankMessage, &gatewayID
+	v.BankPG, v.GatewayReferenceID, v.RewardsBreakup = null, null, null
 	c := &orderCard{ExpiryYear: t.ExpYear, ExpiryMonth: t.ExpMonth, CardReference: t.CardReference,
 		NameOnCard: t.NameOnCard, CardIssuer: t.Issuer, LastFourDigits: t.Last4, UsingSavedCard: t.UsingSavedCard,
 		CardFingerprint: t.Fingerprint, CardISIN: t.ISIN, CardType: t.Type, CardBrand: t.Brand,
@@ -340,11 +397,44 @@ func (s *Server) orderStatusView(ctx context.Context, o *coft.Order, t *coft.Txn
 			v.Refunded = v.AmountRefunded > 0 && v.AmountRefunded >= o.Amount
 			v.EffectiveAmount = o.Amount - v.AmountRefunded
 		}
+		left := o.Amount
+		for _, r := range rs { // as StartRefund counts: refunds that have not failed
+			if r.Status != coft.RefundFailure {
+				left -= r.Amount
+			}
+		}
+		v.MaximumEligibleRefundAmount = &left
 	}
 	return v, nil
 }
 
-var orderUpdateFields = fields{"amount", "udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7", "udf8", "udf9", "udf10"}
+// txnDetailOf is a payment's txn_detail (and, with status_id and the
+// payment method, the txn object of TXN_* webhooks).
+func (s *Server) txnDetailOf(o *coft.Order, t *coft.Txn) *txnDetail {
+	gw := s.Bank.Gateway()
+	breakup, _ := json.Marshal([]struct {
+		Name   string      `json:"name"`
+		Value  coft.Amount `json:"value"`
+		SNo    int         `json:"sno"`
+		Method string      `json:"method"`
+	}{{"BASE", t.Amount, 1, "ADD"}})
+	d := &txnDetail{TxnID: t.ID, OrderID: t.OrderID, Status: string(t.Status), TxnUUID: t.UUID, TxnAmount: t.Amount,
+		NetAmount: t.Amount, Currency: o.Currency, ErrorMessage: t.ErrorMessage, Created: timestamp(t.CreatedAt),
+		Gateway: gw.Name, GatewayID: gw.ID, ExpressCheckout: true, Redirect: true,
+		TxnAmountBreakup: string(breakup), Metadata: map[string]string{}}
+	if t.Done() {
+		d.ErrorCode = &t.ErrorCode
+	}
+	return d
+}
+
+// gatewayResponseOf is a payment's payment_gateway_response.
+func (s *Server) gatewayResponseOf(t *coft.Txn) *gatewayResponse {
+	return &gatewayResponse{RespCode: t.RespCode, RespMessage: t.RespMessage, EpgTxnID: t.UUID[:16],
+		Created: timestamp(t.CreatedAt), TxnID: t.ID, GatewayResponse: s.Bank.GatewayResponse(t)}
+}
+
+var orderUpdateFields = fields{"order_id", "amount", "udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7", "udf8", "udf9", "udf10"}
 
 // handleOrderUpdate serves POST /orders/{order_id}: amount and udf fields
 // may change while the order is NEW.
@@ -354,13 +444,17 @@ func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	id, err := orderIDOf(r, p)
+	if err != nil {
+		return err
+	}
 	var amount coft.Amount
 	if v, ok := p["amount"]; ok {
 		if amount, err = coft.ParseAmount("amount", v); err != nil {
 			return err
 		}
 	}
-	o, err := s.Store.UpdateOrder(r.Context(), a.merchant.ID, r.PathValue("order_id"), func(o *coft.Order) error {
+	o, err := s.Store.UpdateOrder(r.Context(), a.merchant.ID, id, func(o *coft.Order) error {
 		if o.Status != coft.StatusNew {
 			return coft.Errorf(coft.ECONFLICT, "Order %s is %s; it can be updated only while NEW.", o.OrderID, o.Status)
 		}

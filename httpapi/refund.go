@@ -87,14 +87,52 @@ func (s *Server) refund(ctx context.Context, m *coft.Merchant, t *coft.Txn, uniq
 	return s.Store.FinishRefund(ctx, m.ID, r.ID, answer)
 }
 
+// refundFields are what a refund request may carry. order_id repeats the
+// path's (Juspay's .NET and PHP SDKs send it) or names the order (POST
+// /order/refund); refund_type is accepted, and every refund of the
+// sandbox's issuer is STANDARD.
+var refundFields = fields{"order_id", "unique_request_id", "amount", "refund_type", "order_type", "metadata."}
+
+// refundable is what a refund without an amount returns: what is left of
+// the order after the refunds that have not failed, or the amount of the
+// refund already asked for with uid (so that asking again answers it).
+func (s *Server) refundable(ctx context.Context, o *coft.Order, uid string) (coft.Amount, error) {
+	rs, err := s.Store.ListRefunds(ctx, o.MerchantID, o.OrderID)
+	if err != nil {
+		return 0, err
+	}
+	left := o.Amount
+	for _, r := range rs {
+		if r.UniqueRequestID == uid {
+			return r.Amount, nil
+		}
+		if r.Status != coft.RefundFailure {
+			left -= r.Amount
+		}
+	}
+	if left <= 0 {
+		return 0, coft.FieldError(coft.ERANGE, "amount", "Nothing is left to refund on order %s.", o.OrderID)
+	}
+	return left, nil
+}
+
 // handleRefund serves POST /orders/{order_id}/refunds: unique_request_id
 // and amount; it answers the order status with its refunds.
 func (s *Server) handleRefund(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := authFrom(ctx)
-	p, err := readParams(w, r, fields{"unique_request_id", "amount"})
+	p, err := readParams(w, r, refundFields)
 	if err != nil {
 		return err
+	}
+	id, err := orderIDOf(r, p)
+	if err != nil {
+		return err
+	}
+	switch rt := strings.ToUpper(p["refund_type"]); rt {
+	case "", "STANDARD", "INSTANT", "INSTANT_WITH_FALLBACK", "GATEWAY":
+	default:
+		return coft.Invalid("refund_type", "refund_type must be STANDARD, INSTANT, INSTANT_WITH_FALLBACK or GATEWAY.")
 	}
 	uid := strings.TrimSpace(p["unique_request_id"])
 	if uid == "" {
@@ -103,11 +141,13 @@ func (s *Server) handleRefund(w http.ResponseWriter, r *http.Request) error {
 	if !coft.IsIdentifier(uid, 64) {
 		return coft.Invalid("unique_request_id", "unique_request_id must be 1 to 64 letters, digits, '_' or '-'.")
 	}
-	amount, err := coft.ParseAmount("amount", p["amount"])
-	if err != nil {
-		return err
+	var amount coft.Amount
+	if v := p["amount"]; v != "" {
+		if amount, err = coft.ParseAmount("amount", v); err != nil {
+			return err
+		}
 	}
-	o, t, err := s.Store.FindOrderStatus(ctx, a.merchant.ID, r.PathValue("order_id"))
+	o, t, err := s.Store.FindOrderStatus(ctx, a.merchant.ID, id)
 	if coft.ErrorCode(err) == coft.ENOTFOUND {
 		return coft.FieldError(coft.ENOTFOUND, "order_id", "Order not found.")
 	} else if err != nil {
@@ -115,6 +155,11 @@ func (s *Server) handleRefund(w http.ResponseWriter, r *http.Request) error {
 	}
 	if o.Status != coft.StatusCharged || t == nil {
 		return coft.FieldError(coft.ECONFLICT, "order_id", "Only a CHARGED order can be refunded; this one is %s.", o.Status)
+	}
+	if amount == 0 { // Juspay: without an amount, the whole order is refunded
+		if amount, err = s.refundable(ctx, o, uid); err != nil {
+			return err
+		}
 	}
 	if _, err := s.refund(ctx, a.merchant, t, uid, amount, false); err != nil {
 		return err

@@ -25,7 +25,7 @@ func (s *Server) apiRoutes() []route {
 	routes := []route{
 		{"POST /orders", merchantOnly, s.handleOrderCreate, "Create an order (options.get_client_auth_token for a browser token)."},
 		{"GET /orders/{order_id}", merchantOnly, s.handleOrderStatus, "Order status."},
-		{"POST /v4/order-status", merchantOnly, s.handleOrderStatusV4, "Order status, order_id in the body (JWE+JWS or API key)."},
+		{"POST /v4/order-status", merchantOnly, s.handleOrderStatus, "Order status, order_id in the body (JWE+JWS or API key)."},
 		{"POST /orders/{order_id}", merchantOnly, s.handleOrderUpdate, "Update amount or udf fields while the order is NEW."},
 		{"POST /orders/{order_id}/refunds", merchantOnly, s.handleRefund, "Refund a CHARGED order (unique_request_id, amount)."},
 		{"POST /v4/orders/{order_id}/refunds", merchantOnly, s.handleRefund, "Refund, as /orders/{order_id}/refunds (JWE+JWS or API key)."},
@@ -50,6 +50,17 @@ func (s *Server) apiRoutes() []route {
 		{"POST /webhooks/events/{id}/redeliver", merchantOnly, s.handleEventRedeliver, "Send a webhook event again now."},
 		{"POST /get/altId", merchantOnly, s.handleAltID, "An Alt ID and TAVV for a guest's card, sent as a JWE to the key at /tokenization/keys."},
 	}
+	// The older forms Juspay's SDKs for PHP, Ruby and .NET still send: the
+	// order or customer in the parameters instead of the path, the same
+	// answers as the current forms.
+	routes = append(routes,
+		route{"POST /order/create", merchantOnly, s.handleOrderCreate, "Create an order (older form of POST /orders)."},
+		route{"GET /order/status", merchantOnly, s.handleOrderStatus, "Order status by order_id (older form of GET /orders/{order_id})."},
+		route{"POST /order/status", merchantOnly, s.handleOrderStatus, "Order status by order_id in the body (older form)."},
+		route{"POST /order/update", merchantOnly, s.handleOrderUpdate, "Update an order by order_id in the body (older form of POST /orders/{order_id})."},
+		route{"POST /order/refund", merchantOnly, s.handleRefund, "Refund by order_id in the body (older form of POST /orders/{order_id}/refunds)."},
+		route{"GET /card/list", clientAllowed, s.handleCardList, "A customer's saved cards (older form of GET /cards)."},
+	)
 	if s.Sandbox != nil {
 		routes = append(routes,
 			route{"POST /sandbox/tokens/{reference}/{action}", merchantOnly, s.handleSandboxToken, "Sandbox network: suspend, resume, deactivate or replace a card's token."},

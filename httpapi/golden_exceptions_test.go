@@ -10,47 +10,16 @@ package httpapi_test
 // -golden-exceptions` prints the entries missing from the table.
 var goldenExceptionTable = map[string]map[string]string{
 	"orders/order-status/card.json": {
-		"bank_error_code":                        gap, // sample string, missing
-		"bank_error_message":                     gap, // sample string, missing
-		"gateway_id":                             gap, // sample number, missing
 		"gateway_reference_id":                   gap, // sample string, missing
-		"metadata":                               gap, // sample object, missing
 		"metadata.RAZORPAY:gateway_reference_id": gap, // sample string, missing
-		"offers":                                 gap, // sample array, missing
 		"refunds[].metadata":                     gap, // sample object, missing
 		"refunds[].metadata.speed_processed":     gap, // sample string, missing
 		"refunds[].metadata.speed_requested":     gap, // sample string, missing
-		"txn_detail.express_checkout":            gap, // sample bool, missing
-		"txn_detail.gateway":                     gap, // sample string, missing
-		"txn_detail.gateway_id":                  gap, // sample number, missing
-		"txn_detail.net_amount":                  gap, // sample number, missing
 		"txn_detail.offer_deduction_amount":      gap, // sample number, missing
-		"txn_detail.redirect":                    gap, // sample bool, missing
-		"txn_detail.surcharge_amount":            gap, // sample null, missing
-		"txn_detail.tax_amount":                  gap, // sample null, missing
-		"txn_detail.txn_amount_breakup":          gap, // sample string, missing
-	},
-	"orders/update-order/response.json": {
-		"offers": gap, // sample array, missing
 	},
 	"orders/refund-order/response.json": {
-		"bank_error_code":                        gap, // sample string, missing
-		"bank_error_message":                     gap, // sample string, missing
-		"bank_pg":                                gap, // sample null, missing
-		"gateway_id":                             gap, // sample number, missing
 		"gateway_reference_id":                   gap, // sample string, missing
-		"metadata":                               gap, // sample object, missing
 		"metadata.RAZORPAY:gateway_reference_id": gap, // sample string, missing
-		"offers":                                 gap, // sample array, missing
-		"rewards_breakup":                        gap, // sample null, missing
-		"txn_detail.error_code":                  gap, // sample string, ours null
-		"txn_detail.express_checkout":            gap, // sample bool, missing
-		"txn_detail.gateway":                     gap, // sample string, missing
-		"txn_detail.gateway_id":                  gap, // sample number, missing
-		"txn_detail.net_amount":                  gap, // sample number, missing
-		"txn_detail.redirect":                    gap, // sample bool, missing
-		"txn_detail.surcharge_amount":            gap, // sample null, missing
-		"txn_detail.tax_amount":                  gap, // sample null, missing
 	},
 	"orders/refunds/txn-id.json": {
 		"amount":            gapRefunds, // sample number, missing
@@ -233,13 +202,6 @@ var goldenExceptionTable = map[string]map[string]string{
 		"error_message":                  gap, // sample string, missing
 		"user_message":                   gap, // sample string, missing
 	},
-	"tokenization/non-ec-pci/order-status.json": {
-		"bank_error_code":    gap, // sample string, missing
-		"bank_error_message": gap, // sample string, missing
-		"bank_pg":            gap, // sample null, missing
-		"gateway_id":         gap, // sample number, missing
-		"offers":             gap, // sample array, missing
-	},
 	"session/v1/response.json": {
 		"sdk_payload.payload[\"options.getUpiDeepLinks\"]": upiOnly, // sample string, missing
 	},
@@ -250,31 +212,11 @@ var goldenExceptionTable = map[string]map[string]string{
 		"sdk_payload.payload[\"options.createMandate\"]": mandateOnly, // sample string, missing
 	},
 	"webhooks/txn_created.json": {
-		"content.order.bank_error_code":                     gap, // sample string, missing
-		"content.order.bank_error_message":                  gap, // sample string, missing
-		"content.order.bank_pg":                             gap, // sample null, missing
-		"content.order.gateway_id":                          gap, // sample number, missing
-		"content.order.gateway_reference_id":                gap, // sample null, missing
-		"content.order.metadata":                            gap, // sample object, missing
 		"content.order.metadata.merchant_payload":           gap, // sample string, missing
-		"content.order.metadata.payment_links":              gap, // sample object, missing
-		"content.order.metadata.payment_links.iframe":       gap, // sample string, missing
-		"content.order.metadata.payment_links.mobile":       gap, // sample string, missing
-		"content.order.metadata.payment_links.web":          gap, // sample string, missing
 		"content.order.metadata.payment_page_client_id":     gap, // sample filtered, missing
 		"content.order.metadata.payment_page_sdk_payload":   gap, // sample filtered, missing
-		"content.order.offers":                              gap, // sample array, missing
-		"content.order.rewards_breakup":                     gap, // sample null, missing
-		"content.order.txn_detail.express_checkout":         gap, // sample bool, missing
-		"content.order.txn_detail.gateway":                  gap, // sample string, missing
-		"content.order.txn_detail.gateway_id":               gap, // sample number, missing
-		"content.order.txn_detail.metadata":                 gap, // sample object, missing
 		"content.order.txn_detail.metadata.microapp":        gap, // sample string, missing
 		"content.order.txn_detail.metadata.payment_channel": gap, // sample string, missing
-		"content.order.txn_detail.net_amount":               gap, // sample number, missing
-		"content.order.txn_detail.redirect":                 gap, // sample bool, missing
-		"content.order.txn_detail.surcharge_amount":         gap, // sample null, missing
-		"content.order.txn_detail.tax_amount":               gap, // sample null, missing
 		"content.order.txn_detail.txn_flow_type":            gap, // sample filtered, missing
 	},
 	"webhooks/txn_charged.json": {
@@ -310,69 +252,20 @@ var goldenExceptionTable = map[string]map[string]string{
 		"content.txn.txn_uuid":                              gap, // sample string, missing
 	},
 	"webhooks/order_succeeded.json": {
-		"content.order.bank_error_code":                                        gap, // sample string, missing
-		"content.order.bank_error_message":                                     gap, // sample string, missing
-		"content.order.gateway_id":                                             gap, // sample number, missing
-		"content.order.maximum_eligible_refund_amount":                         gap, // sample filtered, missing
-		"content.order.metadata":                                               gap, // sample object, missing
-		"content.order.metadata.merchant_payload":                              gap, // sample string, missing
-		"content.order.metadata.payment_links":                                 gap, // sample object, missing
-		"content.order.metadata.payment_links.iframe":                          gap, // sample string, missing
-		"content.order.metadata.payment_links.mobile":                          gap, // sample string, missing
-		"content.order.metadata.payment_links.web":                             gap, // sample string, missing
-		"content.order.metadata.payment_page_client_id":                        gap, // sample filtered, missing
-		"content.order.metadata.payment_page_sdk_payload":                      gap, // sample filtered, missing
-		"content.order.offers":                                                 gap, // sample array, missing
-		"content.order.payment_gateway_response.gateway_response":              gap, // sample object, missing
-		"content.order.payment_gateway_response.gateway_response.authCode":     gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.mandateToken": gap, // sample filtered, missing
-		"content.order.payment_gateway_response.gateway_response.resCode":      gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.resMessage":   gap, // sample filtered, missing
-		"content.order.txn_detail.error_code":                                  gap, // sample string, ours null
-		"content.order.txn_detail.express_checkout":                            gap, // sample bool, missing
-		"content.order.txn_detail.gateway":                                     gap, // sample string, missing
-		"content.order.txn_detail.gateway_id":                                  gap, // sample number, missing
-		"content.order.txn_detail.metadata":                                    gap, // sample object, missing
-		"content.order.txn_detail.metadata.microapp":                           gap, // sample string, missing
-		"content.order.txn_detail.metadata.payment_channel":                    gap, // sample string, missing
-		"content.order.txn_detail.net_amount":                                  gap, // sample number, missing
-		"content.order.txn_detail.redirect":                                    gap, // sample bool, missing
-		"content.order.txn_detail.txn_flow_type":                               gap, // sample filtered, missing
+		"content.order.metadata.merchant_payload":           gap, // sample string, missing
+		"content.order.metadata.payment_page_client_id":     gap, // sample filtered, missing
+		"content.order.metadata.payment_page_sdk_payload":   gap, // sample filtered, missing
+		"content.order.txn_detail.metadata.microapp":        gap, // sample string, missing
+		"content.order.txn_detail.metadata.payment_channel": gap, // sample string, missing
+		"content.order.txn_detail.txn_flow_type":            gap, // sample filtered, missing
 	},
 	"webhooks/order_refunded.json": {
-		"content.order.bank_error_code":                                        gap, // sample string, missing
-		"content.order.bank_error_message":                                     gap, // sample string, missing
-		"content.order.bank_pg":                                                gap, // sample null, missing
-		"content.order.gateway_id":                                             gap, // sample number, missing
-		"content.order.gateway_reference_id":                                   gap, // sample null, missing
-		"content.order.maximum_eligible_refund_amount":                         gap, // sample filtered, missing
-		"content.order.metadata":                                               gap, // sample object, missing
-		"content.order.metadata.merchant_payload":                              gap, // sample string, missing
-		"content.order.metadata.payment_links":                                 gap, // sample object, missing
-		"content.order.metadata.payment_links.iframe":                          gap, // sample string, missing
-		"content.order.metadata.payment_links.mobile":                          gap, // sample string, missing
-		"content.order.metadata.payment_links.web":                             gap, // sample string, missing
-		"content.order.metadata.payment_page_client_id":                        gap, // sample filtered, missing
-		"content.order.metadata.payment_page_sdk_payload":                      gap, // sample filtered, missing
-		"content.order.offers":                                                 gap, // sample array, missing
-		"content.order.payment_gateway_response.gateway_response":              gap, // sample object, missing
-		"content.order.payment_gateway_response.gateway_response.authCode":     gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.mandateToken": gap, // sample filtered, missing
-		"content.order.payment_gateway_response.gateway_response.resCode":      gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.resMessage":   gap, // sample filtered, missing
-		"content.order.rewards_breakup":                                        gap, // sample filtered, missing
-		"content.order.txn_detail.error_code":                                  gap, // sample string, ours null
-		"content.order.txn_detail.express_checkout":                            gap, // sample bool, missing
-		"content.order.txn_detail.gateway":                                     gap, // sample string, missing
-		"content.order.txn_detail.gateway_id":                                  gap, // sample number, missing
-		"content.order.txn_detail.metadata":                                    gap, // sample object, missing
-		"content.order.txn_detail.metadata.microapp":                           gap, // sample string, missing
-		"content.order.txn_detail.metadata.payment_channel":                    gap, // sample string, missing
-		"content.order.txn_detail.net_amount":                                  gap, // sample number, missing
-		"content.order.txn_detail.redirect":                                    gap, // sample bool, missing
-		"content.order.txn_detail.surcharge_amount":                            gap, // sample filtered, missing
-		"content.order.txn_detail.tax_amount":                                  gap, // sample filtered, missing
-		"content.order.txn_detail.txn_flow_type":                               gap, // sample filtered, missing
+		"content.order.metadata.merchant_payload":           gap, // sample string, missing
+		"content.order.metadata.payment_page_client_id":     gap, // sample filtered, missing
+		"content.order.metadata.payment_page_sdk_payload":   gap, // sample filtered, missing
+		"content.order.txn_detail.metadata.microapp":        gap, // sample string, missing
+		"content.order.txn_detail.metadata.payment_channel": gap, // sample string, missing
+		"content.order.txn_detail.txn_flow_type":            gap, // sample filtered, missing
 	},
 	"webhooks/txn_failed.json": {
 		"content.txn":                                       gap, // sample object, missing
@@ -407,55 +300,18 @@ var goldenExceptionTable = map[string]map[string]string{
 		"content.txn.txn_uuid":                              gap, // sample string, missing
 	},
 	"webhooks/order_failed.json": {
-		"content.order.bank_error_code":                                        gap, // sample string, missing
-		"content.order.bank_error_message":                                     gap, // sample string, missing
-		"content.order.bank_pg":                                                gap, // sample null, missing
-		"content.order.gateway_id":                                             gap, // sample number, missing
-		"content.order.gateway_reference_id":                                   gap, // sample null, missing
-		"content.order.metadata":                                               gap, // sample object, missing
-		"content.order.metadata.merchant_payload":                              gap, // sample string, missing
-		"content.order.metadata.payment_links":                                 gap, // sample object, missing
-		"content.order.metadata.payment_links.iframe":                          gap, // sample string, missing
-		"content.order.metadata.payment_links.mobile":                          gap, // sample string, missing
-		"content.order.metadata.payment_links.web":                             gap, // sample string, missing
-		"content.order.metadata.payment_page_client_id":                        gap, // sample filtered, missing
-		"content.order.metadata.payment_page_sdk_payload":                      gap, // sample filtered, missing
-		"content.order.offers":                                                 gap, // sample array, missing
-		"content.order.payment_gateway_response.gateway_response":              gap, // sample object, missing
-		"content.order.payment_gateway_response.gateway_response.authCode":     gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.mandateToken": gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.resCode":      gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.resMessage":   gap, // sample filtered, missing
-		"content.order.rewards_breakup":                                        gap, // sample null, missing
-		"content.order.txn_detail.express_checkout":                            gap, // sample bool, missing
-		"content.order.txn_detail.gateway":                                     gap, // sample string, missing
-		"content.order.txn_detail.gateway_id":                                  gap, // sample number, missing
-		"content.order.txn_detail.metadata":                                    gap, // sample object, missing
-		"content.order.txn_detail.metadata.microapp":                           gap, // sample string, missing
-		"content.order.txn_detail.metadata.payment_channel":                    gap, // sample string, missing
-		"content.order.txn_detail.net_amount":                                  gap, // sample number, missing
-		"content.order.txn_detail.redirect":                                    gap, // sample bool, missing
-		"content.order.txn_detail.surcharge_amount":                            gap, // sample null, missing
-		"content.order.txn_detail.tax_amount":                                  gap, // sample null, missing
-		"content.order.txn_detail.txn_flow_type":                               gap, // sample filtered, missing
+		"content.order.metadata.merchant_payload":           gap, // sample string, missing
+		"content.order.metadata.payment_page_client_id":     gap, // sample filtered, missing
+		"content.order.metadata.payment_page_sdk_payload":   gap, // sample filtered, missing
+		"content.order.txn_detail.metadata.microapp":        gap, // sample string, missing
+		"content.order.txn_detail.metadata.payment_channel": gap, // sample string, missing
+		"content.order.txn_detail.txn_flow_type":            gap, // sample filtered, missing
 	},
 	"webhooks/auto_refund_succeeded.json": {
-		"content.order.bank_error_code":                                           gap, // sample string, missing
-		"content.order.bank_error_message":                                        gap, // sample string, missing
-		"content.order.bank_pg":                                                   gap, // sample null, missing
-		"content.order.gateway_id":                                                gap, // sample number, missing
-		"content.order.gateway_reference_id":                                      gap, // sample null, missing
-		"content.order.metadata":                                                  gap, // sample object, missing
 		"content.order.metadata.merchant_payload":                                 gap, // sample string, missing
-		"content.order.metadata.payment_links":                                    gap, // sample object, missing
-		"content.order.metadata.payment_links.iframe":                             gap, // sample string, missing
-		"content.order.metadata.payment_links.mobile":                             gap, // sample string, missing
-		"content.order.metadata.payment_links.web":                                gap, // sample string, missing
 		"content.order.metadata.payment_page_client_id":                           gap, // sample filtered, missing
 		"content.order.metadata.payment_page_sdk_payload":                         gap, // sample filtered, missing
-		"content.order.offers":                                                    gap, // sample array, missing
 		"content.order.payment_gateway_response.debit_amount":                     gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response":                 gap, // sample object, missing
 		"content.order.payment_gateway_response.gateway_response.acquirer_data":   gap, // sample string, missing
 		"content.order.payment_gateway_response.gateway_response.amount":          gap, // sample string, missing
 		"content.order.payment_gateway_response.gateway_response.amount_refunded": gap, // sample string, missing
@@ -479,18 +335,8 @@ var goldenExceptionTable = map[string]map[string]string{
 		"content.order.refunds[].metadata":                                        gap, // sample object, missing
 		"content.order.refunds[].metadata.speed_processed":                        gap, // sample string, missing
 		"content.order.refunds[].metadata.speed_requested":                        gap, // sample string, missing
-		"content.order.rewards_breakup":                                           gap, // sample null, missing
-		"content.order.txn_detail.error_code":                                     gap, // sample string, ours null
-		"content.order.txn_detail.express_checkout":                               gap, // sample bool, missing
-		"content.order.txn_detail.gateway":                                        gap, // sample string, missing
-		"content.order.txn_detail.gateway_id":                                     gap, // sample number, missing
-		"content.order.txn_detail.metadata":                                       gap, // sample object, missing
 		"content.order.txn_detail.metadata.microapp":                              gap, // sample string, missing
 		"content.order.txn_detail.metadata.payment_channel":                       gap, // sample string, missing
-		"content.order.txn_detail.net_amount":                                     gap, // sample number, missing
-		"content.order.txn_detail.redirect":                                       gap, // sample bool, missing
-		"content.order.txn_detail.surcharge_amount":                               gap, // sample null, missing
-		"content.order.txn_detail.tax_amount":                                     gap, // sample null, missing
 		"content.order.txn_detail.txn_flow_type":                                  gap, // sample filtered, missing
 	},
 }

@@ -88,7 +88,7 @@ func orNA(s string) string {
 // handleCardList serves GET /cards?customer_id=…
 func (s *Server) handleCardList(w http.ResponseWriter, r *http.Request) error {
 	a := authFrom(r.Context())
-	p, err := readParams(w, r, fields{"customer_id", "options.check_cvv_less_support", "submerchant_id"})
+	p, err := readParams(w, r, fields{"customer_id", "options.check_cvv_less_support", "options.check_atm_pin_auth_support", "submerchant_id"})
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func (s *Server) cardByToken(r *http.Request, m *coft.Merchant, token string) (*
 // handleCardDelete serves POST /card/delete.
 func (s *Server) handleCardDelete(w http.ResponseWriter, r *http.Request) error {
 	a := authFrom(r.Context())
-	p, err := readParams(w, r, fields{"card_token"})
+	p, err := readParams(w, r, fields{"card_token", "customer_id"})
 	if err != nil {
 		return err
 	}
@@ -286,7 +286,7 @@ type cardBinView struct {
 }
 
 var cardBinFields = fields{"submerchant_id", "options.check_tokenize_support", "options.check_mandate_support",
-	"options.check_direct_otp_support", "options.check_atm_pin_auth_support"}
+	"options.check_direct_otp_support", "options.check_atm_pin_auth_support", "options.check_cvv_less_support"}
 
 // handleCardBin serves GET /cardbins/{bin}.
 func (s *Server) handleCardBin(w http.ResponseWriter, r *http.Request) error {

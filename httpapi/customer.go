@@ -56,7 +56,8 @@ func (s *Server) handleCustomerCreate(w http.ResponseWriter, r *http.Request) er
 	}
 	c := &coft.Customer{MerchantID: a.merchant.ID, MobileCountryCode: "91"}
 	applyCustomerParams(c, p)
-	for _, k := range []string{"object_reference_id", "mobile_number", "email_address"} {
+	// Juspay requires these two; email_address is optional.
+	for _, k := range []string{"object_reference_id", "mobile_number"} {
 		if strings.TrimSpace(p[k]) == "" {
 			return coft.Missing(k)
 		}
@@ -83,12 +84,15 @@ func (s *Server) writeCustomer(w http.ResponseWriter, c *coft.Customer, withToke
 // handleCustomerGet serves GET /customers/{customer_id}.
 func (s *Server) handleCustomerGet(w http.ResponseWriter, r *http.Request) error {
 	a := authFrom(r.Context())
-	p, err := readParams(w, r, fields{"options.get_client_auth_token"})
+	p, err := readParams(w, r, fields{"customer_id", "options.get_client_auth_token"})
 	if err != nil {
 		return err
 	}
 	withToken, err := p.flag("options.get_client_auth_token")
 	if err != nil {
+		return err
+	}
+	if err := sameID(p, "customer_id", r.PathValue("customer_id")); err != nil {
 		return err
 	}
 	c, err := s.Store.FindCustomer(r.Context(), a.merchant.ID, r.PathValue("customer_id"))
@@ -102,12 +106,15 @@ func (s *Server) handleCustomerGet(w http.ResponseWriter, r *http.Request) error
 // handleCustomerUpdate serves POST /customers/{customer_id}.
 func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) error {
 	a := authFrom(r.Context())
-	p, err := readParams(w, r, customerFields)
+	p, err := readParams(w, r, append(fields{"customer_id"}, customerFields...))
 	if err != nil {
 		return err
 	}
 	withToken, err := p.flag("options.get_client_auth_token")
 	if err != nil {
+		return err
+	}
+	if err := sameID(p, "customer_id", r.PathValue("customer_id")); err != nil {
 		return err
 	}
 	c, err := s.Store.FindCustomer(r.Context(), a.merchant.ID, r.PathValue("customer_id"))

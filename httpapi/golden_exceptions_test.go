@@ -104,11 +104,10 @@ var goldenExceptionTable = map[string]map[string]string{
 		"extended_card_type": gap, // sample string, missing
 	},
 	"card/card-info/cvv-less.json": {
-		"cvv_less_support":                         gap, // sample bool, missing
-		"cvv_less_supported_gateways":              gap, // sample array, missing
-		"cvv_less_supported_gateways[]":            gap, // sample string, missing
-		"extended_card_type":                       gap, // sample string, missing
-		"(request) options.check_cvv_less_support": gap, // sample accepted, ours refused
+		"cvv_less_support":              gap, // sample bool, missing
+		"cvv_less_supported_gateways":   gap, // sample array, missing
+		"cvv_less_supported_gateways[]": gap, // sample string, missing
+		"extended_card_type":            gap, // sample string, missing
 	},
 	"card/list-cards/response.json": {
 		"cards[].extended_card_type":                  gap, // sample string, missing
@@ -123,10 +122,9 @@ var goldenExceptionTable = map[string]map[string]string{
 		"user_message": gap, // sample string, missing
 	},
 	"tokenization/fetch-token/response.json": {
-		"eci":                              gap, // sample string, missing
-		"issuer_country_code":              gap, // sample null, missing
-		"token_requestor_id":               gap, // sample string, missing
-		"(request) check_cvv_less_support": gap, // sample accepted, ours refused
+		"eci":                 gap, // sample string, missing
+		"issuer_country_code": gap, // sample null, missing
+		"token_requestor_id":  gap, // sample string, missing
 	},
 	"tokenization/non-ec-pci/get-card.json": {
 		"eci":                 gap, // sample string, missing

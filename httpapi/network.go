@@ -93,7 +93,7 @@ type cardDetailsView struct {
 func (s *Server) handleCardGet(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := authFrom(ctx)
-	p, err := readParams(w, r, fields{"card_reference", "customer_id"})
+	p, err := readParams(w, r, fields{"card_reference", "customer_id", "check_cvv_less_support", "submerchantId"})
 	if err != nil {
 		return err
 	}

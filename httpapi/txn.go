@@ -7,10 +7,35 @@ import (
 	"github.com/coftkit/coft"
 )
 
-// txnFields are the fields /txns accepts, besides "order." ones.
+// txnFields are the fields /txns accepts, besides "order." ones: every
+// card field Juspay documents. Offers, SDK parameters and the transaction
+// type are accepted and ignored (this service has no offers and one way to
+// pay: an authenticated card payment); what it cannot do is refused by
+// unsupportedTxn, naming the field.
 var txnFields = fields{"order_id", "payment_method_type", "payment_method", "card_number", "card_exp_month",
 	"card_exp_year", "name_on_card", "card_security_code", "card_token", "save_to_locker", "tokenize",
-	"redirect_after_payment", "auth_type", "consent_id", "order."}
+	"redirect_after_payment", "auth_type", "consent_id", "order.", "is_emi", "emi_bank", "emi_tenure", "emi_type",
+	"offers", "offer_id", "sdk_params", "sdk_pg_params", "txn_type", "should_create_mandate", "mandate_type",
+	"card_encoding_version", "client_enc_key_id", "tavv", "token.", "cryptogram"}
+
+// unsupportedTxn refuses, with the field named, the documented ways to pay
+// that this service does not offer.
+func unsupportedTxn(p params) error {
+	for _, k := range []string{"is_emi", "should_create_mandate"} {
+		if b, err := p.bool(k); err != nil {
+			return err
+		} else if b != nil && *b {
+			return coft.Invalid(k, "%s=true is not offered: this service takes full card payments, without EMI or mandates.", k)
+		}
+	}
+	if p["card_encoding_version"] != "" || p["client_enc_key_id"] != "" {
+		return coft.Invalid("card_encoding_version", "Encrypted card fields are not offered: send the card's fields over TLS, or save it and pay with card_token.")
+	}
+	if p["tavv"] != "" || p["cryptogram"] != "" || p.withPrefix("token.") != nil {
+		return coft.Invalid("tavv", "Paying with your own network token and cryptogram is not offered: pay with the card, or a saved card's card_token.")
+	}
+	return nil
+}
 
 // txnResponse is /txns' answer.
 type txnResponse struct {
@@ -62,6 +87,9 @@ func (s *Server) txnResponseOf(txn *coft.Txn) txnResponse {
 func (s *Server) startPayment(r *http.Request, a *auth, p params, askConsent bool) (*coft.Txn, error) {
 	ctx := r.Context()
 	m := a.merchant
+	if err := unsupportedTxn(p); err != nil {
+		return nil, err
+	}
 	if pmt := p["payment_method_type"]; pmt == "" {
 		return nil, coft.Missing("payment_method_type")
 	} else if !strings.EqualFold(pmt, "CARD") {

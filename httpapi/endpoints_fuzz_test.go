@@ -41,6 +41,7 @@ var fuzzRoutes = []struct {
 	{"POST", "/orders/{}/payment-page", true},
 	{"POST", "/cards/manage/secure", true},
 	{"POST", "/v2/consent/widget", true},
+	{"POST", "/refunds", false},
 }
 
 // fuzzClient gives up on an answer that does not come: a hang is a failure.

@@ -21,44 +21,6 @@ var goldenExceptionTable = map[string]map[string]string{
 		"gateway_reference_id":                   gap, // sample string, missing
 		"metadata.RAZORPAY:gateway_reference_id": gap, // sample string, missing
 	},
-	"orders/refunds/txn-id.json": {
-		"amount":            gapRefunds, // sample number, missing
-		"authorization_id":  gapRefunds, // sample null, missing
-		"created":           gapRefunds, // sample string, missing
-		"epg_txn_id":        gapRefunds, // sample null, missing
-		"error_message":     gapRefunds, // sample null, missing
-		"gateway":           gapRefunds, // sample string, missing
-		"initiated_by":      gapRefunds, // sample string, missing
-		"order_id":          gapRefunds, // sample string, missing
-		"reference_id":      gapRefunds, // sample null, missing
-		"refund_arn":        gapRefunds, // sample null, missing
-		"refund_source":     gapRefunds, // sample string, missing
-		"refund_type":       gapRefunds, // sample string, missing
-		"response_code":     gapRefunds, // sample null, missing
-		"sent_to_gateway":   gapRefunds, // sample bool, missing
-		"status":            gapRefunds, // sample string, missing
-		"txn_id":            gapRefunds, // sample string, missing
-		"unique_request_id": gapRefunds, // sample string, missing
-	},
-	"orders/refunds/instant.json": {
-		"amount":            gapRefunds, // sample number, missing
-		"authorization_id":  gapRefunds, // sample null, missing
-		"created":           gapRefunds, // sample string, missing
-		"epg_txn_id":        gapRefunds, // sample null, missing
-		"error_message":     gapRefunds, // sample null, missing
-		"gateway":           gapRefunds, // sample string, missing
-		"initiated_by":      gapRefunds, // sample string, missing
-		"order_id":          gapRefunds, // sample string, missing
-		"reference_id":      gapRefunds, // sample null, missing
-		"refund_arn":        gapRefunds, // sample null, missing
-		"refund_source":     gapRefunds, // sample string, missing
-		"refund_type":       gapRefunds, // sample string, missing
-		"response_code":     gapRefunds, // sample null, missing
-		"sent_to_gateway":   gapRefunds, // sample bool, missing
-		"status":            gapRefunds, // sample string, missing
-		"txn_id":            gapRefunds, // sample string, missing
-		"unique_request_id": gapRefunds, // sample string, missing
-	},
 	"orders/create-payments/response.json": {
 		"offer_details":        gap, // sample object, missing
 		"offer_details.offers": gap, // sample array, missing

@@ -29,6 +29,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST /orders/{order_id}", merchantOnly, s.handleOrderUpdate, "Update amount or udf fields while the order is NEW."},
 		{"POST /orders/{order_id}/refunds", merchantOnly, s.handleRefund, "Refund a CHARGED order (unique_request_id, amount)."},
 		{"POST /v4/orders/{order_id}/refunds", merchantOnly, s.handleRefund, "Refund, as /orders/{order_id}/refunds (JWE+JWS or API key)."},
+		{"POST /refunds", merchantOnly, s.handleRefundByTxn, "Refund a CHARGED payment named by txn_id or order_id (unique_request_id, amount); answers the refund."},
 		{"POST /customers", merchantOnly, s.handleCustomerCreate, "Create a customer."},
 		{"GET /customers/{customer_id}", merchantOnly, s.handleCustomerGet, "Get a customer by id or object_reference_id."},
 		{"POST /customers/{customer_id}", merchantOnly, s.handleCustomerUpdate, "Update a customer."},

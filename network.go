@@ -62,6 +62,10 @@ type Network interface {
 	// customer removed the card. Deregistering a token the network no
 	// longer knows is not an error.
 	Deregister(ctx context.Context, brand, tokenNumber string) error
+	// CVVLess reports whether the network lets a card with an ACTIVE token
+	// pay without its security code (RBI allows it for tokenized cards
+	// where the network and issuer do).
+	CVVLess(brand string) bool
 	// Onboard submits an onboarding to the networks in o.Status. It returns
 	// each network's status now: onboarded, rejected, or pending, in which
 	// case the network reports its answer later through NetworkEvents.

@@ -42,6 +42,10 @@ type tokenView struct {
 	ExpiryMonth        string `json:"expiry_month"`
 	PAR                string `json:"par"`
 	TokenizationStatus string `json:"tokenization_status"`
+	// Set on GET /cards: whether the card pays without its security code,
+	// and through which gateways.
+	CVVLessSupport          *bool     `json:"cvv_less_support,omitempty"`
+	CVVLessSupportedGateway *[]string `json:"cvv_less_supported_gateways,omitempty"`
 }
 
 func tokenViewOf(c *coft.Card) *tokenView {
@@ -66,10 +70,28 @@ func (s *Server) cardView(ctx context.Context, m *coft.Merchant, c *coft.Card, s
 	}
 	if c.Token != nil {
 		v.ProviderCategory, v.Provider = "NETWORK", c.Token.Provider
+		cvvLess := s.cvvLess(c)
+		v.Token.CVVLessSupport, v.Token.CVVLessSupportedGateway = &cvvLess, s.cvvLessGateways(cvvLess)
 	}
 	support, err := s.tokenizeSupport(ctx, m, submerchantID, c.Bin())
 	v.TokenizeSupport = support && !liveToken(c)
 	return v, err
+}
+
+// cvvLess reports whether a saved card may pay without its security code:
+// it has an ACTIVE network token and its network allows it.
+func (s *Server) cvvLess(c *coft.Card) bool {
+	return c.Token != nil && c.Token.Status == coft.TokenActive && s.Network.CVVLess(c.Brand)
+}
+
+// cvvLessGateways lists the gateways that take CVV-less payments: the
+// bank's, when supported; an empty array otherwise, as Juspay answers.
+func (s *Server) cvvLessGateways(supported bool) *[]string {
+	gws := []string{}
+	if supported {
+		gws = append(gws, s.Bank.Gateway().Name)
+	}
+	return &gws
 }
 
 // liveToken reports whether the card has a token that is not INACTIVE:
@@ -283,6 +305,10 @@ type cardBinView struct {
 	MandateSupport    *bool  `json:"mandate_support,omitempty"`
 	DirectOTPSupport  *bool  `json:"direct_otp_support,omitempty"`
 	ATMPinAuthSupport *bool  `json:"atm_pin_auth_support,omitempty"`
+	// With options.check_cvv_less_support: whether the card, once
+	// tokenized for this merchant, pays without its security code.
+	CVVLessSupport          *bool     `json:"cvv_less_support,omitempty"`
+	CVVLessSupportedGateway *[]string `json:"cvv_less_supported_gateways,omitempty"`
 }
 
 var cardBinFields = fields{"submerchant_id", "options.check_tokenize_support", "options.check_mandate_support",
@@ -331,6 +357,12 @@ func (s *Server) handleCardBin(w http.ResponseWriter, r *http.Request) error {
 			val := opt.val
 			*opt.dst = &val
 		}
+	}
+	if asked, err := p.flag("options.check_cvv_less_support"); err != nil {
+		return err
+	} else if asked {
+		cvvLess := support && s.Network.CVVLess(b.Brand)
+		v.CVVLessSupport, v.CVVLessSupportedGateway = &cvvLess, s.cvvLessGateways(cvvLess)
 	}
 	writeJSON(w, http.StatusOK, v)
 	return nil

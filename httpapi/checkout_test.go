@@ -315,7 +315,12 @@ func TestCheckoutDeclineAndFalse(t *testing.T) {
 	}
 	// Out of band later: the saved card pays again and the customer is asked.
 	h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=no3&amount=1&customer_id=" + cst})
-	res = h.txn(h.keyA, url.Values{"order_id": {"no3"}, "card_token": {cards.str("cards.0.card_token")}})
+	// Without a network token its security code is needed.
+	if res = h.txn(h.keyA, url.Values{"order_id": {"no3"}, "card_token": {cards.str("cards.0.card_token")}}); res.status != 400 ||
+		res.errorField() != "card_security_code" {
+		t.Fatalf("saved untokenized card without its CVV: %s", res.raw)
+	}
+	res = h.txn(h.keyA, url.Values{"order_id": {"no3"}, "card_token": {cards.str("cards.0.card_token")}, "card_security_code": {"123"}})
 	if !strings.Contains(res.str("payment.authentication.url"), "/v2/txns/consent/") {
 		t.Fatalf("saved untokenized card skips consent: %s", res.raw)
 	}
@@ -893,6 +898,82 @@ func TestImplicitCustomer(t *testing.T) {
 		h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=imp3&amount=10.00"})
 		if res := h.txn(h.keyA, newCardForm("imp3", "4242424242424242")); strings.Contains(res.str("payment.authentication.url"), "/consent/") {
 			t.Fatalf("consent asked without a customer: %s", res.raw)
+		}
+	})
+}
+
+// TestCVVLess: a saved card with an ACTIVE network token pays without its
+// security code where the network allows it (the sandbox: Visa and
+// Mastercard); any other saved card still needs it.
+func TestCVVLess(t *testing.T) {
+	forDialects(t, func(t *testing.T, h *harness) {
+		cst := h.customer(h.keyA, "cvvless")
+		tokenize := func(order, pan string) {
+			h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=" + order + "&amount=5&customer_id=" + cst})
+			form := newCardForm(order, pan)
+			form.Set("tokenize", "true")
+			if pan == "3564120000000008" {
+				form.Set("card_security_code", "123")
+			}
+			h.browser(false).pay(h.txn(h.keyA, form).str("payment.authentication.url"), "")
+		}
+		tokenize("cl1", "4242424242424242") // VISA
+		tokenize("cl2", "3564120000000008") // RUPAY
+		cards := h.must(200, request{method: "GET", path: "/cards?customer_id=" + cst + "&options.check_cvv_less_support=true", key: h.keyA})
+		byBrand := map[string]map[string]any{}
+		for _, c := range cards.get("cards").([]any) {
+			c := c.(map[string]any)
+			byBrand[c["card_brand"].(string)] = c
+		}
+		visa, rupay := byBrand["VISA"], byBrand["RUPAY"]
+		vt, rt := visa["token"].(map[string]any), rupay["token"].(map[string]any)
+		if vt["cvv_less_support"] != true || len(vt["cvv_less_supported_gateways"].([]any)) != 1 ||
+			rt["cvv_less_support"] != false || len(rt["cvv_less_supported_gateways"].([]any)) != 0 {
+			t.Fatalf("cvv_less_support: %s", cards.raw)
+		}
+
+		pay := func(order, cardToken, cvv string) response {
+			h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=" + order + "&amount=5&customer_id=" + cst})
+			form := url.Values{"order_id": {order}, "card_token": {cardToken}}
+			if cvv != "" {
+				form.Set("card_security_code", cvv)
+			}
+			return h.txn(h.keyA, form)
+		}
+		// The Visa token pays without a CVV, through the bank's page.
+		res := pay("cl3", visa["card_token"].(string), "")
+		if res.status != 200 {
+			t.Fatalf("CVV-less payment refused: %s", res.raw)
+		}
+		h.browser(false).pay(res.str("payment.authentication.url"), "")
+		if st := h.must(200, request{method: "GET", path: "/orders/cl3", key: h.keyA}); st.str("status") != "CHARGED" || st.get("card.using_token") != true {
+			t.Fatalf("CVV-less payment: %s", st.raw)
+		}
+		// The RuPay token needs it: a clear 400, and nothing is started.
+		if res := pay("cl4", rupay["card_token"].(string), ""); res.status != 400 || res.errorField() != "card_security_code" {
+			t.Fatalf("RuPay without CVV: %s", res.raw)
+		}
+		if st := h.must(200, request{method: "GET", path: "/orders/cl4", key: h.keyA}); st.str("status") != "NEW" {
+			t.Fatalf("refused payment left something: %s", st.raw)
+		}
+		if res := h.txn(h.keyA, url.Values{"order_id": {"cl4"}, "card_token": {rupay["card_token"].(string)}, "card_security_code": {"123"}}); res.status != 200 {
+			t.Fatalf("RuPay with CVV: %s", res.raw)
+		}
+		// A suspended token no longer pays without it.
+		h.must(200, request{method: "POST", path: "/sandbox/tokens/" + visa["card_reference"].(string) + "/suspend", key: h.keyA})
+		if res := pay("cl5", visa["card_token"].(string), ""); res.status != 400 || res.errorField() != "card_security_code" {
+			t.Fatalf("suspended token without CVV: %s", res.raw)
+		}
+
+		// Card info says the same before a card is saved.
+		for bin, want := range map[string]bool{"424242": true, "356412": false} {
+			info := h.must(200, request{method: "GET", path: "/cardbins/" + bin + "?options.check_cvv_less_support=true", key: h.keyA})
+			if info.get("cvv_less_support") != want {
+				t.Errorf("cardbins %s: %s", bin, info.raw)
+			}
+		}
+		if info := h.must(200, request{method: "GET", path: "/cardbins/424242", key: h.keyA}); info.get("cvv_less_support") != nil {
+			t.Errorf("cvv_less_support without being asked: %s", info.raw)
 		}
 	})
 }

@@ -66,18 +66,12 @@ var goldenExceptionTable = map[string]map[string]string{
 		"extended_card_type": gap, // sample string, missing
 	},
 	"card/card-info/cvv-less.json": {
-		"cvv_less_support":              gap, // sample bool, missing
-		"cvv_less_supported_gateways":   gap, // sample array, missing
-		"cvv_less_supported_gateways[]": gap, // sample string, missing
-		"extended_card_type":            gap, // sample string, missing
+		"extended_card_type": gap, // sample string, missing
 	},
 	"card/list-cards/response.json": {
-		"cards[].extended_card_type":                  gap, // sample string, missing
-		"cards[].metadata":                            gap, // sample object, missing
-		"cards[].metadata.origin_merchant_id":         gap, // sample string, missing
-		"cards[].token.cvv_less_support":              gap, // sample bool, missing
-		"cards[].token.cvv_less_supported_gateways":   gap, // sample array, missing
-		"cards[].token.cvv_less_supported_gateways[]": gap, // sample string, missing
+		"cards[].extended_card_type":          gap, // sample string, missing
+		"cards[].metadata":                    gap, // sample object, missing
+		"cards[].metadata.origin_merchant_id": gap, // sample string, missing
 	},
 	"card/update-card/response.json": {
 		"status":       gap, // sample string, missing

@@ -161,7 +161,7 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params, askConsent boo
 	}
 	var saved *coft.Card
 	if tok := p["card_token"]; tok != "" {
-		if saved, err = s.savedCardForTxn(r, m, customer, p); err != nil {
+		if saved, err = s.savedCardForTxn(r, m, customer, p, !askConsent); err != nil {
 			return nil, err
 		}
 		c := saved
@@ -303,7 +303,10 @@ func (s *Server) newCardForTxn(t *coft.Txn, p params) error {
 }
 
 // savedCardForTxn resolves card_token to a card of the order's customer.
-func (s *Server) savedCardForTxn(r *http.Request, m *coft.Merchant, customer *coft.Customer, p params) (*coft.Card, error) {
+// Its security code is needed unless the card may pay without one
+// (cvvLess) or cvvNeeded is false: the service's own one-rupee check of
+// out-of-band tokenization, which the bank's OTP authenticates.
+func (s *Server) savedCardForTxn(r *http.Request, m *coft.Merchant, customer *coft.Customer, p params, cvvNeeded bool) (*coft.Card, error) {
 	for _, f := range []string{"card_number", "card_exp_month", "card_exp_year"} {
 		if p[f] != "" {
 			return nil, coft.Invalid(f, "%s cannot be sent with card_token.", f)
@@ -318,6 +321,10 @@ func (s *Server) savedCardForTxn(r *http.Request, m *coft.Merchant, customer *co
 	}
 	if c.Expired(s.Now()) {
 		return nil, coft.Invalid("card_token", "The saved card has expired.")
+	}
+	if p["card_security_code"] == "" && cvvNeeded && !s.cvvLess(c) {
+		return nil, coft.FieldError(coft.EMISSING, "card_security_code",
+			"card_security_code is required: this saved card can pay without it only with an ACTIVE network token of a network that allows CVV-less payments (see token.cvv_less_support in GET /cards).")
 	}
 	if err := checkCVV(p["card_security_code"], c.Brand, false); err != nil {
 		return nil, err

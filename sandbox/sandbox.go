@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -133,6 +134,23 @@ type Network struct {
 	OnboardingDelay time.Duration
 	// Logger reports failures to deliver events; nil means slog's default.
 	Logger *slog.Logger
+	// CVVLessNetworks are the networks whose ACTIVE tokens pay without a
+	// security code; nil means DefaultCVVLessNetworks.
+	CVVLessNetworks []string
+}
+
+// DefaultCVVLessNetworks are the sandbox networks that take token payments
+// without a security code: Visa and Mastercard do for every issuer; RuPay,
+// Amex and Diners only for some issuers, so the sandbox says no for them.
+var DefaultCVVLessNetworks = []string{"VISA", "MASTERCARD"}
+
+// CVVLess reports whether the brand is one of CVVLessNetworks.
+func (n *Network) CVVLess(brand string) bool {
+	nets := n.CVVLessNetworks
+	if nets == nil {
+		nets = DefaultCVVLessNetworks
+	}
+	return slices.Contains(nets, brand)
 }
 
 func (n *Network) now() time.Time {

@@ -26,6 +26,9 @@ type config struct {
 	// onboardingDelay is how long the sandbox networks take to answer an
 	// onboarding outside test mode.
 	onboardingDelay time.Duration
+	// cvvLessNetworks are the sandbox networks whose tokens pay without a
+	// security code; nil means the sandbox's default (Visa, Mastercard).
+	cvvLessNetworks []string
 	// mode is "sandbox" (the default) or "production", which refuses
 	// webhook receivers on private addresses.
 	mode string
@@ -66,6 +69,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("SANDBOX_ONBOARDING_DELAY: want a positive duration such as 3s, got %q", d)
 		}
 		c.onboardingDelay = v
+	}
+	if v := getenv("SANDBOX_CVV_LESS_NETWORKS"); v != "" {
+		c.cvvLessNetworks = []string{}
+		if !strings.EqualFold(strings.TrimSpace(v), "none") {
+			nets, err := coft.ParseNetworks(v)
+			if err != nil {
+				return c, fmt.Errorf("SANDBOX_CVV_LESS_NETWORKS: want networks such as VISA,MASTERCARD, or none: %s", coft.ErrorMessage(err))
+			}
+			c.cvvLessNetworks = nets
+		}
 	}
 	switch c.mode = getenv("MODE"); c.mode {
 	case "":

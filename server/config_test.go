@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -30,5 +31,28 @@ func TestServerTimeouts(t *testing.T) {
 		if _, err := loadConfig(env(bad)); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+}
+
+// TestCVVLessNetworksConfig: SANDBOX_CVV_LESS_NETWORKS names the sandbox
+// networks whose tokens pay without a CVV; unset keeps the sandbox's
+// default, "none" none.
+func TestCVVLessNetworksConfig(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "SANDBOX_CVV_LESS_NETWORKS" {
+				return v
+			}
+			return ""
+		}
+	}
+	for v, want := range map[string][]string{"": nil, "none": {}, "visa, rupay": {"VISA", "RUPAY"}} {
+		c, err := loadConfig(env(v))
+		if err != nil || !slices.Equal(c.cvvLessNetworks, want) || (want == nil) != (c.cvvLessNetworks == nil) {
+			t.Errorf("%q: %v, %v", v, c.cvvLessNetworks, err)
+		}
+	}
+	if _, err := loadConfig(env("VISA,PAYPAL")); err == nil {
+		t.Error("an unknown network accepted")
 	}
 }

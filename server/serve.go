@@ -75,7 +75,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	network := &sandbox.Network{PAR: lk.PAR, OnboardingDelay: cfg.onboardingDelay, Logger: logger}
+	network := &sandbox.Network{PAR: lk.PAR, OnboardingDelay: cfg.onboardingDelay, Logger: logger, CVVLessNetworks: cfg.cvvLessNetworks}
 	api := &httpapi.Server{
 		Store: db, Bins: bins, Locker: lk, Logger: logger, BaseURL: cfg.baseURL,
 		Tokens:           authtoken.New(lk.SigningKey(), nil),

@@ -18,9 +18,11 @@ type eventEnvelope struct {
 	Content     eventContent `json:"content"`
 }
 
-// eventContent holds the order (order events) or the token block of saved
-// cards with the card and customer it belongs to (token events).
+// eventContent holds the order (order events; TXN_CHARGED and TXN_FAILED
+// add the transaction, as Juspay's do) or the token block of saved cards
+// with the card and customer it belongs to (token events).
 type eventContent struct {
+	Txn           *txnView   `json:"txn,omitempty"`
 	Order         *orderView `json:"order,omitempty"`
 	Token         *tokenView `json:"token,omitempty"`
 	CardReference string     `json:"card_reference,omitempty"`
@@ -55,8 +57,24 @@ func (s *Server) RenderEvent(ctx context.Context, e *coft.Event) ([]byte, error)
 		if env.Content.Order, err = s.orderStatusView(ctx, o, t); err != nil {
 			return nil, err
 		}
+		if v := env.Content.Order; t != nil && (e.Name == coft.EventTxnCharged || e.Name == coft.EventTxnFailed) {
+			env.Content.Txn = &txnView{txnDetail: v.TxnDetail, StatusID: t.Status.ID(), PaymentMethod: v.PaymentMethod,
+				PaymentMethodType: v.PaymentMethodType, PaymentGatewayResponse: v.PaymentGatewayResponse, Card: v.Card}
+		}
 	}
 	return json.Marshal(env)
+}
+
+// txnView is the transaction object of TXN_CHARGED and TXN_FAILED
+// webhooks: the order's txn_detail with its status id, payment method,
+// gateway response and card.
+type txnView struct {
+	*txnDetail
+	StatusID               int              `json:"status_id"`
+	PaymentMethod          string           `json:"payment_method"`
+	PaymentMethodType      string           `json:"payment_method_type"`
+	PaymentGatewayResponse *gatewayResponse `json:"payment_gateway_response"`
+	Card                   *orderCard       `json:"card"`
 }
 
 // eventView is an event as the events API lists it.

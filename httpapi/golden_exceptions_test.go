@@ -174,36 +174,7 @@ var goldenExceptionTable = map[string]map[string]string{
 		"content.order.txn_detail.txn_flow_type":            gap, // sample filtered, missing
 	},
 	"webhooks/txn_charged.json": {
-		"content.txn":                                       gap, // sample object, missing
-		"content.txn.card":                                  gap, // sample filtered, missing
-		"content.txn.created":                               gap, // sample string, missing
-		"content.txn.currency":                              gap, // sample string, missing
-		"content.txn.error_code":                            gap, // sample string, missing
-		"content.txn.error_message":                         gap, // sample string, missing
-		"content.txn.express_checkout":                      gap, // sample bool, missing
-		"content.txn.gateway":                               gap, // sample string, missing
-		"content.txn.gateway_id":                            gap, // sample number, missing
-		"content.txn.net_amount":                            gap, // sample number, missing
-		"content.txn.order_id":                              gap, // sample string, missing
-		"content.txn.payment_gateway_response":              gap, // sample object, missing
-		"content.txn.payment_gateway_response.auth_id_code": gap, // sample string, missing
-		"content.txn.payment_gateway_response.created":      gap, // sample string, missing
-		"content.txn.payment_gateway_response.epg_txn_id":   gap, // sample null, missing
-		"content.txn.payment_gateway_response.resp_code":    gap, // sample null, missing
-		"content.txn.payment_gateway_response.resp_message": gap, // sample null, missing
-		"content.txn.payment_gateway_response.rrn":          gap, // sample null, missing
-		"content.txn.payment_gateway_response.txn_id":       gap, // sample null, missing
-		"content.txn.payment_method":                        gap, // sample string, missing
-		"content.txn.payment_method_type":                   gap, // sample string, missing
-		"content.txn.redirect":                              gap, // sample bool, missing
-		"content.txn.status":                                gap, // sample string, missing
-		"content.txn.status_id":                             gap, // sample number, missing
-		"content.txn.surcharge_amount":                      gap, // sample null, missing
-		"content.txn.tax_amount":                            gap, // sample null, missing
-		"content.txn.txn_amount":                            gap, // sample number, missing
-		"content.txn.txn_flow_type":                         gap, // sample filtered, missing
-		"content.txn.txn_id":                                gap, // sample string, missing
-		"content.txn.txn_uuid":                              gap, // sample string, missing
+		"content.txn.txn_flow_type": gap, // sample filtered, missing
 	},
 	"webhooks/order_succeeded.json": {
 		"content.order.metadata.merchant_payload":           gap, // sample string, missing
@@ -222,36 +193,7 @@ var goldenExceptionTable = map[string]map[string]string{
 		"content.order.txn_detail.txn_flow_type":            gap, // sample filtered, missing
 	},
 	"webhooks/txn_failed.json": {
-		"content.txn":                                       gap, // sample object, missing
-		"content.txn.card":                                  gap, // sample filtered, missing
-		"content.txn.created":                               gap, // sample string, missing
-		"content.txn.currency":                              gap, // sample string, missing
-		"content.txn.error_code":                            gap, // sample string, missing
-		"content.txn.error_message":                         gap, // sample string, missing
-		"content.txn.express_checkout":                      gap, // sample bool, missing
-		"content.txn.gateway":                               gap, // sample string, missing
-		"content.txn.gateway_id":                            gap, // sample number, missing
-		"content.txn.net_amount":                            gap, // sample number, missing
-		"content.txn.order_id":                              gap, // sample string, missing
-		"content.txn.payment_gateway_response":              gap, // sample object, missing
-		"content.txn.payment_gateway_response.auth_id_code": gap, // sample string, missing
-		"content.txn.payment_gateway_response.created":      gap, // sample string, missing
-		"content.txn.payment_gateway_response.epg_txn_id":   gap, // sample null, missing
-		"content.txn.payment_gateway_response.resp_code":    gap, // sample null, missing
-		"content.txn.payment_gateway_response.resp_message": gap, // sample null, missing
-		"content.txn.payment_gateway_response.rrn":          gap, // sample null, missing
-		"content.txn.payment_gateway_response.txn_id":       gap, // sample null, missing
-		"content.txn.payment_method":                        gap, // sample string, missing
-		"content.txn.payment_method_type":                   gap, // sample string, missing
-		"content.txn.redirect":                              gap, // sample bool, missing
-		"content.txn.status":                                gap, // sample string, missing
-		"content.txn.status_id":                             gap, // sample number, missing
-		"content.txn.surcharge_amount":                      gap, // sample null, missing
-		"content.txn.tax_amount":                            gap, // sample null, missing
-		"content.txn.txn_amount":                            gap, // sample number, missing
-		"content.txn.txn_flow_type":                         gap, // sample filtered, missing
-		"content.txn.txn_id":                                gap, // sample string, missing
-		"content.txn.txn_uuid":                              gap, // sample string, missing
+		"content.txn.txn_flow_type": gap, // sample filtered, missing
 	},
 	"webhooks/order_failed.json": {
 		"content.order.metadata.merchant_payload":           gap, // sample string, missing

@@ -21,27 +21,7 @@ var goldenExceptionTable = map[string]map[string]string{
 		"gateway_reference_id":                   gap, // sample string, missing
 		"metadata.RAZORPAY:gateway_reference_id": gap, // sample string, missing
 	},
-	"orders/create-payments/response.json": {
-		"offer_details":        gap, // sample object, missing
-		"offer_details.offers": gap, // sample array, missing
-	},
-	"tokenization/non-ec-pci/txn.json": {
-		"juspay":                          gap, // sample object, missing
-		"juspay.client_auth_token":        gap, // sample string, missing
-		"juspay.client_auth_token_expiry": gap, // sample string, missing
-		"offer_details":                   gap, // sample object, missing
-		"offer_details.offers":            gap, // sample array, missing
-	},
-	"tokenization/non-ec-pci/card-info.json": {
-		"juspay":                          gap, // sample object, missing
-		"juspay.client_auth_token":        gap, // sample string, missing
-		"juspay.client_auth_token_expiry": gap, // sample string, missing
-		"offer_details":                   gap, // sample object, missing
-		"offer_details.offers":            gap, // sample array, missing
-	},
 	"tokenization/non-ec-pci/txn2.json": {
-		"offer_details":        gap, // sample object, missing
-		"offer_details.offers": gap, // sample array, missing
 		"(request) tavv, token.requestor_id, token.par, token.card_last_four, token.eci (paying with a network token)": gap, // sample accepted, ours refused
 	},
 	"card/tokenize/invalidRangeResponse.json": {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/authtoken"
 )
 
 // txnFields are the fields /txns accepts, besides "order." ones: every
@@ -49,6 +50,13 @@ type txnResponse struct {
 			URL    string `json:"url"`
 		} `json:"authentication"`
 	} `json:"payment"`
+	// OfferDetails.Offers is always empty: no offers are served.
+	OfferDetails struct {
+		Offers []struct{} `json:"offers"`
+	} `json:"offer_details"`
+	// Juspay is the order's client token, when this call created the order
+	// with order.options.get_client_auth_token=true (as Create Order gives it).
+	Juspay *clientAuth `json:"juspay,omitempty"`
 }
 
 // handleTxnCreate serves POST /txns: a card payment on an order, with the
@@ -58,11 +66,18 @@ func (s *Server) handleTxnCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	withToken, err := p.flag("order.options.get_client_auth_token")
+	if err != nil {
+		return err
+	}
 	txn, err := s.startPayment(r, authFrom(r.Context()), p, false)
 	if err != nil {
 		return err
 	}
 	res := s.txnResponseOf(txn)
+	if withToken && p.withPrefix("order.") != nil { // the order was created by this call
+		res.Juspay = s.clientAuth(authtoken.Scope{MerchantID: txn.MerchantID, OrderID: txn.OrderID})
+	}
 	if !strings.EqualFold(p["format"], "json") {
 		http.Redirect(w, r, res.Payment.Authentication.URL, http.StatusFound)
 		return nil
@@ -77,6 +92,7 @@ func (s *Server) txnResponseOf(txn *coft.Txn) txnResponse {
 	res.OrderID, res.TxnID, res.TxnUUID, res.Status = txn.OrderID, txn.ID, txn.UUID, string(txn.Status)
 	res.Payment.Authentication.Method = "GET"
 	res.Payment.Authentication.URL = s.authenticationURL(txn)
+	res.OfferDetails.Offers = []struct{}{}
 	return res
 }
 

@@ -150,6 +150,11 @@ func TestJWEPayment(t *testing.T) {
 			t.Fatalf("/v4/orders/jwe1/refunds: %s", ref.raw)
 		}
 
+		// Create Order, too, under JWE+JWS.
+		if o := c.post(200, "/v4/orders", `{"order_id":"jwe2","amount":"5.00","options.get_client_auth_token":true}`); o.str("status") != "NEW" ||
+			!strings.HasPrefix(o.str("juspay.client_auth_token"), "tkn_") {
+			t.Fatalf("/v4/orders: %s", o.raw)
+		}
 		// Errors stay plain JSON, with their status, as the SDK expects.
 		nf := c.post(404, "/v4/order-status", `{"order_id":"nosuch"}`)
 		if nf.str("error_code") != "object_not_found" {

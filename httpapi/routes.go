@@ -24,6 +24,7 @@ type route struct {
 func (s *Server) apiRoutes() []route {
 	routes := []route{
 		{"POST /orders", merchantOnly, s.handleOrderCreate, "Create an order (options.get_client_auth_token for a browser token)."},
+		{"POST /v4/orders", merchantOnly, s.handleOrderCreate, "Create an order, as /orders (JWE+JWS or API key)."},
 		{"GET /orders/{order_id}", merchantOnly, s.handleOrderStatus, "Order status."},
 		{"POST /v4/order-status", merchantOnly, s.handleOrderStatus, "Order status, order_id in the body (JWE+JWS or API key)."},
 		{"POST /orders/{order_id}", merchantOnly, s.handleOrderUpdate, "Update amount or udf fields while the order is NEW."},

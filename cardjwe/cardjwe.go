@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/coftkit/coft/jweauth"
 )
 
 // Key is the service's card-data decryption key.
@@ -84,28 +86,11 @@ func Load(dataDir, pemText string) (*Key, error) {
 }
 
 func parsePEM(data []byte) (*Key, error) {
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return nil, errors.New("cardjwe: no PEM block in the key")
-	}
-	var priv any
-	var err error
-	switch block.Type {
-	case "PRIVATE KEY":
-		priv, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	case "RSA PRIVATE KEY":
-		priv, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	default:
-		return nil, fmt.Errorf("cardjwe: unexpected PEM block %q", block.Type)
-	}
+	priv, err := jweauth.ParsePrivateKey(string(data))
 	if err != nil {
 		return nil, fmt.Errorf("cardjwe: %w", err)
 	}
-	rk, ok := priv.(*rsa.PrivateKey)
-	if !ok {
-		return nil, errors.New("cardjwe: the key is not an RSA key")
-	}
-	return New(rk)
+	return New(priv)
 }
 
 // ID is the key's id (kid): its RFC 7638 SHA-256 thumbprint.

@@ -1,8 +1,11 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"net/url"
 	"testing"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // TestTxnAnswer: /txns answers offer_details with no offers, and the
@@ -49,5 +52,82 @@ func TestTxnAnswer(t *testing.T) {
 	form.Set("order.options.get_client_auth_token", "maybe")
 	if r := h.txn(h.keyA, form); r.status != 400 || r.errorField() != "order.options.get_client_auth_token" {
 		t.Fatalf("a bad option: %d %s", r.status, r.raw)
+	}
+}
+
+// TestAltIDPayload: /get/altId answers Juspay's payload block, with the
+// Alt ID's details sealed to the merchant's JWE key once it has one, and
+// errorCode/errorMessage null; its failures carry Juspay's error keys.
+func TestAltIDPayload(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	ask := func() response {
+		card := h.sealCard(`{"cardNumber":"4242424242424242","expMonth":"12","expYear":"2031"}`)
+		return h.do(request{method: "POST", path: "/get/altId", key: h.keyA, header: altIDHeaders("alpha"),
+			json: `{"cardData":"` + card + `","correlationId":"c-1"}`})
+	}
+	res := ask()
+	for path, want := range map[string]any{"status": "SUCCESS", "errorCode": nil, "errorMessage": nil,
+		"payload.cardBrand": "VISA", "payload.cardIssuerBank": "Sandbox Bank", "payload.cardIssuerCountry": "INDIA",
+		"payload.provider": "VISA", "payload.providerCategory": "NETWORK", "payload.correlationId": "c-1", "payload.altIdDetails": nil} {
+		if got := res.get(path); got != want {
+			t.Errorf("without a key, %s = %v, want %v", path, got, want)
+		}
+	}
+	key := h.jweKeyFor("alpha")
+	res = ask()
+	obj, err := jose.ParseEncrypted(res.str("payload.altIdDetails"), []jose.KeyAlgorithm{jose.RSA_OAEP_256}, []jose.ContentEncryption{jose.A128GCM})
+	if err != nil || obj.Header.KeyID != key.kid {
+		t.Fatalf("altIdDetails %q: %v", res.str("payload.altIdDetails"), err)
+	}
+	plain, err := obj.Decrypt(key.priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var details map[string]string
+	if err := json.Unmarshal(plain, &details); err != nil || len(details) != 5 {
+		t.Fatalf("altIdDetails: %s %v", plain, err)
+	}
+	for k, top := range map[string]string{"altId": "altId", "expMonth": "expMonth", "expYear": "expYear", "tavv": "tavv", "par": "par"} {
+		if details[k] == "" || details[k] != res.str(top) {
+			t.Errorf("altIdDetails.%s = %q, the answer's %s = %q", k, details[k], top, res.str(top))
+		}
+	}
+
+	// Not onboarded: ALT_ID_GENERATION_FAILED with Juspay's error keys.
+	gamma := h.newMerchant("gamma", true)
+	card := h.sealCard(`{"cardNumber":"4242424242424242","expMonth":"12","expYear":"2031"}`)
+	fail := h.do(request{method: "POST", path: "/get/altId", key: gamma, header: altIDHeaders("gamma"), json: `{"cardData":"` + card + `"}`})
+	for path, want := range map[string]any{"status": "FAILURE", "errorCode": "ALT_ID_GENERATION_FAILED", "error": true,
+		"error_code": "ALT_ID_GENERATION_FAILED", "error_message": "ALT_ID_GENERATION_FAILED", "error_info.code": "INVALID_INPUT",
+		"error_info.category": "USER_ERROR", "error_info.href": "NA"} {
+		if got := fail.get(path); fail.status != 400 || got != want {
+			t.Errorf("not onboarded: %s = %v, want %v (%d %s)", path, got, want, fail.status, fail.raw)
+		}
+	}
+	if fail.str("user_message") == "" || fail.str("user_message") != fail.str("errorMessage") || fail.str("error_info.request_id") == "" {
+		t.Errorf("not onboarded: %s", fail.raw)
+	}
+}
+
+// TestErrorKeys: classic errors carry error_info.href "NA" as Juspay's do;
+// camelCase errors add Juspay's error, status, error_code, error_message,
+// user_message and error_info to {errorCode, errorMessage, field}.
+func TestErrorKeys(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	res := h.do(request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=e1&amount=1.001"})
+	if res.status != 400 || res.str("error_info.href") != "NA" || res.errorField() != "amount" {
+		t.Fatalf("classic error: %d %s", res.status, res.raw)
+	}
+	cst := h.customer(h.keyA, "ek")
+	res = h.do(request{method: "POST", path: "/v4/card/delete", key: h.keyA, json: `{"card_reference":"nosuch","customer_id":"` + cst + `"}`})
+	for path, want := range map[string]any{"errorCode": "NOT_FOUND", "field": "card_reference", "error": true, "status": "FAILURE",
+		"error_code": "NOT_FOUND", "error_message": "NOT_FOUND", "error_info.code": "RESOURCE_NOT_FOUND",
+		"error_info.fields.0.field_name": "card_reference", "error_info.href": "NA"} {
+		if got := res.get(path); res.status != 404 || got != want {
+			t.Errorf("/v4/card/delete: %s = %v, want %v (%d %s)", path, got, want, res.status, res.raw)
+		}
+	}
+	if res.str("user_message") == "" || res.str("user_message") != res.str("errorMessage") {
+		t.Errorf("/v4/card/delete: %s", res.raw)
 	}
 }

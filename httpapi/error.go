@@ -54,6 +54,8 @@ type errorInfo struct {
 	DeveloperMessage string       `json:"developer_message"`
 	UserMessage      string       `json:"user_message"`
 	Fields           []fieldError `json:"fields,omitempty"`
+	// Href is "NA", as in every Juspay error: no page documents one error.
+	Href string `json:"href"`
 }
 
 type fieldError struct {
@@ -61,11 +63,40 @@ type fieldError struct {
 	Reason    string `json:"reason"`
 }
 
-// camelErrorBody is the error shape of the newer camelCase APIs.
+// camelErrorBody is the error shape of the newer camelCase APIs: our
+// {errorCode, errorMessage, field}, with the keys Juspay's samples of
+// these APIs show: error true, status FAILURE, error_code and
+// error_message (Juspay puts a code word there, as it does:
+// "INVALID_REQUEST"), user_message (the message) and error_info as in the
+// classic shape.
 type camelErrorBody struct {
-	ErrorCode    string `json:"errorCode"`
-	ErrorMessage string `json:"errorMessage"`
-	Field        string `json:"field,omitempty"`
+	ErrorCode    string    `json:"errorCode"`
+	ErrorMessage string    `json:"errorMessage"`
+	Field        string    `json:"field,omitempty"`
+	Error        bool      `json:"error"`
+	Status       string    `json:"status"`
+	SnakeCode    string    `json:"error_code"`
+	SnakeMessage string    `json:"error_message"`
+	UserMessage  string    `json:"user_message"`
+	ErrorInfo    errorInfo `json:"error_info"`
+}
+
+// camelError is the camelCase APIs' error body: errorCode is code (one of
+// camelCodes, or an API's own such as ALT_ID_GENERATION_FAILED), kind the
+// domain error's classic codes for error_info.
+func camelError(r *http.Request, kind errorKind, code, msg, field string) camelErrorBody {
+	return camelErrorBody{ErrorCode: code, ErrorMessage: msg, Field: field, Error: true, Status: "FAILURE",
+		SnakeCode: code, SnakeMessage: code, UserMessage: msg, ErrorInfo: classicInfo(r, kind, msg, field)}
+}
+
+// classicInfo is the error_info block of an error.
+func classicInfo(r *http.Request, kind errorKind, msg, field string) errorInfo {
+	info := errorInfo{Category: kind.category, Code: kind.infoCode, RequestID: requestID(r.Context()),
+		DeveloperMessage: msg, UserMessage: msg, Href: "NA"}
+	if field != "" {
+		info.Fields = []fieldError{{FieldName: field, Reason: msg}}
+	}
+	return info
 }
 
 // writeError renders err in the Juspay error shape. Internal errors are
@@ -87,18 +118,11 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	msg := coft.ErrorMessage(err)
 	field := coft.ErrorField(err)
 	if camelCaseAPI(r) {
-		writeJSON(w, httpStatus, camelErrorBody{ErrorCode: camelCodes[code], ErrorMessage: msg, Field: field})
+		writeJSON(w, httpStatus, camelError(r, kind, camelCodes[code], msg, field))
 		return
 	}
-	body := errorBody{
-		Status: kind.status, ErrorCode: kind.errorCode, ErrorMessage: msg, UserMessage: msg,
-		ErrorInfo: errorInfo{Category: kind.category, Code: kind.infoCode, RequestID: requestID(r.Context()),
-			DeveloperMessage: msg, UserMessage: msg},
-	}
-	if field != "" {
-		body.ErrorInfo.Fields = []fieldError{{FieldName: field, Reason: msg}}
-	}
-	writeJSON(w, httpStatus, body)
+	writeJSON(w, httpStatus, errorBody{Status: kind.status, ErrorCode: kind.errorCode, ErrorMessage: msg, UserMessage: msg,
+		ErrorInfo: classicInfo(r, kind, msg, field)})
 }
 
 // camelCodes are the errorCode values of the camelCase APIs.

@@ -24,15 +24,6 @@ var goldenExceptionTable = map[string]map[string]string{
 	"tokenization/non-ec-pci/txn2.json": {
 		"(request) tavv, token.requestor_id, token.par, token.card_last_four, token.eci (paying with a network token)": gap, // sample accepted, ours refused
 	},
-	"card/tokenize/invalidRangeResponse.json": {
-		"error_info.href": gap, // sample string, missing
-	},
-	"card/tokenize/invalidResponse.json": {
-		"error_info.href": gap, // sample string, missing
-	},
-	"card/tokenize/nullableResponse.json": {
-		"error_info.href": gap, // sample string, missing
-	},
 	"card/card-info/response.json": {
 		"extended_card_type": gap, // sample string, missing
 	},
@@ -66,75 +57,6 @@ var goldenExceptionTable = map[string]map[string]string{
 		"eci":                 gap, // sample string, missing
 		"issuer_country_code": gap, // sample null, missing
 		"token_requestor_id":  gap, // sample string, missing
-	},
-	"tokenization/deleteAPI/failureResponse.json": {
-		"error":         gap, // sample bool, missing
-		"error_message": gap, // sample string, missing
-		"user_message":  gap, // sample string, missing
-	},
-	"tokenization/non-ec-pci/delete-card.json#2": {
-		"error_code":    gap, // sample string, missing
-		"error_message": gap, // sample string, missing
-		"status":        gap, // sample string, missing
-	},
-	"tokenization/get-altID/200.json": {
-		"errorCode":                 gap, // sample null, missing
-		"errorMessage":              gap, // sample null, missing
-		"payload":                   gap, // sample object, missing
-		"payload.altIdDetails":      gap, // sample string, missing
-		"payload.cardBrand":         gap, // sample string, missing
-		"payload.cardIssuerBank":    gap, // sample string, missing
-		"payload.cardIssuerCountry": gap, // sample string, missing
-		"payload.correlationId":     gap, // sample string, missing
-		"payload.provider":          gap, // sample string, missing
-		"payload.providerCategory":  gap, // sample string, missing
-	},
-	"tokenization/fetch-altID/response.json": {
-		"errorCode":                 gap, // sample null, missing
-		"errorMessage":              gap, // sample null, missing
-		"payload":                   gap, // sample object, missing
-		"payload.altIdDetails":      gap, // sample string, missing
-		"payload.cardIssuerBank":    gap, // sample string, missing
-		"payload.cardIssuerCountry": gap, // sample string, missing
-		"payload.correlationId":     gap, // sample string, missing
-	},
-	"tokenization/get-altID/400-pending.json": {
-		"error":                        gap, // sample bool, missing
-		"error_info":                   gap, // sample object, missing
-		"error_info.category":          gap, // sample string, missing
-		"error_info.code":              gap, // sample string, missing
-		"error_info.developer_message": gap, // sample string, missing
-		"error_info.request_id":        gap, // sample string, missing
-		"error_info.user_message":      gap, // sample string, missing
-		"error_message":                gap, // sample string, missing
-		"user_message":                 gap, // sample string, missing
-	},
-	"tokenization/get-altID/400-verification.json": {
-		"error":                        gap, // sample bool, missing
-		"error_info":                   gap, // sample object, missing
-		"error_info.category":          gap, // sample string, missing
-		"error_info.code":              gap, // sample string, missing
-		"error_info.developer_message": gap, // sample string, missing
-		"error_info.request_id":        gap, // sample string, missing
-		"error_info.user_message":      gap, // sample string, missing
-		"error_message":                gap, // sample string, missing
-		"user_message":                 gap, // sample string, missing
-	},
-	"tokenization/get-altID/400_invalid_card.json": {
-		"error":                          gap, // sample bool, missing
-		"error_info":                     gap, // sample object, missing
-		"error_info.category":            gap, // sample string, missing
-		"error_info.code":                gap, // sample string, missing
-		"error_info.developer_message":   gap, // sample string, missing
-		"error_info.fields":              gap, // sample array, missing
-		"error_info.fields[]":            gap, // sample object, missing
-		"error_info.fields[].field_name": gap, // sample string, missing
-		"error_info.fields[].reason":     gap, // sample string, missing
-		"error_info.href":                gap, // sample string, missing
-		"error_info.request_id":          gap, // sample string, missing
-		"error_info.user_message":        gap, // sample string, missing
-		"error_message":                  gap, // sample string, missing
-		"user_message":                   gap, // sample string, missing
 	},
 	"session/v1/response.json": {
 		"sdk_payload.payload[\"options.getUpiDeepLinks\"]": upiOnly, // sample string, missing

@@ -504,6 +504,7 @@ type golden struct {
 	customerIDs map[string]string // object_reference_id → id
 	gamma       string
 	altIDAnswer map[string]answer
+	altIDKey    bool // alpha holds a JWE key (for payload.altIdDetails)
 	v4Unknown   *answer
 }
 
@@ -808,6 +809,11 @@ func (g *golden) altID(status int, key, merchant, card string) answer {
 	k := fmt.Sprint(status, merchant, card)
 	if a, ok := g.altIDAnswer[k]; ok {
 		return a
+	}
+	if status == 200 && !g.altIDKey {
+		// A merchant with a JWE key gets payload.altIdDetails sealed to it.
+		g.h.jweKeyFor(merchant)
+		g.altIDKey = true
 	}
 	sealed := g.h.sealCard(`{"cardNumber":"` + card + `","expMonth":"12","expYear":"2031","cardSecurityCode":"123"}`)
 	body := `{"cardData":"` + sealed + `","orderData":{"amount":1.0,"currency":"INR","authRefNumber":"20580201098"},"correlationId":"tnjhvbjh"}`

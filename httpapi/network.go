@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/cardjwe"
+	"github.com/coftkit/coft/jweauth"
 )
 
 // SandboxControls make the sandbox network act on demand, as a real
@@ -157,6 +159,10 @@ var altIDFields = fields{"cardData", "keyId", "cardBrand", "correlationId", "sub
 	"orderData.amount", "orderData.currency", "orderData.authRefNumber"}
 
 // altIDView is the /get/altId response. The Alt ID is never stored.
+// Juspay answers {status, payload{…, altIdDetails (the Alt ID's details
+// sealed to the merchant's key)}, errorCode: null, errorMessage: null};
+// this service also gives the details in the clear at the top level, as
+// it always has.
 type altIDView struct {
 	Status            string `json:"status"`
 	AltID             string `json:"altId"`
@@ -170,6 +176,24 @@ type altIDView struct {
 	Provider          string `json:"provider"`
 	ProviderCategory  string `json:"providerCategory"`
 	CorrelationID     string `json:"correlationId"`
+	// ErrorCode and ErrorMessage are null: no error.
+	ErrorCode    *string      `json:"errorCode"`
+	ErrorMessage *string      `json:"errorMessage"`
+	Payload      altIDPayload `json:"payload"`
+}
+
+// altIDPayload is Juspay's payload block of /get/altId.
+type altIDPayload struct {
+	CardBrand         string `json:"cardBrand"`
+	CardIssuerBank    string `json:"cardIssuerBank"`
+	CardIssuerCountry string `json:"cardIssuerCountry"`
+	Provider          string `json:"provider"`
+	ProviderCategory  string `json:"providerCategory"`
+	CorrelationID     string `json:"correlationId"`
+	// AltIDDetails is {altId, expMonth, expYear, tavv, par} as a JWE
+	// (RSA-OAEP-256, A128GCM) to the merchant's newest live JWE key (see
+	// `merchants jwt-keys`); absent when the merchant has none.
+	AltIDDetails string `json:"altIdDetails,omitempty"`
 }
 
 // handleAltID serves POST /get/altId: an Alt ID and its TAVV for a guest's
@@ -211,22 +235,55 @@ func (s *Server) handleAltID(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if failure != "" {
-		writeJSON(w, http.StatusBadRequest, struct {
-			Status       string `json:"status"`
-			ErrorCode    string `json:"errorCode"`
-			ErrorMessage string `json:"errorMessage"`
-		}{"FAILURE", "ALT_ID_GENERATION_FAILED", failure})
+		writeJSON(w, http.StatusBadRequest, camelError(r, errorKinds[coft.EINVALID], "ALT_ID_GENERATION_FAILED", failure, ""))
 		return nil
 	}
 	corr := p["correlationId"]
 	if corr == "" {
 		corr = coft.RandomHex(16)
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, altIDView{Status: "SUCCESS", AltID: id.Number, ExpMonth: id.ExpMonth, ExpYear: id.ExpYear,
+	v := altIDView{Status: "SUCCESS", AltID: id.Number, ExpMonth: id.ExpMonth, ExpYear: id.ExpYear,
 		TAVV: id.TAVV, PAR: id.PAR, CardBrand: req.Brand, CardIssuerBank: bin.Bank, CardIssuerCountry: bin.Country,
-		Provider: req.Brand, ProviderCategory: "NETWORK", CorrelationID: corr})
+		Provider: req.Brand, ProviderCategory: "NETWORK", CorrelationID: corr}
+	v.Payload = altIDPayload{CardBrand: v.CardBrand, CardIssuerBank: v.CardIssuerBank, CardIssuerCountry: v.CardIssuerCountry,
+		Provider: v.Provider, ProviderCategory: v.ProviderCategory, CorrelationID: corr}
+	if v.Payload.AltIDDetails, err = s.sealToMerchant(ctx, a.merchant.ID, struct {
+		AltID    string `json:"altId"`
+		ExpMonth string `json:"expMonth"`
+		ExpYear  string `json:"expYear"`
+		TAVV     string `json:"tavv"`
+		PAR      string `json:"par"`
+	}{id.Number, id.ExpMonth, id.ExpYear, id.TAVV, id.PAR}); err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// sealToMerchant encrypts v's JSON to the merchant's newest live JWE key
+// (RSA-OAEP-256, A128GCM, its kid in the header), as Juspay seals what
+// only the merchant may read; "" when the merchant has no key.
+func (s *Server) sealToMerchant(ctx context.Context, merchantID string, v any) (string, error) {
+	keys, err := s.Store.ListJWTKeys(ctx, merchantID)
+	if err != nil {
+		return "", err
+	}
+	for i := len(keys) - 1; i >= 0; i-- {
+		if keys[i].Revoked() {
+			continue
+		}
+		pub, err := jweauth.ParsePublicKey(keys[i].MerchantPublicKey)
+		if err != nil {
+			return "", err
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return "", err
+		}
+		return cardjwe.Seal(pub, keys[i].ID, b)
+	}
+	return "", nil
 }
 
 // altIDRequest reads and checks an Alt ID request, opening its card data.

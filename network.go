@@ -54,7 +54,7 @@ type Network interface {
 	Provision(ctx context.Context, req ProvisionRequest) (*ProvisionedToken, error)
 	// Cryptogram returns a fresh cryptogram for one payment with an ACTIVE
 	// token, given its number.
-	Cryptogram(ctx context.Context, brand, tokenNumber string) (string, error)
+	Cryptogram(ctx context.Context, brand, tokenNumber string) (*Cryptogram, error)
 	// AltID returns an Alt ID for a card, or a *Error with code EINVALID
 	// when the network declines the card.
 	AltID(ctx context.Context, req AltIDRequest) (*AltID, error)
@@ -71,6 +71,15 @@ type Network interface {
 	// case the network reports its answer later through NetworkEvents.
 	// Submitting again is harmless.
 	Onboard(ctx context.Context, o *Onboarding) (map[string]string, error)
+}
+
+// Cryptogram is a network's authentication of one payment with a token.
+type Cryptogram struct {
+	Value string // the cryptogram (Visa's TAVV, …), base64
+	ECI   string // the electronic commerce indicator the network gives with it
+	// TokenRequestorID is the id (TRID) the network knows the service by
+	// as a token requestor: the token was issued to it.
+	TokenRequestorID string
 }
 
 // OnboardingUpdate is a network's answer to a pending onboarding.

@@ -131,3 +131,52 @@ func TestErrorKeys(t *testing.T) {
 		t.Errorf("/v4/card/delete: %s", res.raw)
 	}
 }
+
+// TestCardAnswers: extended_card_type from the BIN table, the saving
+// merchant in /cards' metadata, /card/update's {user_message, status},
+// and /v4/card/get's eci, token_requestor_id (from the network with the
+// cryptogram), issuer_country_code, and null sub_type and nickname when the
+// card has none.
+func TestCardAnswers(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	for bin, want := range map[string]string{"43358710": "PREPAID", "424242": "CREDIT", "555555": "DEBIT"} {
+		res := h.must(200, request{method: "GET", path: "/cardbins/" + bin, key: h.keyA})
+		if res.str("extended_card_type") != want || res.str("type") != want {
+			t.Errorf("cardbins/%s: %s", bin, res.raw)
+		}
+	}
+
+	cst := h.order(h.keyA, "ca1", true, "")
+	pay := h.txn(h.keyA, newCardForm("ca1", goodCard))
+	h.browser(true).pay(pay.str("payment.authentication.url"), "accept")
+	cards := h.must(200, request{method: "GET", path: "/cards?customer_id=" + cst, key: h.keyA})
+	if cards.str("cards.0.metadata.origin_merchant_id") != "alpha" || cards.str("cards.0.extended_card_type") != "CREDIT" {
+		t.Fatalf("cards: %s", cards.raw)
+	}
+	ref := cards.str("cards.0.card_reference")
+
+	get := func() response {
+		return h.must(200, request{method: "POST", path: "/v4/card/get", key: h.keyA,
+			json: `{"card_reference":"` + ref + `","customer_id":"` + cst + `"}`})
+	}
+	g1, g2 := get(), get()
+	for path, want := range map[string]any{"eci": "07", "issuer_country_code": nil, "sub_type": nil, "nickname": nil} {
+		if got := g1.get(path); got != want {
+			t.Errorf("/v4/card/get %s = %v, want %v", path, got, want)
+		}
+	}
+	if trid := g1.str("token_requestor_id"); len(trid) != 11 || trid[0] != '4' || g2.str("token_requestor_id") != trid ||
+		g1.str("authentication_details.cryptogram") == g2.str("authentication_details.cryptogram") {
+		t.Errorf("TRID and cryptograms: %s\n%s", g1.raw, g2.raw)
+	}
+
+	upd := h.must(200, request{method: "POST", path: "/card/update", key: h.keyA,
+		form: "card_token=" + url.QueryEscape(cards.str("cards.0.card_token")) + "&nickname=Salary"})
+	if upd.str("status") != "SUCCESS" || upd.str("user_message") != "Card details updated" ||
+		upd.str("card_token") == "" || upd.str("nickname") != "Salary" {
+		t.Fatalf("card update: %s", upd.raw)
+	}
+	if g := get(); g.str("nickname") != "Salary" {
+		t.Errorf("nickname after the update: %s", g.raw)
+	}
+}

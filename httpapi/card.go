@@ -30,6 +30,12 @@ type cardView struct {
 	ProviderCategory  string     `json:"provider_category"`
 	Provider          string     `json:"provider"`
 	Token             *tokenView `json:"token,omitempty"`
+	// ExtendedCardType is the BIN table's type: CREDIT, DEBIT or PREPAID.
+	ExtendedCardType string `json:"extended_card_type"`
+	// Metadata.OriginMerchantID is the merchant that saved the card.
+	Metadata struct {
+		OriginMerchantID string `json:"origin_merchant_id"`
+	} `json:"metadata"`
 }
 
 // tokenView is the "token" block of saved cards, order status and webhooks.
@@ -66,8 +72,9 @@ func (s *Server) cardView(ctx context.Context, m *coft.Merchant, c *coft.Card, s
 		CardType: c.Type, CardIssuer: c.Issuer, CardBrand: c.Brand, Nickname: c.Nickname, NameOnCard: c.NameOnCard,
 		Expired: c.Expired(s.Now()), CardFingerprint: c.Fingerprint, JuspayBankCode: c.BankCode,
 		CardSubType: orNA(c.SubType), CardIssuerCountry: c.IssuerCountry,
-		ProviderCategory: "CONTAINER", Provider: "JUSPAY", Token: tokenViewOf(c),
+		ProviderCategory: "CONTAINER", Provider: "JUSPAY", Token: tokenViewOf(c), ExtendedCardType: c.Type,
 	}
+	v.Metadata.OriginMerchantID = c.MerchantID
 	if c.Token != nil {
 		v.ProviderCategory, v.Provider = "NETWORK", c.Token.Provider
 		cvvLess := s.cvvLess(c)
@@ -265,7 +272,13 @@ func (s *Server) handleCardUpdate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, v)
+	// Juspay answers {card_token, user_message, status}; the card follows,
+	// as this service has always answered it.
+	writeJSON(w, http.StatusOK, struct {
+		*cardView
+		UserMessage string `json:"user_message"`
+		Status      string `json:"status"`
+	}{v, "Card details updated", "SUCCESS"})
 	return nil
 }
 
@@ -301,6 +314,7 @@ type cardBinView struct {
 	Type              string `json:"type"`
 	CardSubType       string `json:"card_sub_type"`
 	JuspayBankCode    string `json:"juspay_bank_code"`
+	ExtendedCardType  string `json:"extended_card_type"` // the BIN table's type: CREDIT, DEBIT or PREPAID
 	TokenizeSupport   *bool  `json:"tokenize_support,omitempty"`
 	MandateSupport    *bool  `json:"mandate_support,omitempty"`
 	DirectOTPSupport  *bool  `json:"direct_otp_support,omitempty"`
@@ -338,7 +352,7 @@ func (s *Server) handleCardBin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := cardBinView{ID: bin, Object: "cardbin", Brand: b.Brand, Bank: b.Bank, Country: b.Country,
-		Type: b.Type, CardSubType: b.SubType, JuspayBankCode: b.BankCode}
+		Type: b.Type, CardSubType: b.SubType, JuspayBankCode: b.BankCode, ExtendedCardType: b.Type}
 	for _, opt := range []struct {
 		key string
 		dst **bool

@@ -24,40 +24,6 @@ var goldenExceptionTable = map[string]map[string]string{
 	"tokenization/non-ec-pci/txn2.json": {
 		"(request) tavv, token.requestor_id, token.par, token.card_last_four, token.eci (paying with a network token)": gap, // sample accepted, ours refused
 	},
-	"card/card-info/response.json": {
-		"extended_card_type": gap, // sample string, missing
-	},
-	"card/card-info/tokenize.json": {
-		"extended_card_type": gap, // sample string, missing
-	},
-	"card/card-info/mandate.json": {
-		"extended_card_type": gap, // sample string, missing
-	},
-	"card/card-info/dotp.json": {
-		"extended_card_type": gap, // sample string, missing
-	},
-	"card/card-info/cvv-less.json": {
-		"extended_card_type": gap, // sample string, missing
-	},
-	"card/list-cards/response.json": {
-		"cards[].extended_card_type":          gap, // sample string, missing
-		"cards[].metadata":                    gap, // sample object, missing
-		"cards[].metadata.origin_merchant_id": gap, // sample string, missing
-	},
-	"card/update-card/response.json": {
-		"status":       gap, // sample string, missing
-		"user_message": gap, // sample string, missing
-	},
-	"tokenization/fetch-token/response.json": {
-		"eci":                 gap, // sample string, missing
-		"issuer_country_code": gap, // sample null, missing
-		"token_requestor_id":  gap, // sample string, missing
-	},
-	"tokenization/non-ec-pci/get-card.json": {
-		"eci":                 gap, // sample string, missing
-		"issuer_country_code": gap, // sample null, missing
-		"token_requestor_id":  gap, // sample string, missing
-	},
 	"session/v1/response.json": {
 		"sdk_payload.payload[\"options.getUpiDeepLinks\"]": upiOnly, // sample string, missing
 	},

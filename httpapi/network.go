@@ -56,16 +56,24 @@ type cardGetView struct {
 	CardReference         string          `json:"card_reference"`
 	CustomerID            string          `json:"customer_id"`
 	NameOnCard            string          `json:"name_on_card"`
-	Nickname              string          `json:"nickname"`
+	Nickname              *string         `json:"nickname"` // null when the card has none, as Juspay's
 	Fingerprint           string          `json:"fingerprint"`
 	CardType              string          `json:"card_type"`
-	SubType               string          `json:"sub_type"`
+	SubType               *string         `json:"sub_type"` // null when unknown, as Juspay's
 	Network               string          `json:"network"`
 	Issuer                string          `json:"issuer"`
 	IssuerCountry         string          `json:"issuer_country"`
 	TokenDetails          tokenDetails    `json:"token_details"`
 	AuthenticationDetails authDetails     `json:"authentication_details"`
 	CardDetails           cardDetailsView `json:"card_details"`
+	// ECI and TokenRequestorID come with the cryptogram from the network:
+	// its electronic commerce indicator, and the id (TRID) the network
+	// knows the service by as the token's requestor.
+	ECI              string `json:"eci"`
+	TokenRequestorID string `json:"token_requestor_id"`
+	// IssuerCountryCode is null, as in Juspay's samples: issuer_country
+	// names the country.
+	IssuerCountryCode *jsonNull `json:"issuer_country_code"`
 }
 
 type tokenDetails struct {
@@ -122,14 +130,23 @@ func (s *Server) handleCardGet(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, cardGetView{
 		Reference: t.Reference, CardReference: c.Reference, CustomerID: custID, NameOnCard: c.NameOnCard,
-		Nickname: c.Nickname, Fingerprint: c.Fingerprint, CardType: c.Type, SubType: orNA(c.SubType),
+		Nickname: nonEmpty(c.Nickname), Fingerprint: c.Fingerprint, CardType: c.Type, SubType: nonEmpty(c.SubType),
 		Network: c.Brand, Issuer: c.Issuer, IssuerCountry: c.IssuerCountry,
 		TokenDetails: tokenDetails{Status: t.Status, FirstSix: t.ISIN, LastFour: t.Last4, ExpMonth: t.ExpMonth,
 			ExpYear: t.ExpYear, Provider: t.Provider, ProviderCategory: "NETWORK"},
-		AuthenticationDetails: authDetails{Cryptogram: crypt, Token: number},
+		ECI: crypt.ECI, TokenRequestorID: crypt.TokenRequestorID,
+		AuthenticationDetails: authDetails{Cryptogram: crypt.Value, Token: number},
 		CardDetails:           cardDetailsView{LastFour: c.Last4, PAR: t.PAR, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear},
 	})
 	return nil
+}
+
+// nonEmpty is s, or nil (null) when it is "".
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // customerCard finds the card a {card_reference, customer_id} request

@@ -185,12 +185,23 @@ func (n *Network) expiry(years int) (mm, yyyy string) {
 }
 
 // Cryptogram returns a fresh 20-byte cryptogram, base64 (28 characters,
-// the TAVV format).
-func (n *Network) Cryptogram(_ context.Context, brand, tokenNumber string) (string, error) {
+// the TAVV format), with ECI 07 (e-commerce, the cryptogram not
+// 3-D Secure authenticated) and the network's sandbox token requestor id.
+func (n *Network) Cryptogram(_ context.Context, brand, tokenNumber string) (*coft.Cryptogram, error) {
 	if _, ok := tokenBINs[brand]; !ok || len(tokenNumber) < 12 {
-		return "", coft.Errorf(coft.EINVALID, "%s does not issue cryptograms for this token.", brand)
+		return nil, coft.Errorf(coft.EINVALID, "%s does not issue cryptograms for this token.", brand)
 	}
-	return cryptogram(), nil
+	return &coft.Cryptogram{Value: cryptogram(), ECI: "07", TokenRequestorID: tokenRequestorIDs[brand]}, nil
+}
+
+// tokenRequestorIDs are the 11-digit token requestor ids (TRIDs) the
+// sandbox networks know the service by, one per network, stable.
+var tokenRequestorIDs = map[string]string{
+	coft.BrandVisa:       "40010042421",
+	coft.BrandMastercard: "50110042421",
+	coft.BrandRuPay:      "60010042421",
+	coft.BrandAmex:       "37010042421",
+	coft.BrandDiners:     "36010042421",
 }
 
 func cryptogram() string {

@@ -136,8 +136,11 @@ func TestAltIDAndCryptogram(t *testing.T) {
 	}
 	c1, err := n.Cryptogram(ctx, coft.BrandVisa, "4895370000000000")
 	c2, _ := n.Cryptogram(ctx, coft.BrandVisa, "4895370000000000")
-	if err != nil || len(c1) != 28 || c1 == c2 {
-		t.Fatalf("cryptograms %q %q, %v: want fresh 28-character values", c1, c2, err)
+	if err != nil || len(c1.Value) != 28 || c1.Value == c2.Value {
+		t.Fatalf("cryptograms %+v %+v, %v: want fresh 28-character values", c1, c2, err)
+	}
+	if c1.ECI != "07" || c1.TokenRequestorID != c2.TokenRequestorID || len(c1.TokenRequestorID) != 11 {
+		t.Fatalf("cryptogram %+v: want ECI 07 and the network's stable 11-digit TRID", c1)
 	}
 }
 

@@ -10,16 +10,16 @@ package httpapi_test
 // -golden-exceptions` prints the entries missing from the table.
 var goldenExceptionTable = map[string]map[string]string{
 	"orders/order-status/card.json": {
-		"gateway_reference_id":                   gap, // sample string, missing
-		"metadata.RAZORPAY:gateway_reference_id": gap, // sample string, missing
-		"refunds[].metadata":                     gap, // sample object, missing
-		"refunds[].metadata.speed_processed":     gap, // sample string, missing
-		"refunds[].metadata.speed_requested":     gap, // sample string, missing
-		"txn_detail.offer_deduction_amount":      gap, // sample number, missing
+		"gateway_reference_id":                   noGatewayRef, // sample string, missing
+		"metadata.RAZORPAY:gateway_reference_id": razorpayOnly, // sample string, missing
+		"refunds[].metadata":                     razorpayOnly, // sample object, missing
+		"refunds[].metadata.speed_processed":     razorpayOnly, // sample string, missing
+		"refunds[].metadata.speed_requested":     razorpayOnly, // sample string, missing
+		"txn_detail.offer_deduction_amount":      noOffers,     // sample number, missing
 	},
 	"orders/refund-order/response.json": {
-		"gateway_reference_id":                   gap, // sample string, missing
-		"metadata.RAZORPAY:gateway_reference_id": gap, // sample string, missing
+		"gateway_reference_id":                   noGatewayRef, // sample string, missing
+		"metadata.RAZORPAY:gateway_reference_id": razorpayOnly, // sample string, missing
 	},
 	"tokenization/non-ec-pci/txn2.json": {
 		"(request) tavv, token.requestor_id, token.par, token.card_last_four, token.eci (paying with a network token)": gap, // sample accepted, ours refused
@@ -34,81 +34,87 @@ var goldenExceptionTable = map[string]map[string]string{
 		"sdk_payload.payload[\"options.createMandate\"]": mandateOnly, // sample string, missing
 	},
 	"webhooks/txn_created.json": {
-		"content.order.metadata.merchant_payload":           gap, // sample string, missing
-		"content.order.metadata.payment_page_client_id":     gap, // sample filtered, missing
-		"content.order.metadata.payment_page_sdk_payload":   gap, // sample filtered, missing
-		"content.order.txn_detail.metadata.microapp":        gap, // sample string, missing
-		"content.order.txn_detail.metadata.payment_channel": gap, // sample string, missing
-		"content.order.txn_detail.txn_flow_type":            gap, // sample filtered, missing
+		"content.order.metadata.merchant_payload":           paymentPageOnly, // sample string, missing
+		"content.order.metadata.payment_page_client_id":     paymentPageOnly, // sample filtered, missing
+		"content.order.metadata.payment_page_sdk_payload":   paymentPageOnly, // sample filtered, missing
+		"content.order.txn_detail.metadata.microapp":        paymentPageOnly, // sample string, missing
+		"content.order.txn_detail.metadata.payment_channel": paymentPageOnly, // sample string, missing
+		"content.order.txn_detail.txn_flow_type":            unpublished,     // sample filtered, missing
 	},
 	"webhooks/txn_charged.json": {
-		"content.txn.txn_flow_type": gap, // sample filtered, missing
+		"content.txn.txn_flow_type": unpublished, // sample filtered, missing
 	},
 	"webhooks/order_succeeded.json": {
-		"content.order.metadata.merchant_payload":           gap, // sample string, missing
-		"content.order.metadata.payment_page_client_id":     gap, // sample filtered, missing
-		"content.order.metadata.payment_page_sdk_payload":   gap, // sample filtered, missing
-		"content.order.txn_detail.metadata.microapp":        gap, // sample string, missing
-		"content.order.txn_detail.metadata.payment_channel": gap, // sample string, missing
-		"content.order.txn_detail.txn_flow_type":            gap, // sample filtered, missing
+		"content.order.metadata.merchant_payload":           paymentPageOnly, // sample string, missing
+		"content.order.metadata.payment_page_client_id":     paymentPageOnly, // sample filtered, missing
+		"content.order.metadata.payment_page_sdk_payload":   paymentPageOnly, // sample filtered, missing
+		"content.order.txn_detail.metadata.microapp":        paymentPageOnly, // sample string, missing
+		"content.order.txn_detail.metadata.payment_channel": paymentPageOnly, // sample string, missing
+		"content.order.txn_detail.txn_flow_type":            unpublished,     // sample filtered, missing
 	},
 	"webhooks/order_refunded.json": {
-		"content.order.metadata.merchant_payload":           gap, // sample string, missing
-		"content.order.metadata.payment_page_client_id":     gap, // sample filtered, missing
-		"content.order.metadata.payment_page_sdk_payload":   gap, // sample filtered, missing
-		"content.order.txn_detail.metadata.microapp":        gap, // sample string, missing
-		"content.order.txn_detail.metadata.payment_channel": gap, // sample string, missing
-		"content.order.txn_detail.txn_flow_type":            gap, // sample filtered, missing
+		"content.order.metadata.merchant_payload":           paymentPageOnly, // sample string, missing
+		"content.order.metadata.payment_page_client_id":     paymentPageOnly, // sample filtered, missing
+		"content.order.metadata.payment_page_sdk_payload":   paymentPageOnly, // sample filtered, missing
+		"content.order.txn_detail.metadata.microapp":        paymentPageOnly, // sample string, missing
+		"content.order.txn_detail.metadata.payment_channel": paymentPageOnly, // sample string, missing
+		"content.order.txn_detail.txn_flow_type":            unpublished,     // sample filtered, missing
 	},
 	"webhooks/txn_failed.json": {
-		"content.txn.txn_flow_type": gap, // sample filtered, missing
+		"content.txn.txn_flow_type": unpublished, // sample filtered, missing
 	},
 	"webhooks/order_failed.json": {
-		"content.order.metadata.merchant_payload":           gap, // sample string, missing
-		"content.order.metadata.payment_page_client_id":     gap, // sample filtered, missing
-		"content.order.metadata.payment_page_sdk_payload":   gap, // sample filtered, missing
-		"content.order.txn_detail.metadata.microapp":        gap, // sample string, missing
-		"content.order.txn_detail.metadata.payment_channel": gap, // sample string, missing
-		"content.order.txn_detail.txn_flow_type":            gap, // sample filtered, missing
+		"content.order.metadata.merchant_payload":           paymentPageOnly, // sample string, missing
+		"content.order.metadata.payment_page_client_id":     paymentPageOnly, // sample filtered, missing
+		"content.order.metadata.payment_page_sdk_payload":   paymentPageOnly, // sample filtered, missing
+		"content.order.txn_detail.metadata.microapp":        paymentPageOnly, // sample string, missing
+		"content.order.txn_detail.metadata.payment_channel": paymentPageOnly, // sample string, missing
+		"content.order.txn_detail.txn_flow_type":            unpublished,     // sample filtered, missing
 	},
 	"webhooks/auto_refund_succeeded.json": {
-		"content.order.metadata.merchant_payload":                                 gap, // sample string, missing
-		"content.order.metadata.payment_page_client_id":                           gap, // sample filtered, missing
-		"content.order.metadata.payment_page_sdk_payload":                         gap, // sample filtered, missing
-		"content.order.payment_gateway_response.debit_amount":                     gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.acquirer_data":   gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.amount":          gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.amount_refunded": gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.auth_code":       gap, // sample filtered, missing
-		"content.order.payment_gateway_response.gateway_response.captured":        gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.card_id":         gap, // sample filtered, missing
-		"content.order.payment_gateway_response.gateway_response.contact":         gap, // sample filtered, missing
-		"content.order.payment_gateway_response.gateway_response.created_at":      gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.currency":        gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.description":     gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.email":           gap, // sample filtered, missing
-		"content.order.payment_gateway_response.gateway_response.entity":          gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.fee":             gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.id":              gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.international":   gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.method":          gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.notes":           gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.order_id":        gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.status":          gap, // sample string, missing
-		"content.order.payment_gateway_response.gateway_response.tax":             gap, // sample string, missing
-		"content.order.refunds[].metadata":                                        gap, // sample object, missing
-		"content.order.refunds[].metadata.speed_processed":                        gap, // sample string, missing
-		"content.order.refunds[].metadata.speed_requested":                        gap, // sample string, missing
-		"content.order.txn_detail.metadata.microapp":                              gap, // sample string, missing
-		"content.order.txn_detail.metadata.payment_channel":                       gap, // sample string, missing
-		"content.order.txn_detail.txn_flow_type":                                  gap, // sample filtered, missing
+		"content.order.metadata.merchant_payload":                                 paymentPageOnly, // sample string, missing
+		"content.order.metadata.payment_page_client_id":                           paymentPageOnly, // sample filtered, missing
+		"content.order.metadata.payment_page_sdk_payload":                         paymentPageOnly, // sample filtered, missing
+		"content.order.payment_gateway_response.debit_amount":                     razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.acquirer_data":   razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.amount":          razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.amount_refunded": razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.auth_code":       razorpayOnly,    // sample filtered, missing
+		"content.order.payment_gateway_response.gateway_response.captured":        razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.card_id":         razorpayOnly,    // sample filtered, missing
+		"content.order.payment_gateway_response.gateway_response.contact":         razorpayOnly,    // sample filtered, missing
+		"content.order.payment_gateway_response.gateway_response.created_at":      razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.currency":        razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.description":     razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.email":           razorpayOnly,    // sample filtered, missing
+		"content.order.payment_gateway_response.gateway_response.entity":          razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.fee":             razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.id":              razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.international":   razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.method":          razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.notes":           razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.order_id":        razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.status":          razorpayOnly,    // sample string, missing
+		"content.order.payment_gateway_response.gateway_response.tax":             razorpayOnly,    // sample string, missing
+		"content.order.refunds[].metadata":                                        razorpayOnly,    // sample object, missing
+		"content.order.refunds[].metadata.speed_processed":                        razorpayOnly,    // sample string, missing
+		"content.order.refunds[].metadata.speed_requested":                        razorpayOnly,    // sample string, missing
+		"content.order.txn_detail.metadata.microapp":                              paymentPageOnly, // sample string, missing
+		"content.order.txn_detail.metadata.payment_channel":                       paymentPageOnly, // sample string, missing
+		"content.order.txn_detail.txn_flow_type":                                  unpublished,     // sample filtered, missing
 	},
 }
 
 // Reasons.
 const (
-	gap         = "gap: not yet served"
-	upiOnly     = "UPI only: not served"
-	gapRefunds  = "gap: POST /refunds not yet served"
-	mandateOnly = "mandate only (action=enach): not served"
+	gap        = "gap: not yet served"
+	upiOnly    = "UPI only: not served"
+	gapRefunds = "gap: POST /refunds not yet served"
+
+	razorpayOnly    = "Razorpay's own keys (its gateway response, debit_amount, refund speeds, RAZORPAY:… metadata): the sandbox gateway is DUMMY, which gives none"
+	noGatewayRef    = "one set of gateway credentials: gateway_reference_id is null, as Juspay gives it without one (docs/API.md)"
+	noOffers        = "no offers are served: Juspay leaves offer_deduction_amount out when none applied (its refund sample)"
+	paymentPageOnly = "set by Juspay's Payment Page session and SDK (payment_page_client_id, its SDK payload, merchant_payload, txn metadata microapp and payment_channel): nothing here sets them"
+	unpublished     = "FILTERED in every sample: Juspay does not publish its values, so none is made up"
+	mandateOnly     = "mandate only (action=enach): not served"
 )

@@ -450,7 +450,7 @@ func (a *attackSuite) setup() {
 	}
 	ref := a.api(t, a.keyB, "POST", "/orders/"+b.paidOrder+"/refunds", url.Values{"unique_request_id": {"r1"}, "amount": {"10.00"}})
 	if refunds, _ := attackGet(ref, "refunds").([]any); len(refunds) == 1 {
-		b.refund, _ = refunds[0].(map[string]any)["id"].(string)
+		b.refund, _ = refunds[0].(map[string]any)["ref"].(string) // the gateway's id (id is the unique_request_id)
 	}
 	cards := a.api(t, a.keyB, "GET", "/cards?customer_id="+b.victim, nil)
 	list, _ := cards["cards"].([]any)
@@ -1104,6 +1104,35 @@ func (a *attackSuite) crossMerchant(t *testing.T) {
 			form: plus(card, "order_id", a.aObj.order, "tokenize", "true", "consent_id", b.pageConsent)}, nil},
 		{"POST /txns", "an order created in the call for beta's customer", attackReq{method: "POST", path: "/txns", key: k,
 			form: plus(card, "order.order_id", "xo3", "order.amount", "10", "order.customer_id", b.victim)}, nil},
+		// The JWE+JWS routes with the API key, the Session API and the older
+		// forms: the same refusals.
+		{"POST /v4/orders", "an order for beta's customer", attackReq{method: "POST", path: "/v4/orders", key: k,
+			json: `{"order_id":"xo4","amount":"10","customer_id":"` + b.victim + `"}`}, nil},
+		{"POST /v4/order-status", "beta's order status", attackReq{method: "POST", path: "/v4/order-status", key: k,
+			json: `{"order_id":"` + b.paidOrder + `"}`}, nil},
+		{"POST /v4/orders/{order_id}/refunds", "a refund of beta's order", attackReq{method: "POST", path: "/v4/orders/" + b.paidOrder + "/refunds", key: k,
+			json: `{"unique_request_id":"x2","amount":"1.00"}`}, nil},
+		{"POST /v4/txns", "a payment on beta's order", attackReq{method: "POST", path: "/v4/txns", key: k, form: plus(card, "order_id", b.newOrder)}, nil},
+		{"POST /refunds", "a refund of beta's payment by txn_id", attackReq{method: "POST", path: "/refunds", key: k,
+			form: url.Values{"txn_id": {"beta-" + b.paidOrder + "-1"}, "unique_request_id": {"x3"}, "amount": {"1.00"}}}, nil},
+		{"POST /refunds", "a refund of beta's order by order_id", attackReq{method: "POST", path: "/refunds", key: k,
+			form: url.Values{"order_id": {b.paidOrder}, "unique_request_id": {"x4"}, "amount": {"1.00"}}}, nil},
+		{"POST /session", "a session for beta's customer", attackReq{method: "POST", path: "/session", key: k,
+			json: `{"order_id":"xo5","amount":"10","customer_id":"` + b.victim + `"}`}, nil},
+		{"POST /session", "beta's customer's saved-cards screen", attackReq{method: "POST", path: "/session", key: k,
+			json: `{"action":"paymentManagement","customer_id":"` + b.victim + `"}`}, nil},
+		{"POST /v4/session", "beta's customer's saved-cards screen, by object_reference_id", attackReq{method: "POST", path: "/v4/session", key: k,
+			json: `{"action":"paymentManagement","customer_id":"` + b.victimRef + `"}`}, nil},
+		{"POST /order/create", "an order for beta's customer", attackReq{method: "POST", path: "/order/create", key: k,
+			form: url.Values{"order_id": {"xo6"}, "amount": {"10"}, "customer_id": {b.victim}}}, nil},
+		{"GET /order/status", "beta's order status", attackReq{method: "GET", path: "/order/status?order_id=" + b.paidOrder, key: k}, nil},
+		{"POST /order/status", "beta's order status", attackReq{method: "POST", path: "/order/status", key: k,
+			form: url.Values{"order_id": {b.paidOrder}}}, nil},
+		{"POST /order/update", "beta's order's amount", attackReq{method: "POST", path: "/order/update", key: k,
+			form: url.Values{"order_id": {b.newOrder}, "amount": {"1.00"}}}, nil},
+		{"POST /order/refund", "a refund of beta's order", attackReq{method: "POST", path: "/order/refund", key: k,
+			form: url.Values{"order_id": {b.paidOrder}, "unique_request_id": {"x5"}, "amount": {"1.00"}}}, nil},
+		{"GET /card/list", "beta's customer's cards", attackReq{method: "GET", path: "/card/list?customer_id=" + b.victim, key: k}, nil},
 		{"POST /tokenization/onboarding", "onboarding sent as beta", attackReq{method: "POST", path: "/tokenization/onboarding", key: k,
 			json: `{"associateId":"beta","testMode":true,"flow":"COFT","companyDetails":{"legalName":"X","tradeName":"X","websiteURL":"https://x.example","businessIdentificationType":"PAN","businessIdentificationValue":"AAAPL1234C"}}`,
 			hdr:  asBeta}, nil},
@@ -1302,7 +1331,9 @@ func (a *attackSuite) oversized(t *testing.T) {
 	}
 	for _, ep := range posts {
 		path := fill.Replace(strings.TrimPrefix(ep, "POST "))
-		isCamel := strings.HasPrefix(path, "/tokenization/") || strings.HasPrefix(path, "/v4/") || path == "/get/altId"
+		// The classic APIs under JWE+JWS (/v4/txns, /v4/order-status, …)
+		// keep the classic error shape.
+		isCamel := strings.HasPrefix(path, "/tokenization/") || strings.HasPrefix(path, "/v4/card/") || path == "/get/altId"
 		for _, chunked := range []bool{false, true} {
 			q := attackReq{method: "POST", path: path, key: a.keyB, chunked: chunked}
 			if isCamel {
@@ -1529,7 +1560,7 @@ func (a *attackSuite) credentials(t *testing.T) {
 	before := a.digest(t)
 	fill := strings.NewReplacer("{order_id}", b.paidOrder, "{customer_id}", b.victim, "{id}", b.event,
 		"{reference}", b.tokenRef, "{action}", "suspend", "{bin}", "424242")
-	clientAllowed := map[string]bool{"GET /cards": true, "POST /card/tokenize": true, "POST /txns": true, "GET /cardbins/{bin}": true}
+	clientAllowed := map[string]bool{"GET /cards": true, "GET /card/list": true, "POST /card/tokenize": true, "POST /txns": true, "GET /cardbins/{bin}": true}
 	for _, ep := range a.endpoints(t) {
 		method, path, _ := strings.Cut(ep, " ")
 		path = fill.Replace(path)

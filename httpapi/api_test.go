@@ -102,6 +102,7 @@ func TestBadInput(t *testing.T) {
 		{"order_id with a space", request{form: "order_id=a+b&amount=1"}, 400, "invalid", "order_id"},
 		{"unknown field", request{form: "order_id=b1&amount=1&amuont=2"}, 400, "invalid", "amuont"},
 		{"customer_id with a space", request{form: "order_id=b1&amount=1&customer_id=a+b"}, 400, "invalid", "customer_id"},
+		{"unknown cst_ id", request{form: "order_id=b1&amount=1&customer_id=cst_nope"}, 400, "invalid", "customer_id"},
 		{"bad email", request{form: "order_id=b1&amount=1&customer_email=nope"}, 400, "invalid", "customer_email"},
 		{"bad return url", request{form: "order_id=b1&amount=1&return_url=javascript:alert(1)"}, 400, "invalid", "return_url"},
 		{"bad currency", request{form: "order_id=b1&amount=1&currency=USD"}, 400, "invalid", "currency"},

@@ -31,10 +31,13 @@ func acceptsJWE(r *http.Request) bool {
 // with the merchant's. The decrypted JSON replaces the body. It returns
 // nil, nil when the body is not encrypted.
 func (s *Server) openJWE(w http.ResponseWriter, r *http.Request) (*jweSession, *coft.Merchant, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := readAllBody(w, r)
+	if err != nil {
+		return nil, nil, err
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil || !jweauth.IsJWE(body) {
-		return nil, nil, nil // the handler reports an unreadable body
+	if !jweauth.IsJWE(body) {
+		return nil, nil, nil
 	}
 	req, err := jweauth.Parse(body)
 	if err != nil {

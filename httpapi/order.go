@@ -277,9 +277,17 @@ func (s *Server) orderFromParams(r *http.Request, m *coft.Merchant, p params, pr
 		return nil, prefixField(err, prefix)
 	}
 	// A customer_id the merchant never created is kept as given: the
-	// customer is created when a card is first saved for it.
+	// customer is created when a card is first saved for it. A cst_… id,
+	// though, is one this service issued: it must be one of the merchant's.
 	if o.CustomerID != "" && !coft.ValidReference(o.CustomerID, 128) {
 		return nil, coft.Invalid(prefix+"customer_id", "customer_id must be at most 128 letters, digits or one of _-.@+:")
+	}
+	if strings.HasPrefix(o.CustomerID, "cst_") {
+		if _, err := s.Store.FindCustomer(r.Context(), m.ID, o.CustomerID); coft.ErrorCode(err) == coft.ENOTFOUND {
+			return nil, coft.FieldError(coft.EINVALID, prefix+"customer_id", "customer_id does not name a customer of this merchant.")
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	return o, nil
 }

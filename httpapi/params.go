@@ -61,15 +61,25 @@ func readParams(w http.ResponseWriter, r *http.Request, allowed fields) (params,
 }
 
 func readBody(w http.ResponseWriter, r *http.Request, p params) error {
+	body, err := readAllBody(w, r)
+	if err != nil {
+		return err
+	}
+	return readBodyBytes(r, body, p)
+}
+
+// readAllBody reads the request's body, at most maxBodyBytes of it: a
+// larger one is 413.
+func readAllBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return &statusError{http.StatusRequestEntityTooLarge, coft.Errorf(coft.EINVALID, "Request body is larger than %d bytes.", maxBodyBytes)}
+			return nil, &statusError{http.StatusRequestEntityTooLarge, coft.Errorf(coft.EINVALID, "Request body is larger than %d bytes.", maxBodyBytes)}
 		}
-		return coft.Errorf(coft.EINVALID, "Request body could not be read.")
+		return nil, coft.Errorf(coft.EINVALID, "Request body could not be read.")
 	}
-	return readBodyBytes(r, body, p)
+	return body, nil
 }
 
 // readBodyBytes decodes a form-encoded or JSON body into p.

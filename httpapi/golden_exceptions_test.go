@@ -22,7 +22,7 @@ var goldenExceptionTable = map[string]map[string]string{
 		"metadata.RAZORPAY:gateway_reference_id": razorpayOnly, // sample string, missing
 	},
 	"tokenization/non-ec-pci/txn2.json": {
-		"(request) tavv, token.requestor_id, token.par, token.card_last_four, token.eci (paying with a network token)": gap, // sample accepted, ours refused
+		"(request) tavv, token.requestor_id, token.par, token.card_last_four, token.eci (paying with a network token)": ownToken, // sample accepted, ours refused
 	},
 	"session/v1/response.json": {
 		"sdk_payload.payload[\"options.getUpiDeepLinks\"]": upiOnly, // sample string, missing
@@ -107,14 +107,13 @@ var goldenExceptionTable = map[string]map[string]string{
 
 // Reasons.
 const (
-	gap        = "gap: not yet served"
-	upiOnly    = "UPI only: not served"
-	gapRefunds = "gap: POST /refunds not yet served"
+	upiOnly  = "UPI only: Juspay adds options.getUpiDeepLinks to the SDK payload for UPI, which is not served"
+	ownToken = "paying with the merchant's own network token and cryptogram (non-EC PCI) is not offered: refused by name (docs/API.md)"
 
 	razorpayOnly    = "Razorpay's own keys (its gateway response, debit_amount, refund speeds, RAZORPAY:… metadata): the sandbox gateway is DUMMY, which gives none"
 	noGatewayRef    = "one set of gateway credentials: gateway_reference_id is null, as Juspay gives it without one (docs/API.md)"
 	noOffers        = "no offers are served: Juspay leaves offer_deduction_amount out when none applied (its refund sample)"
 	paymentPageOnly = "set by Juspay's Payment Page session and SDK (payment_page_client_id, its SDK payload, merchant_payload, txn metadata microapp and payment_channel): nothing here sets them"
 	unpublished     = "FILTERED in every sample: Juspay does not publish its values, so none is made up"
-	mandateOnly     = "mandate only (action=enach): not served"
+	mandateOnly     = "mandate only (action=enach with options.create_mandate=REQUIRED): mandates are not served, so the sample's request is refused and ours asks for a payment page without them"
 )

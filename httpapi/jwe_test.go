@@ -177,6 +177,13 @@ func TestJWEPayment(t *testing.T) {
 		if !strings.HasPrefix(doc.raw, `{"JWT":"`) || c.open(doc).str("status") != "CHARGED" {
 			t.Fatalf("compact form: %s", doc.raw)
 		}
+		// Rotating: a second key id works next to the first, each answered
+		// with its own keys.
+		c2 := h.jweKeyFor("alpha")
+		if c2.kid == c.kid || c2.post(200, "/v4/order-status", `{"order_id":"jwe1"}`).str("status") != "CHARGED" ||
+			c.post(200, "/v4/order-status", `{"order_id":"jwe1"}`).str("status") != "CHARGED" {
+			t.Fatal("two live key ids")
+		}
 		// With another merchant's API key, it is refused.
 		h.must(401, request{method: "POST", path: "/v4/order-status", key: h.keyB, json: string(body)})
 	})

@@ -75,7 +75,9 @@ func IsJWE(body []byte) bool {
 		JWT          *string `json:"JWT"`
 		EncryptedKey *string `json:"encryptedKey"`
 	}
-	if !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) || json.Unmarshal(body, &probe) != nil {
+	if !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) ||
+		!bytes.Contains(body, []byte(`"JWT"`)) && !bytes.Contains(body, []byte(`"encryptedKey"`)) || // most bodies stop here
+		json.Unmarshal(body, &probe) != nil {
 		return false
 	}
 	return probe.JWT != nil || probe.EncryptedKey != nil

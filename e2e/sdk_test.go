@@ -37,7 +37,8 @@ import (
 // updates a customer, creates an order and starts a card payment; Chromium
 // walks the consent dialog ("Yes, save my card") and the sandbox bank; then
 // the SDK reads the order status (CHARGED, an ACTIVE token), refunds ₹1,
-// creates an order session and asks for an unknown order. The SDK only
+// creates an order session and asks for an unknown order; Chromium pays
+// the session's order through its payment link. The SDK only
 // speaks HTTPS, so a TLS reverse proxy with a certificate made here
 // stands in front of the service.
 //
@@ -101,6 +102,24 @@ func TestJuspayNodeSDK(t *testing.T) {
 				if o := s.api("GET", "/orders/"+id, nil); o["status"] != "NEW" || o["customer_id"] != customerID {
 					t.Errorf("the order session's order %s: status %v, customer_id %v", id, o["status"], o["customer_id"])
 				}
+				// The session's link is the hosted payment page: card entry,
+				// the consent dialog, the bank.
+				link, _ := dig(answers["session"].(map[string]any), "payment_links.web").(string)
+				err := chromedp.Run(ctx, chromedp.Navigate(link),
+					chromedp.SendKeys(`#card_number`, "5419 1900 0000 0003", chromedp.ByQuery),
+					chromedp.SendKeys(`#card_exp_month`, "12", chromedp.ByQuery),
+					chromedp.SendKeys(`#card_exp_year`, "31", chromedp.ByQuery),
+					chromedp.SendKeys(`#card_security_code`, "123", chromedp.ByQuery),
+					chromedp.Click(`.card-form button`, chromedp.ByQuery),
+					chromedp.WaitVisible(`button[name="decision"]`, chromedp.ByQuery),
+					wasmRunning, choose("accept"), enterOTP("123456"))
+				if err != nil {
+					t.Fatalf("paying through the session's payment link %s: %v", link, err)
+				}
+				waitUntil(t, "the session's order "+id+" CHARGED with an ACTIVE token", 15*time.Second, func() bool {
+					o := s.api("GET", "/orders/"+id, nil)
+					return o["status"] == "CHARGED" && dig(o, "card.token.tokenization_status") == "ACTIVE"
+				})
 			}
 			front.checkRoutes(t, mode, s.apiKey, orderID)
 		})

@@ -181,32 +181,37 @@ var altIDFields = fields{"cardData", "keyId", "cardBrand", "correlationId", "sub
 // this service also gives the details in the clear at the top level, as
 // it always has.
 type altIDView struct {
-	Status            string `json:"status"`
-	AltID             string `json:"altId"`
-	ExpMonth          string `json:"expMonth"`
-	ExpYear           string `json:"expYear"`
-	TAVV              string `json:"tavv"`
-	PAR               string `json:"par"`
-	CardBrand         string `json:"cardBrand"`
-	CardIssuerBank    string `json:"cardIssuerBank"`
-	CardIssuerCountry string `json:"cardIssuerCountry"`
-	Provider          string `json:"provider"`
-	ProviderCategory  string `json:"providerCategory"`
-	CorrelationID     string `json:"correlationId"`
+	Status string `json:"status"`
+	altIDDetails
+	altIDCard
 	// ErrorCode and ErrorMessage are null: no error.
 	ErrorCode    *string      `json:"errorCode"`
 	ErrorMessage *string      `json:"errorMessage"`
 	Payload      altIDPayload `json:"payload"`
 }
 
-// altIDPayload is Juspay's payload block of /get/altId.
-type altIDPayload struct {
+// altIDDetails are what only the merchant may read.
+type altIDDetails struct {
+	AltID    string `json:"altId"`
+	ExpMonth string `json:"expMonth"`
+	ExpYear  string `json:"expYear"`
+	TAVV     string `json:"tavv"`
+	PAR      string `json:"par"`
+}
+
+// altIDCard describes the card, at the top level and in the payload.
+type altIDCard struct {
 	CardBrand         string `json:"cardBrand"`
 	CardIssuerBank    string `json:"cardIssuerBank"`
 	CardIssuerCountry string `json:"cardIssuerCountry"`
 	Provider          string `json:"provider"`
 	ProviderCategory  string `json:"providerCategory"`
 	CorrelationID     string `json:"correlationId"`
+}
+
+// altIDPayload is Juspay's payload block of /get/altId.
+type altIDPayload struct {
+	altIDCard
 	// AltIDDetails is {altId, expMonth, expYear, tavv, par} as a JWE
 	// (RSA-OAEP-256, A128GCM) to the merchant's newest live JWE key (see
 	// `merchants jwt-keys`); absent when the merchant has none.
@@ -259,18 +264,11 @@ func (s *Server) handleAltID(w http.ResponseWriter, r *http.Request) error {
 	if corr == "" {
 		corr = coft.RandomHex(16)
 	}
-	v := altIDView{Status: "SUCCESS", AltID: id.Number, ExpMonth: id.ExpMonth, ExpYear: id.ExpYear,
-		TAVV: id.TAVV, PAR: id.PAR, CardBrand: req.Brand, CardIssuerBank: bin.Bank, CardIssuerCountry: bin.Country,
+	card := altIDCard{CardBrand: req.Brand, CardIssuerBank: bin.Bank, CardIssuerCountry: bin.Country,
 		Provider: req.Brand, ProviderCategory: "NETWORK", CorrelationID: corr}
-	v.Payload = altIDPayload{CardBrand: v.CardBrand, CardIssuerBank: v.CardIssuerBank, CardIssuerCountry: v.CardIssuerCountry,
-		Provider: v.Provider, ProviderCategory: v.ProviderCategory, CorrelationID: corr}
-	if v.Payload.AltIDDetails, err = s.sealToMerchant(ctx, a.merchant.ID, struct {
-		AltID    string `json:"altId"`
-		ExpMonth string `json:"expMonth"`
-		ExpYear  string `json:"expYear"`
-		TAVV     string `json:"tavv"`
-		PAR      string `json:"par"`
-	}{id.Number, id.ExpMonth, id.ExpYear, id.TAVV, id.PAR}); err != nil {
+	v := altIDView{Status: "SUCCESS", altIDDetails: altIDDetails{AltID: id.Number, ExpMonth: id.ExpMonth, ExpYear: id.ExpYear,
+		TAVV: id.TAVV, PAR: id.PAR}, altIDCard: card, Payload: altIDPayload{altIDCard: card}}
+	if v.Payload.AltIDDetails, err = s.sealToMerchant(ctx, a.merchant.ID, v.altIDDetails); err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -22,6 +22,19 @@ func choose(decision string) chromedp.Action {
 	return chromedp.Click(`button[name="decision"][value="`+decision+`"]`, chromedp.ByQuery)
 }
 
+// enterCard types a card on the hosted payment page, as a customer does,
+// and waits for the consent dialog.
+func enterCard(pan string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.SendKeys(`#card_number`, pan, chromedp.ByQuery),
+		chromedp.SendKeys(`#card_exp_month`, "12", chromedp.ByQuery),
+		chromedp.SendKeys(`#card_exp_year`, "31", chromedp.ByQuery),
+		chromedp.SendKeys(`#card_security_code`, "123", chromedp.ByQuery),
+		chromedp.Click(`.card-form button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button[name="decision"]`, chromedp.ByQuery),
+	}
+}
+
 // enterOTP completes the bank page and waits for the merchant's page.
 func enterOTP(otp string) chromedp.Tasks {
 	return chromedp.Tasks{
@@ -165,12 +178,7 @@ func TestPaymentLink(t *testing.T) {
 	link := ord["payment_links"].(map[string]any)["web"].(string)
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(link),
-		chromedp.SendKeys(`#card_number`, "5419 1900 0000 0003", chromedp.ByQuery),
-		chromedp.SendKeys(`#card_exp_month`, "12", chromedp.ByQuery),
-		chromedp.SendKeys(`#card_exp_year`, "31", chromedp.ByQuery),
-		chromedp.SendKeys(`#card_security_code`, "123", chromedp.ByQuery),
-		chromedp.Click(`.card-form button`, chromedp.ByQuery),
-		chromedp.WaitVisible(`button[name="decision"]`, chromedp.ByQuery),
+		enterCard("5419 1900 0000 0003"),
 		wasmRunning,
 		choose("accept"),
 		enterOTP("123456"),

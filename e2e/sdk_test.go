@@ -105,13 +105,7 @@ func TestJuspayNodeSDK(t *testing.T) {
 				// The session's link is the hosted payment page: card entry,
 				// the consent dialog, the bank.
 				link, _ := dig(answers["session"].(map[string]any), "payment_links.web").(string)
-				err := chromedp.Run(ctx, chromedp.Navigate(link),
-					chromedp.SendKeys(`#card_number`, "5419 1900 0000 0003", chromedp.ByQuery),
-					chromedp.SendKeys(`#card_exp_month`, "12", chromedp.ByQuery),
-					chromedp.SendKeys(`#card_exp_year`, "31", chromedp.ByQuery),
-					chromedp.SendKeys(`#card_security_code`, "123", chromedp.ByQuery),
-					chromedp.Click(`.card-form button`, chromedp.ByQuery),
-					chromedp.WaitVisible(`button[name="decision"]`, chromedp.ByQuery),
+				err := chromedp.Run(ctx, chromedp.Navigate(link), enterCard("5419 1900 0000 0003"),
 					wasmRunning, choose("accept"), enterOTP("123456"))
 				if err != nil {
 					t.Fatalf("paying through the session's payment link %s: %v", link, err)

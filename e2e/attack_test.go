@@ -53,8 +53,8 @@ const (
 // about against the real server: forged, replayed and cross-origin
 // consent posts, framing by foreign origins, merchant A's key against
 // every endpoint with merchant B's objects, OTP brute force, oversized
-// bodies and headers, slow clients, missing credentials and card data in
-// error answers. Each attempt is counted; the test fails unless every one
+// bodies and headers, slow clients, missing credentials, card data in
+// error answers and forged JWE+JWS requests. Each attempt is counted; the test fails unless every one
 // is refused and nothing is recorded or changed by it (checked through the
 // API and on a digest of the database). It prints the table of figures
 // that docs/RELIABILITY.md quotes.
@@ -70,6 +70,7 @@ func TestAttackSuite(t *testing.T) {
 	t.Run("oversized requests", a.oversized)
 	t.Run("slow clients", a.slowClients)
 	t.Run("credentials and card data", a.credentials)
+	t.Run("forged JWE+JWS", a.forgedJWE)
 	a.finalChecks(t)
 }
 
@@ -85,6 +86,7 @@ type attackSuite struct {
 	p          *proc
 	base       string
 	dataDir    string
+	env        []string // the server's environment, for admin commands
 	keyA, keyB string
 	client     *http.Client
 	db         *sql.DB
@@ -137,6 +139,7 @@ func newAttackSuite(t *testing.T) *attackSuite {
 	env := append(os.Environ(), "DATA_DIR="+a.dataDir, "WEB_DIR="+webDir, "ADDR=127.0.0.1:0", "LOG_LEVEL=warn",
 		"READ_HEADER_TIMEOUT="+attackReadHeaderTimeout.String(), "READ_TIMEOUT="+attackReadTimeout.String(),
 		"IDLE_TIMEOUT="+attackIdleTimeout.String())
+	a.env = env
 	a.keyA = newMerchant(t, env, "alpha", "-name", "alpha shop")
 	a.keyB = newMerchant(t, env, "beta", "-name", "beta shop", "-frame-origins", a.allowed.URL)
 	a.p = startProc(t, env)

@@ -55,7 +55,10 @@ func TestJuspayNodeSDK(t *testing.T) {
 			env := []string{"BASE_URL=" + front.url, "MERCHANT_ID=chaipoint", "API_KEY=" + s.apiKey,
 				"RETURN_URL=" + s.returns.srv.URL + "/back"}
 			if mode == "jwe" {
-				k := jwtKeys(t, s)
+				k := jwtKeys(t, s.env, "chaipoint")
+				if !strings.Contains(k.PrivateKey, "BEGIN PRIVATE KEY") {
+					t.Fatalf("jwt-keys -generate printed no PKCS #8 private key: %q", k.PrivateKey)
+				}
 				env = append(env, "JWE_KEY_ID="+k.KeyID, "JWE_PUBLIC_KEY="+k.PublicKey, "JWE_PRIVATE_KEY="+k.PrivateKey)
 			}
 
@@ -150,19 +153,21 @@ type jwtKeysOut struct {
 	PublicKey  string `json:"public_key"`  // the service's, PEM
 }
 
-func jwtKeys(t *testing.T, s *service) jwtKeysOut {
+func jwtKeys(t *testing.T, env []string, merchant string, args ...string) jwtKeysOut {
 	t.Helper()
-	cmd := exec.Command(serverBin, "merchants", "jwt-keys", "-id", "chaipoint", "-generate")
-	cmd.Env = s.env
+	if len(args) == 0 {
+		args = []string{"-generate"}
+	}
+	cmd := exec.Command(serverBin, append([]string{"merchants", "jwt-keys", "-id", merchant}, args...)...)
+	cmd.Env = env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("merchants jwt-keys -id chaipoint -generate: %v\n%s%s", err, out, stderr.Bytes())
+		t.Fatalf("merchants jwt-keys -id %s %v: %v\n%s%s", merchant, args, err, out, stderr.Bytes())
 	}
 	var k jwtKeysOut
-	if err := json.Unmarshal(out, &k); err != nil || k.KeyID == "" ||
-		!strings.Contains(k.PrivateKey, "BEGIN PRIVATE KEY") || !strings.Contains(k.PublicKey, "PUBLIC KEY-----") {
+	if err := json.Unmarshal(out, &k); err != nil || k.KeyID == "" || !strings.Contains(k.PublicKey, "PUBLIC KEY-----") {
 		t.Fatalf("merchants jwt-keys printed %q (want one JSON object {key_id, private_key: PKCS#8 PEM, public_key: PEM}): %v", out, err)
 	}
 	return k

@@ -126,8 +126,13 @@ func TestDropIn(t *testing.T) {
 // URL contains path, once both exist.
 func clickInFrame(t *testing.T, ctx context.Context, path, selector string) {
 	t.Helper()
-	waitUntil(t, selector+" in the frame", 30*time.Second, func() bool {
+	// seen is what the frames showed at the last look: on a timeout it
+	// says why (no such frame, or a page without the element).
+	var seen []string
+	deadline := time.Now().Add(30 * time.Second)
+	for {
 		var clicked bool
+		seen = seen[:0]
 		err := chromedp.Run(ctx, chromedp.ActionFunc(func(c context.Context) error {
 			tree, err := page.GetFrameTree().Do(c)
 			if err != nil {
@@ -135,6 +140,7 @@ func clickInFrame(t *testing.T, ctx context.Context, path, selector string) {
 			}
 			for _, child := range tree.ChildFrames {
 				if !strings.Contains(child.Frame.URL, path) {
+					seen = append(seen, "a frame at "+child.Frame.URL)
 					continue
 				}
 				world, err := page.CreateIsolatedWorld(child.Frame.ID).Do(c)
@@ -142,16 +148,26 @@ func clickInFrame(t *testing.T, ctx context.Context, path, selector string) {
 					return err
 				}
 				res, exc, err := runtime.Evaluate(`(() => { const el = document.querySelector(` + strconv.Quote(selector) +
-					`); if (!el) return false; el.click(); return true; })()`).WithContextID(world).Do(c)
+					`); if (!el) return "not found in: " + document.readyState + " " + (document.body ? document.body.innerText.slice(0, 300) : "");` +
+					` el.click(); return "clicked"; })()`).WithContextID(world).Do(c)
 				if err != nil || exc != nil {
 					return err
 				}
-				clicked = string(res.Value) == "true"
+				var got string
+				json.Unmarshal(res.Value, &got)
+				clicked = got == "clicked"
+				seen = append(seen, child.Frame.URL+": "+got)
 			}
 			return nil
 		}))
-		return err == nil && clicked
-	})
+		if err == nil && clicked {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s in the frame at %s (error %v); frames: %q", selector, path, err, seen)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func evalString(t *testing.T, ctx context.Context, expr string) string {

@@ -2,13 +2,11 @@ package e2e
 
 import (
 	"crypto/rsa"
-	"encoding/json"
 	"strings"
 	"testing"
 
-	jose "github.com/go-jose/go-jose/v4"
-
 	"github.com/coftkit/coft/jweauth"
+	"github.com/coftkit/coft/jweauth/jwetest"
 )
 
 // jweParty is a merchant's server holding a JWE+JWS key id: its private
@@ -36,35 +34,7 @@ func newJWEParty(t *testing.T, k jwtKeysOut) jweParty {
 // the JSON-fields form), signed with signer (unsigned when nil) under
 // jwsKid, encrypted to encryptTo under jweKid.
 func jweBody(t *testing.T, payload string, signer *rsa.PrivateKey, jwsKid string, encryptTo *rsa.PublicKey, jweKid string) string {
-	t.Helper()
-	inner := payload
-	if signer != nil {
-		s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: signer, KeyID: jwsKid}}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		jws, err := s.Sign([]byte(payload))
-		if err != nil {
-			t.Fatal(err)
-		}
-		compact, _ := jws.CompactSerialize()
-		p := strings.Split(compact, ".")
-		b, _ := json.Marshal(map[string]string{"header": p[0], "payload": p[1], "signature": p[2]})
-		inner = string(b)
-	}
-	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.RSA_OAEP, Key: encryptTo, KeyID: jweKid},
-		(&jose.EncrypterOptions{}).WithContentType("JWT"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwe, err := enc.Encrypt([]byte(inner))
-	if err != nil {
-		t.Fatal(err)
-	}
-	compact, _ := jwe.CompactSerialize()
-	p := strings.Split(compact, ".")
-	b, _ := json.Marshal(map[string]string{"header": p[0], "encryptedKey": p[1], "iv": p[2], "encryptedPayload": p[3], "tag": p[4]})
-	return string(b)
+	return jwetest.Seal(t, jwetest.Body{Payload: payload, Signer: signer, JWSKid: jwsKid, EncryptTo: encryptTo, JWEKid: jweKid})
 }
 
 // 10. Forged JWE+JWS: requests on the encrypted routes that the keys do
@@ -80,26 +50,13 @@ func (a *attackSuite) forgedJWE(t *testing.T) {
 
 	payment := `{"order.order_id":"jweforged","order.amount":"10.00","payment_method_type":"CARD","card_number":"` + attackVisa +
 		`","card_exp_month":"12","card_exp_year":"2031","card_security_code":"123","format":"json"}`
-	tampered := func(body string) string {
-		var f map[string]string
-		json.Unmarshal([]byte(body), &f)
-		p := []byte(f["encryptedPayload"])
-		if p[4] == 'A' {
-			p[4] = 'B'
-		} else {
-			p[4] = 'A'
-		}
-		f["encryptedPayload"] = string(p)
-		b, _ := json.Marshal(f)
-		return string(b)
-	}
 	statusOf := func(id string) string { return `{"order_id":"` + id + `"}` }
 	cases := []struct {
 		what, path, body string
 		key              string // Basic auth sent with the body
 		want             int
 	}{
-		{"a tampered payload", "/v4/txns", tampered(jweBody(t, payment, alpha.priv, alpha.kid, alpha.service, alpha.kid)), "", 401},
+		{"a tampered payload", "/v4/txns", jwetest.Tamper(t, jweBody(t, payment, alpha.priv, alpha.kid, alpha.service, alpha.kid)), "", 401},
 		{"an unknown kid", "/v4/txns", jweBody(t, payment, alpha.priv, "key_00000000000000000000000000000000", alpha.service, "key_00000000000000000000000000000000"), "", 401},
 		{"a revoked key", "/v4/txns", jweBody(t, payment, revoked.priv, revoked.kid, revoked.service, revoked.kid), "", 401},
 		{"an unsigned inner body", "/v4/txns", jweBody(t, payment, nil, "", alpha.service, alpha.kid), "", 401},

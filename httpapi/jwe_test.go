@@ -11,6 +11,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/coftkit/coft/jweauth"
+	"github.com/coftkit/coft/jweauth/jwetest"
 )
 
 // jweClient is a merchant's server speaking JWE+JWS, as Juspay's SDKs do.
@@ -56,41 +57,12 @@ func testRSAKey(t testing.TB, name string) *rsa.PrivateKey {
 	return k
 }
 
-// seal encrypts a JSON body as the Node SDK does: signed with signer,
-// encrypted with RSA-OAEP (SHA-1) and A256GCM to encryptTo, in the SDK's
-// JSON-fields form.
+// seal encrypts a JSON body as the Node SDK does: signed with signer
+// (unsigned when nil), encrypted with RSA-OAEP (SHA-1) and A256GCM to
+// encryptTo, in the SDK's JSON-fields form, both kids kid.
 func (c *jweClient) seal(payload string, signer *rsa.PrivateKey, encryptTo *rsa.PublicKey, kid string) string {
 	c.h.t.Helper()
-	var inner string
-	if signer != nil {
-		s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: signer, KeyID: kid}}, nil)
-		if err != nil {
-			c.h.t.Fatal(err)
-		}
-		jws, err := s.Sign([]byte(payload))
-		if err != nil {
-			c.h.t.Fatal(err)
-		}
-		compact, _ := jws.CompactSerialize()
-		p := strings.Split(compact, ".")
-		b, _ := json.Marshal(map[string]string{"header": p[0], "payload": p[1], "signature": p[2]})
-		inner = string(b)
-	} else {
-		inner = payload
-	}
-	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.RSA_OAEP, Key: encryptTo, KeyID: kid},
-		(&jose.EncrypterOptions{}).WithContentType("JWT"))
-	if err != nil {
-		c.h.t.Fatal(err)
-	}
-	jwe, err := enc.Encrypt([]byte(inner))
-	if err != nil {
-		c.h.t.Fatal(err)
-	}
-	compact, _ := jwe.CompactSerialize()
-	p := strings.Split(compact, ".")
-	b, _ := json.Marshal(map[string]string{"header": p[0], "encryptedKey": p[1], "iv": p[2], "encryptedPayload": p[3], "tag": p[4]})
-	return string(b)
+	return jwetest.Seal(c.h.t, jwetest.Body{Payload: payload, Signer: signer, JWSKid: kid, EncryptTo: encryptTo, JWEKid: kid})
 }
 
 // post sends payload encrypted and signed with the client's key, and opens
@@ -166,14 +138,9 @@ func TestJWEPayment(t *testing.T) {
 		}
 		// Juspay's documented form: {"JWT": compact} with a compact JWS, next to
 		// Basic auth of the same merchant; the answer comes back compact.
-		jws, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: c.priv, KeyID: c.kid}}, nil)
-		signed, _ := jws.Sign([]byte(`{"order_id":"jwe1"}`))
-		inner, _ := signed.CompactSerialize()
-		enc, _ := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.RSA_OAEP_256, Key: c.service, KeyID: c.kid}, nil)
-		jwe, _ := enc.Encrypt([]byte(inner))
-		compact, _ := jwe.CompactSerialize()
-		body, _ := json.Marshal(map[string]string{"JWT": compact})
-		doc := h.must(200, request{method: "POST", path: "/v4/order-status", key: h.keyA, json: string(body)})
+		body := jwetest.Seal(t, jwetest.Body{Payload: `{"order_id":"jwe1"}`, Signer: c.priv, JWSKid: c.kid,
+			EncryptTo: c.service, JWEKid: c.kid, Alg: jose.RSA_OAEP_256, Form: jweauth.FormCompact})
+		doc := h.must(200, request{method: "POST", path: "/v4/order-status", key: h.keyA, json: body})
 		if !strings.HasPrefix(doc.raw, `{"JWT":"`) || c.open(doc).str("status") != "CHARGED" {
 			t.Fatalf("compact form: %s", doc.raw)
 		}
@@ -185,7 +152,7 @@ func TestJWEPayment(t *testing.T) {
 			t.Fatal("two live key ids")
 		}
 		// With another merchant's API key, it is refused.
-		h.must(401, request{method: "POST", path: "/v4/order-status", key: h.keyB, json: string(body)})
+		h.must(401, request{method: "POST", path: "/v4/order-status", key: h.keyB, json: body})
 	})
 }
 
@@ -198,18 +165,7 @@ func TestJWERefusals(t *testing.T) {
 		return `{"order.order_id":"` + id + `","order.amount":"10.00","order.customer_id":"` + cst + `","payment_method_type":"CARD",
 			"card_number":"4242424242424242","card_exp_month":"12","card_exp_year":"2031","card_security_code":"123","format":"json"}`
 	}
-	tampered := func() string {
-		var f map[string]string
-		json.Unmarshal([]byte(c.seal(order("t1"), c.priv, c.service, c.kid)), &f)
-		p := []byte(f["encryptedPayload"])
-		p[5] ^= 1
-		if p[5] == '-' || p[5] == '_' || p[5] > 'z' {
-			p[5] = 'A'
-		}
-		f["encryptedPayload"] = string(p)
-		b, _ := json.Marshal(f)
-		return string(b)
-	}()
+	tampered := jwetest.Tamper(t, c.seal(order("t1"), c.priv, c.service, c.kid))
 	revoked := h.jweKeyFor("alpha")
 	if err := h.db.RevokeJWTKey(context.Background(), "alpha", revoked.kid, time.Now()); err != nil {
 		t.Fatal(err)

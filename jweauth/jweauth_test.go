@@ -2,7 +2,6 @@ package jweauth_test
 
 import (
 	"crypto/rsa"
-	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/coftkit/coft/jweauth"
+	"github.com/coftkit/coft/jweauth/jwetest"
 )
 
 var (
@@ -36,46 +36,11 @@ func keys(t *testing.T) {
 
 // clientRequest builds a request as a merchant's client does: signed with
 // signer, encrypted to encryptTo with alg, in form.
-func clientRequest(t *testing.T, payload string, form jweauth.Form, alg jose.KeyAlgorithm, jweKid, jwsKid string,
+func clientRequest(t testing.TB, payload string, form jweauth.Form, alg jose.KeyAlgorithm, jweKid, jwsKid string,
 	signer *rsa.PrivateKey, encryptTo *rsa.PublicKey) []byte {
 	t.Helper()
-	var inner string
-	if signer == nil {
-		inner = payload // not signed at all
-	} else {
-		s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: signer, KeyID: jwsKid}}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		jws, err := s.Sign([]byte(payload))
-		if err != nil {
-			t.Fatal(err)
-		}
-		inner, _ = jws.CompactSerialize()
-		if form == jweauth.FormFields {
-			p := strings.Split(inner, ".")
-			b, _ := json.Marshal(map[string]string{"header": p[0], "payload": p[1], "signature": p[2]})
-			inner = string(b)
-		}
-	}
-	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: alg, Key: encryptTo, KeyID: jweKid},
-		(&jose.EncrypterOptions{}).WithContentType("JWT"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwe, err := enc.Encrypt([]byte(inner))
-	if err != nil {
-		t.Fatal(err)
-	}
-	compact, _ := jwe.CompactSerialize()
-	var body []byte
-	if form == jweauth.FormCompact {
-		body, _ = json.Marshal(map[string]string{"JWT": compact})
-	} else {
-		p := strings.Split(compact, ".")
-		body, _ = json.Marshal(map[string]string{"header": p[0], "encryptedKey": p[1], "iv": p[2], "encryptedPayload": p[3], "tag": p[4]})
-	}
-	return body
+	return []byte(jwetest.Seal(t, jwetest.Body{Payload: payload, Signer: signer, JWSKid: jwsKid,
+		EncryptTo: encryptTo, JWEKid: jweKid, Alg: alg, Form: form}))
 }
 
 func TestOpenBothFormsAndAlgorithms(t *testing.T) {
@@ -106,19 +71,7 @@ func TestOpenRefusals(t *testing.T) {
 	keys(t)
 	const payload = `{"order_id":"o1"}`
 	good := clientRequest(t, payload, jweauth.FormFields, jose.RSA_OAEP, "key_1", "key_1", merchant, &service.PublicKey)
-	tampered := func() []byte {
-		var f map[string]string
-		json.Unmarshal(good, &f)
-		p := []byte(f["encryptedPayload"])
-		if p[3] == 'A' {
-			p[3] = 'B'
-		} else {
-			p[3] = 'A'
-		}
-		f["encryptedPayload"] = string(p)
-		b, _ := json.Marshal(f)
-		return b
-	}()
+	tampered := []byte(jwetest.Tamper(t, string(good)))
 	cases := []struct {
 		name string
 		body []byte

@@ -271,47 +271,35 @@ func (s *Server) authenticationURL(t *coft.Txn) string {
 	return s.BaseURL + "/v2/pay/start/" + t.MerchantID + "/" + t.UUID
 }
 
+// cardInput is the card fields of a payment request.
+func cardInput(p params) coft.CardInput {
+	return coft.CardInput{Number: p["card_number"], ExpMonth: p["card_exp_month"], ExpYear: p["card_exp_year"],
+		CVV: p["card_security_code"], Name: p["name_on_card"]}
+}
+
 // newCardForTxn checks a new card's fields and puts what may be kept on t,
 // the number sealed.
 func (s *Server) newCardForTxn(t *coft.Txn, p params) error {
-	pan := strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return -1
-		}
-		return r
-	}, p["card_number"])
-	if pan == "" {
-		return coft.Missing("card_number")
+	in := cardInput(p)
+	if err := in.Validate(s.Now()); err != nil {
+		return err
 	}
-	if len(pan) < 12 || len(pan) > 19 || !coft.LuhnValid(pan) {
-		return coft.Invalid("card_number", "card_number is not a valid card number.")
-	}
-	bin, ok := s.Bins.Lookup(pan)
+	bin, ok := s.Bins.Lookup(in.Number)
 	if !ok {
 		return coft.Invalid("card_number", "The card's network is not supported.")
 	}
 	if pm := p["payment_method"]; pm != "" && !strings.EqualFold(pm, bin.Brand) {
 		return coft.Invalid("payment_method", "payment_method does not match the card's network (%s).", bin.Brand)
 	}
-	mm, yyyy, err := cardExpiry(p["card_exp_month"], p["card_exp_year"])
+	if err := coft.ValidateCVV(in.CVV, bin.Brand, true); err != nil {
+		return err
+	}
+	ct, keyID, err := s.Locker.Seal(in.Number, t.UUID)
 	if err != nil {
 		return err
 	}
-	if coft.CardExpired(mm, yyyy, s.Now()) {
-		return coft.Invalid("card_exp_year", "The card has expired.")
-	}
-	if err := checkCVV(p["card_security_code"], bin.Brand, true); err != nil {
-		return err
-	}
-	name := strings.TrimSpace(p["name_on_card"])
-	if len(name) > 100 {
-		return coft.FieldError(coft.ERANGE, "name_on_card", "name_on_card must be at most 100 characters.")
-	}
-	ct, keyID, err := s.Locker.Seal(pan, t.UUID)
-	if err != nil {
-		return err
-	}
-	t.Fingerprint, t.ISIN, t.Last4, t.ExpMonth, t.ExpYear, t.NameOnCard = s.Locker.Fingerprint(pan), pan[:6], pan[len(pan)-4:], mm, yyyy, name
+	pan := in.Number
+	t.Fingerprint, t.ISIN, t.Last4, t.ExpMonth, t.ExpYear, t.NameOnCard = s.Locker.Fingerprint(pan), pan[:6], pan[len(pan)-4:], in.ExpMonth, in.ExpYear, in.Name
 	t.Brand, t.Type, t.SubType, t.Issuer, t.BankCode = bin.Brand, bin.Type, bin.SubType, bin.Bank, bin.BankCode
 	t.IssuerCountry, t.IssuerTokenizes = bin.Country, bin.IssuerTokenizes
 	t.PANCiphertext, t.KeyID = ct, keyID
@@ -323,11 +311,6 @@ func (s *Server) newCardForTxn(t *coft.Txn, p params) error {
 // (cvvLess) or cvvNeeded is false: the service's own one-rupee check of
 // out-of-band tokenization, which the bank's OTP authenticates.
 func (s *Server) savedCardForTxn(r *http.Request, m *coft.Merchant, customer *coft.Customer, p params, cvvNeeded bool) (*coft.Card, error) {
-	for _, f := range []string{"card_number", "card_exp_month", "card_exp_year"} {
-		if p[f] != "" {
-			return nil, coft.Invalid(f, "%s cannot be sent with card_token.", f)
-		}
-	}
 	c, err := s.cardByToken(r, m, p["card_token"])
 	if err != nil {
 		return nil, err
@@ -335,68 +318,10 @@ func (s *Server) savedCardForTxn(r *http.Request, m *coft.Merchant, customer *co
 	if customer == nil || customer.ID != c.CustomerID {
 		return nil, coft.Invalid("card_token", "The card does not belong to the order's customer.")
 	}
-	if c.Expired(s.Now()) {
-		return nil, coft.Invalid("card_token", "The saved card has expired.")
-	}
-	if p["card_security_code"] == "" && cvvNeeded && !s.cvvLess(c) {
-		return nil, coft.FieldError(coft.EMISSING, "card_security_code",
-			"card_security_code is required: this saved card can pay without it only with an ACTIVE network token of a network that allows CVV-less payments (see token.cvv_less_support in GET /cards).")
-	}
-	if err := checkCVV(p["card_security_code"], c.Brand, false); err != nil {
+	if err := c.ValidatePayment(cardInput(p), s.Now(), cvvNeeded, s.cvvLess(c)); err != nil {
 		return nil, err
 	}
 	return c, nil
-}
-
-// cardExpiry checks MM and YY or YYYY and returns MM and YYYY.
-func cardExpiry(mm, yy string) (string, string, error) {
-	if mm == "" {
-		return "", "", coft.Missing("card_exp_month")
-	}
-	if len(mm) == 1 {
-		mm = "0" + mm
-	}
-	if len(mm) != 2 || mm < "01" || mm > "12" || !digits(mm) {
-		return "", "", coft.Invalid("card_exp_month", "card_exp_month must be 01 to 12.")
-	}
-	switch {
-	case yy == "":
-		return "", "", coft.Missing("card_exp_year")
-	case len(yy) == 2 && digits(yy):
-		yy = "20" + yy
-	case len(yy) == 4 && digits(yy):
-	default:
-		return "", "", coft.Invalid("card_exp_year", "card_exp_year must be YY or YYYY.")
-	}
-	return mm, yy, nil
-}
-
-// checkCVV checks the security code's format: 4 digits for AMEX, else 3.
-// It is never stored.
-func checkCVV(cvv, brand string, required bool) error {
-	if cvv == "" {
-		if required {
-			return coft.Missing("card_security_code")
-		}
-		return nil
-	}
-	n := 3
-	if brand == coft.BrandAmex {
-		n = 4
-	}
-	if len(cvv) != n || !digits(cvv) {
-		return coft.Invalid("card_security_code", "card_security_code must be %d digits for %s cards.", n, brand)
-	}
-	return nil
-}
-
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 func truncate(s string, n int) string {

@@ -479,3 +479,22 @@ func TestUnparsableContentType(t *testing.T) {
 		t.Fatalf("the refused order was stored: %d", res.status)
 	}
 }
+
+// TestMethodNotAllowed: a path the API serves, asked with another method,
+// is 405 with Allow; an unknown path is 404.
+func TestMethodNotAllowed(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	for _, c := range []struct{ method, path, allow string }{
+		{"GET", "/txns", "POST"},
+		{"DELETE", "/orders/o1", "GET, HEAD, POST"},
+		{"PUT", "/session", "POST"},
+		{"GET", "/v4/order-status", "POST"},
+	} {
+		res := h.must(405, request{method: c.method, path: c.path, key: h.keyA})
+		if res.header.Get("Allow") != c.allow || res.str("error_code") != "invalid" {
+			t.Errorf("%s %s: Allow %q, %s", c.method, c.path, res.header.Get("Allow"), res.raw)
+		}
+	}
+	h.must(404, request{method: "GET", path: "/nosuch", key: h.keyA})
+	h.must(404, request{method: "POST", path: "/orders/o1/nosuch", key: h.keyA})
+}

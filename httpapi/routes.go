@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/static"
 )
@@ -123,7 +124,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /{$}", handlerFunc(s.handleHome))
 	assets, _ := fs.Sub(static.FS, ".")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheAssets(http.FileServerFS(assets))))
-	mux.Handle("/", handlerFunc(s.handleNotFound))
+	mux.Handle("/", s.notFound(mux))
 
 	return recoverPanics(s.observe(secureHeaders(mux)))
 }
@@ -154,5 +155,28 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)
+	})
+}
+
+// notFound answers what no route serves: 405 with Allow when the path is
+// served for other methods, else 404.
+func (s *Server) notFound(mux *http.ServeMux) http.Handler {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		var allow []string
+		for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := &http.Request{Method: method, URL: r.URL, Host: r.Host}
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+				allow = append(allow, method)
+				if method == http.MethodGet {
+					allow = append(allow, http.MethodHead)
+				}
+			}
+		}
+		if len(allow) == 0 {
+			return s.handleNotFound(w, r)
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return &statusError{http.StatusMethodNotAllowed,
+			coft.Errorf(coft.EINVALID, "%s %s is not served: use %s.", r.Method, r.URL.Path, strings.Join(allow, " or "))}
 	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/app"
 	"github.com/coftkit/coft/components"
+	"github.com/coftkit/coft/csp"
 )
 
 // ConsentRenderer renders the go-app consent page.
@@ -28,7 +29,9 @@ type ConsentRenderer interface {
 	RenderConsent(w io.Writer, v app.ConsentView) error
 	// RenderManage renders the go-app saved-cards screen.
 	RenderManage(w io.Writer, v app.ManageView) error
-	ConsentCSP(frameAncestors string) string
+	// ConsentCSP is the consent page's policy, framed by frameAncestors
+	// (none: 'none').
+	ConsentCSP(frameAncestors ...string) csp.Policy
 }
 
 // sessionName is the browser session's cookie. It holds only when each
@@ -58,11 +61,11 @@ func (s *Server) paymentPage(w http.ResponseWriter, r *http.Request) (*coft.Merc
 
 // frameAncestors is the CSP frame-ancestors source list of a merchant's
 // customer pages: its allowed origins, or 'none'.
-func frameAncestors(m *coft.Merchant) string {
+func frameAncestors(m *coft.Merchant) []string {
 	if m == nil || len(m.FrameOrigins) == 0 {
-		return "'none'"
+		return []string{"'none'"}
 	}
-	return strings.Join(m.FrameOrigins, " ")
+	return m.FrameOrigins
 }
 
 // allowFraming lets the merchant's allowed origins, and only them, frame
@@ -74,7 +77,7 @@ func (s *Server) allowFraming(w http.ResponseWriter, m *coft.Merchant) {
 	}
 	h := w.Header()
 	h.Del("X-Frame-Options")
-	h.Set("Content-Security-Policy", strings.Replace(pageCSP, "frame-ancestors 'none'", "frame-ancestors "+frameAncestors(m), 1))
+	h.Set("Content-Security-Policy", pageCSP.With("frame-ancestors", frameAncestors(m)...).String())
 }
 
 // handleConsentPage serves GET /v2/txns/consent/{merchant_id}/{txn_uuid}.
@@ -111,27 +114,21 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.M
 		s.internalPage(w, r, err)
 		return
 	}
-	csp := s.consentCSP
-	if len(m.FrameOrigins) > 0 {
-		csp = s.Consent.ConsentCSP(frameAncestors(m))
-	}
 	// A decline of the one-rupee check ends in a redirect to the return
 	// URL, and form-action governs redirects too.
-	if origin := urlOrigin(t.ReturnURL); origin != "" {
-		csp = strings.Replace(csp, "form-action 'self'", "form-action 'self' "+origin, 1)
-	}
-	writeHTML(w, status, withLogo(csp, m.LogoURL), len(m.FrameOrigins) > 0, buf)
+	policy := s.Consent.ConsentCSP(frameAncestors(m)...).Add("form-action", urlOrigin(t.ReturnURL))
+	writeHTML(w, status, withLogo(policy, m.LogoURL), len(m.FrameOrigins) > 0, buf)
 }
 
 // writeHTML answers a rendered page: its policy, no caching (pages carry
 // tokens), and, when framed, no X-Frame-Options (the policy's
 // frame-ancestors decides).
-func writeHTML(w http.ResponseWriter, status int, csp string, framed bool, buf *bytes.Buffer) {
+func writeHTML(w http.ResponseWriter, status int, policy csp.Policy, framed bool, buf *bytes.Buffer) {
 	h := w.Header()
 	if framed {
 		h.Del("X-Frame-Options")
 	}
-	h.Set("Content-Security-Policy", csp)
+	h.Set("Content-Security-Policy", policy.String())
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("Cache-Control", "no-store")
@@ -282,8 +279,8 @@ func (s *Server) renderBank(w http.ResponseWriter, r *http.Request, m *coft.Merc
 	// The OTP post ends in a redirect to the order's return URL, and
 	// form-action governs redirects too: allow exactly that origin.
 	if origin := urlOrigin(t.ReturnURL); origin != "" {
-		csp := strings.Replace(pageCSP, "frame-ancestors 'none'", "frame-ancestors "+frameAncestors(m), 1)
-		w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+origin, 1))
+		w.Header().Set("Content-Security-Policy",
+			pageCSP.With("frame-ancestors", frameAncestors(m)...).Add("form-action", origin).String())
 	}
 	v := components.BankView{
 		Bank: bank, MerchantName: m.DisplayName(), Amount: coft.DisplayAmount(t.Amount),
@@ -667,7 +664,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, c temp
 	}
 	h := w.Header()
 	if csp := h.Get("Content-Security-Policy"); csp == "" || csp == secureCSP {
-		h.Set("Content-Security-Policy", pageCSP)
+		h.Set("Content-Security-Policy", pageCSP.String())
 	}
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")

@@ -15,7 +15,7 @@ import (
 const DemoMerchant = "demo"
 
 // demoCSP lets the demo's pages frame this service's own pages.
-const demoCSP = pageCSP + "; frame-src 'self'"
+var demoCSP = pageCSP.With("frame-src", "'self'").String()
 
 var demoStates = []components.DemoOption{
 	{Value: "new", Label: "New card"}, {Value: "saved", Label: "Saved card"},
@@ -69,7 +69,7 @@ func (s *Server) handleDemo(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) handleDemoDialog(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	state := demoOption(demoStates, q.Get("state"), "new")
-	csp := strings.Replace(pageCSP, "frame-ancestors 'none'", "frame-ancestors 'self'", 1)
+	csp := pageCSP.With("frame-ancestors", "'self'").String()
 	w.Header().Del("X-Frame-Options")
 	if r.Method == http.MethodPost || state == "ineligible" {
 		w.Header().Set("Content-Security-Policy", csp)
@@ -95,7 +95,7 @@ func (s *Server) handleDemoDialog(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", s.Consent.ConsentCSP("'self'"))
+	h.Set("Content-Security-Policy", s.Consent.ConsentCSP("'self'").String())
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())

@@ -178,7 +178,7 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 		s.internalPage(w, r, err)
 		return
 	}
-	writeHTML(w, status, withLogo(s.Consent.ConsentCSP(frameAncestors(m)), m.LogoURL), len(m.FrameOrigins) > 0, buf)
+	writeHTML(w, status, withLogo(s.Consent.ConsentCSP(frameAncestors(m)...), m.LogoURL), len(m.FrameOrigins) > 0, buf)
 }
 
 // handleManageSecure serves POST /cards/manage/secure: the customer asks

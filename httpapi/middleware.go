@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/csp"
 )
 
 type ctxKey int
@@ -181,7 +182,7 @@ func loggedPath(p string) string {
 }
 
 // secureCSP is the policy of every response that sets none of its own.
-const secureCSP = "default-src 'none'; frame-ancestors 'none'"
+var secureCSP = csp.Parse("default-src 'none'; frame-ancestors 'none'").String()
 
 // secureHeaders sets headers every response should carry. Pages that must
 // be framed or need scripts set their own policy over these.

@@ -6,10 +6,11 @@ import (
 	"strings"
 
 	"github.com/coftkit/coft/components"
+	"github.com/coftkit/coft/csp"
 )
 
 // pageCSP is the policy of server-rendered pages: own styles and images only.
-const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+var pageCSP = csp.Parse("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 // handleHome serves the sandbox's landing page.
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
@@ -22,17 +23,21 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 	if err := components.Home(s.BaseURL, eps, s.TestCards).Render(r.Context(), &buf); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Security-Policy", pageCSP)
+	w.Header().Set("Content-Security-Policy", pageCSP.String())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write(buf.Bytes())
 	return nil
 }
 
+// assetCSP is the policy of static assets: a stylesheet may load its own
+// files (fonts, images), nothing runs.
+var assetCSP = csp.Parse("default-src 'none'; style-src 'self'").String()
+
 // cacheAssets lets browsers keep static assets for an hour.
 func cacheAssets(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'")
+		w.Header().Set("Content-Security-Policy", assetCSP)
 		if r.URL.Path == "coft.js" || r.URL.Path == "frame.js" {
 			// Merchants' pages load the drop-in with an integrity hash,
 			// which browsers check only on CORS responses.

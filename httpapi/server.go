@@ -91,7 +91,6 @@ type Server struct {
 	jweKeys sync.Map
 	// onboardedNetworks caches eligibility: see onboarded.
 	onboardedNetworks onboardedCache
-	consentCSP        string
 	// cardWork holds the payments whose card work runs in this process:
 	// txn uuid → a channel closed when it ends. See finishCard.
 	cardWork sync.Map
@@ -110,9 +109,6 @@ func (s *Server) init() {
 			s.ClientTokenTTL = 15 * time.Minute
 		}
 		s.merchants.ttl = s.MerchantCacheTTL
-		if s.Consent != nil {
-			s.consentCSP = s.Consent.ConsentCSP("'none'")
-		}
 		if s.Environment == "" {
 			s.Environment = "production"
 			if s.Sandbox != nil {

@@ -3,9 +3,9 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/csp"
 )
 
 // themeURL is the stylesheet that themes a merchant's dialog, or "".
@@ -35,9 +35,6 @@ func (s *Server) handleTheme(w http.ResponseWriter, r *http.Request) error {
 }
 
 // withLogo adds the logo's origin to a policy's img-src.
-func withLogo(csp, logoURL string) string {
-	if o := urlOrigin(logoURL); o != "" {
-		return strings.Replace(csp, "img-src 'self' data:", "img-src 'self' data: "+o, 1)
-	}
-	return csp
+func withLogo(policy csp.Policy, logoURL string) csp.Policy {
+	return policy.Add("img-src", urlOrigin(logoURL))
 }

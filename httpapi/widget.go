@@ -6,11 +6,11 @@ import (
 	"encoding/base64"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/app"
 	"github.com/coftkit/coft/components"
+	"github.com/coftkit/coft/csp"
 	"github.com/coftkit/coft/static"
 )
 
@@ -87,14 +87,14 @@ func (req *widgetRequest) isin() string { return req.bin.BIN[:min(6, len(req.bin
 
 // widgetHeaders lets only the merchant page's origin frame the answer;
 // without one, nothing may.
-func widgetHeaders(w http.ResponseWriter, csp, origin string) {
+func widgetHeaders(w http.ResponseWriter, policy csp.Policy, origin string) {
 	h := w.Header()
 	fa := "'none'"
 	if origin != "" {
 		fa = origin
 		h.Del("X-Frame-Options")
 	}
-	h.Set("Content-Security-Policy", strings.Replace(csp, "frame-ancestors 'none'", "frame-ancestors "+fa, 1))
+	h.Set("Content-Security-Policy", policy.With("frame-ancestors", fa).String())
 }
 
 // widgetPage answers the embedded dialog with a message page.

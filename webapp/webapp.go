@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/coftkit/coft/app"
+	"github.com/coftkit/coft/csp"
 	goapp "github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -34,7 +35,7 @@ type Config struct {
 type Server struct {
 	handler   *goapp.Handler
 	wasm      *wasmBundle
-	cspPrefix string
+	csp       csp.Policy // the consent page's, without frame-ancestors
 	templates map[variant]*template
 }
 
@@ -86,9 +87,9 @@ func New(cfg Config) (*Server, error) {
 			WasmContentLength:     strconv.Itoa(wasm.rawSize),
 			ServiceWorkerTemplate: serviceWorker,
 		},
-		cspPrefix: "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' " + shimHash() +
+		csp: csp.Parse("default-src 'none'; script-src 'self' 'wasm-unsafe-eval' " + shimHash() +
 			"; style-src 'self'; img-src 'self' data:; connect-src 'self'; manifest-src 'self'" +
-			"; worker-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors ",
+			"; worker-src 'self'; form-action 'self'; base-uri 'none'"),
 	}
 	if s.templates, err = s.renderTemplates(); err != nil {
 		return nil, err
@@ -155,13 +156,13 @@ func (s *Server) Assets() http.Handler {
 func (s *Server) WasmPath() string { return s.wasm.path }
 
 // ConsentCSP returns the consent page's Content-Security-Policy, with
-// frameAncestors (e.g. "'none'", or the merchant's origin when the page is
-// framed) as the frame-ancestors sources. Go's wasm needs
+// frameAncestors (the merchant's origins when the page is framed; none:
+// 'none') as the frame-ancestors sources. Go's wasm needs
 // 'wasm-unsafe-eval'; the only inline script is the storage shim, allowed
 // by its hash.
-func (s *Server) ConsentCSP(frameAncestors string) string {
-	if frameAncestors == "" {
-		frameAncestors = "'none'"
+func (s *Server) ConsentCSP(frameAncestors ...string) csp.Policy {
+	if len(frameAncestors) == 0 {
+		frameAncestors = []string{"'none'"}
 	}
-	return s.cspPrefix + frameAncestors
+	return s.csp.With("frame-ancestors", frameAncestors...)
 }

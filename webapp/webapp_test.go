@@ -400,7 +400,7 @@ func TestConsentCSP(t *testing.T) {
 	sum := sha256.Sum256([]byte(inline.Text()))
 	hash := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 
-	csp := s.ConsentCSP("https://shop.example")
+	csp := s.ConsentCSP("https://shop.example").String()
 	if !strings.Contains(csp, "script-src 'self' 'wasm-unsafe-eval' "+hash+";") {
 		t.Errorf("CSP %q does not allow the inline shim (%s)", csp, hash)
 	}
@@ -412,8 +412,8 @@ func TestConsentCSP(t *testing.T) {
 	if !strings.HasSuffix(csp, "; frame-ancestors https://shop.example") {
 		t.Errorf("CSP %q", csp)
 	}
-	if !strings.HasSuffix(s.ConsentCSP(""), "frame-ancestors 'none'") {
-		t.Error("empty frameAncestors does not default to 'none'")
+	if !strings.HasSuffix(s.ConsentCSP().String(), "frame-ancestors 'none'") {
+		t.Error("no frameAncestors does not default to 'none'")
 	}
 	// No inline style or handler the policy would block.
 	if n := doc.Find("[style], [onclick], [onload], style").Length(); n != 0 {
@@ -570,7 +570,7 @@ func TestRenderConsentAllocs(t *testing.T) {
 
 // consentHandler serves the consent page as the lead's handler would.
 func consentHandler(s *Server, v app.ConsentView) http.Handler {
-	csp := s.ConsentCSP("'none'")
+	csp := s.ConsentCSP().String()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Type", "text/html; charset=utf-8")

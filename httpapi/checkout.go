@@ -48,11 +48,10 @@ func (s *Server) paymentPage(w http.ResponseWriter, r *http.Request) (*coft.Merc
 		t, err = s.Store.FindTxn(r.Context(), m.ID, r.PathValue("txn_uuid"))
 	}
 	if coft.ErrorCode(err) == coft.ENOTFOUND {
-		s.page(w, r, http.StatusNotFound, components.MessagePage("Payment link not valid",
-			"This payment link does not exist. Please return to the store and try again."))
+		s.pageError(w, r, coft.Errorf(coft.ENOTFOUND, "Payment not found."))
 		return nil, nil, false
 	} else if err != nil {
-		s.internalPage(w, r, err)
+		s.pageError(w, r, err)
 		return nil, nil, false
 	}
 	s.allowFraming(w, m)
@@ -111,7 +110,7 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.M
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
 	if err := s.Consent.RenderConsent(buf, v); err != nil {
-		s.internalPage(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	// A decline of the one-rupee check ends in a redirect to the return
@@ -175,14 +174,11 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 		return nil
 	}
 	if err := r.ParseForm(); err != nil {
-		s.page(w, r, http.StatusBadRequest, components.MessagePage("Choice not understood", "Please go back and choose again."))
-		return nil
+		return titled("Choice not understood", coft.Errorf(coft.EINVALID, "Please go back and choose again."))
 	}
 	served, ok := s.Tokens.VerifyFormToken(m.ID, t.UUID, r.PostForm.Get("form_token"))
 	if !ok {
-		s.page(w, r, http.StatusForbidden, components.MessagePage("Choice not accepted",
-			"This form is not valid for this payment. Please return to the store and try again."))
-		return nil
+		return titled("Choice not accepted", errFormNotValid)
 	}
 	var decision bool
 	switch r.PostForm.Get("decision") {
@@ -209,10 +205,9 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 		ShownAt: served, // when the page with this form was served
 	})
 	if coft.ErrorCode(err) == coft.ECONFLICT {
-		s.page(w, r, http.StatusConflict, components.MessagePage("Choice already made", coft.ErrorMessage(err)))
-		return nil
+		return titled("Choice already made", err)
 	} else if err != nil {
-		s.internalPage(w, r, err)
+		s.pageError(w, r, err)
 		return nil
 	}
 	s.remember(w, r, t.UUID, decision)
@@ -225,7 +220,7 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 			return nil
 		})
 		if err != nil {
-			s.internalPage(w, r, err)
+			s.pageError(w, r, err)
 			return nil
 		}
 		s.finish(w, r, m, t)
@@ -263,7 +258,7 @@ func (s *Server) handleBankPage(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		})
 		if err != nil {
-			s.internalPage(w, r, err)
+			s.pageError(w, r, err)
 			return nil
 		}
 	}
@@ -304,9 +299,7 @@ func (s *Server) handleBankSubmit(w http.ResponseWriter, r *http.Request) error 
 		return nil
 	}
 	if err := r.ParseForm(); err != nil || !s.validForm(m, t, r) {
-		s.page(w, r, http.StatusForbidden, components.MessagePage("Request not accepted",
-			"This form is not valid for this payment. Please return to the store and try again."))
-		return nil
+		return errFormNotValid
 	}
 	if t.Done() { // a repeated post: show how it ended, changing nothing
 		s.finish(w, r, m, t)
@@ -347,7 +340,7 @@ func (s *Server) handleBankSubmit(w http.ResponseWriter, r *http.Request) error 
 		return nil
 	})
 	if err != nil {
-		s.internalPage(w, r, err)
+		s.pageError(w, r, err)
 		return nil
 	}
 	if wrong && !t.Done() {
@@ -592,7 +585,7 @@ func (s *Server) saveCard(ctx context.Context, m *coft.Merchant, t *coft.Txn, to
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, m *coft.Merchant, t *coft.Txn) {
 	o, err := s.Store.FindOrder(r.Context(), m.ID, t.OrderID)
 	if err != nil {
-		s.internalPage(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	if o.ReturnURL != "" {
@@ -679,12 +672,6 @@ func urlOrigin(raw string) string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host
-}
-
-func (s *Server) internalPage(w http.ResponseWriter, r *http.Request, err error) {
-	slog.ErrorContext(r.Context(), "payment page failed", "error", err.Error())
-	s.page(w, r, http.StatusInternalServerError, components.MessagePage("Something went wrong",
-		"We could not continue the payment. No money was taken by this step; please try again."))
 }
 
 // clientIP is the address the request came from.

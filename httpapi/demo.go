@@ -160,8 +160,7 @@ func (s *Server) handleDemoPay(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.startPayment(r, &auth{merchant: m}, p, false)
 	if err != nil {
 		w.Header().Set("Content-Security-Policy", demoCSP)
-		s.page(w, r, http.StatusBadRequest, components.MessagePage("Payment not started", coft.ErrorMessage(err)))
-		return nil
+		return titled("Payment not started", err)
 	}
 	http.Redirect(w, r, s.authenticationURL(t), http.StatusSeeOther)
 	return nil

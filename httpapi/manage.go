@@ -10,8 +10,11 @@ import (
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/app"
 	"github.com/coftkit/coft/authtoken"
-	"github.com/coftkit/coft/components"
 )
+
+// errManageLinkExpired refuses the saved-cards screen's expired or foreign
+// client token.
+var errManageLinkExpired = coft.Errorf(coft.EUNAUTHORIZED, "This link to your saved cards is no longer valid. Please open it again from the store.")
 
 var cardTokenizeFields = fields{"card_token", "tokenize", "return_url"}
 
@@ -105,9 +108,7 @@ func (s *Server) handleManagePage(w http.ResponseWriter, r *http.Request) error 
 	token := r.URL.Query().Get("client_auth_token")
 	m, scope, err := s.manageAuth(r, token)
 	if err != nil {
-		s.page(w, r, http.StatusUnauthorized, components.MessagePage("Link expired",
-			"This link to your saved cards is no longer valid. Please open it again from the store."))
-		return nil
+		return errManageLinkExpired
 	}
 	notice, isErr := s.manageNotice(r, m, scope)
 	s.renderManage(w, r, m, scope, token, http.StatusOK, notice, isErr)
@@ -144,7 +145,7 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 	token string, status int, notice string, isErr bool) {
 	cards, err := s.Store.ListCards(r.Context(), m.ID, scope.CustomerID)
 	if err != nil {
-		s.internalPage(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	v := app.ManageView{MerchantName: m.DisplayName(), Token: token, Notice: notice, NoticeError: isErr, Cards: []app.ManagedCard{},
@@ -152,7 +153,7 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 	for _, c := range cards {
 		support, err := s.tokenizeSupport(r.Context(), m, "", c.Bin())
 		if err != nil {
-			s.internalPage(w, r, err)
+			s.pageError(w, r, err)
 			return
 		}
 		mc := app.ManagedCard{Reference: c.Reference, Brand: coft.BrandName(c.Brand), Number: c.MaskedNumber(),
@@ -175,7 +176,7 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
 	if err := s.Consent.RenderManage(buf, v); err != nil {
-		s.internalPage(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	writeHTML(w, status, withLogo(s.Consent.ConsentCSP(frameAncestors(m)...), m.LogoURL), len(m.FrameOrigins) > 0, buf)
@@ -219,14 +220,13 @@ func (s *Server) handleManageRemove(w http.ResponseWriter, r *http.Request) erro
 // of the customer's cards.
 func (s *Server) manageForm(w http.ResponseWriter, r *http.Request) (*coft.Merchant, *authtoken.Scope, *coft.Card, string, bool) {
 	if err := r.ParseForm(); err != nil {
-		s.page(w, r, http.StatusBadRequest, components.MessagePage("Request not understood", "Please go back and try again."))
+		s.pageError(w, r, coft.Errorf(coft.EINVALID, "Please go back and try again."))
 		return nil, nil, nil, "", false
 	}
 	token := r.PostForm.Get("client_auth_token")
 	m, scope, err := s.manageAuth(r, token)
 	if err != nil {
-		s.page(w, r, http.StatusUnauthorized, components.MessagePage("Link expired",
-			"This link to your saved cards is no longer valid. Please open it again from the store."))
+		s.pageError(w, r, errManageLinkExpired)
 		return nil, nil, nil, "", false
 	}
 	c, err := s.Store.FindCard(r.Context(), m.ID, strings.TrimSpace(r.PostForm.Get("card_reference")))

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -39,4 +40,38 @@ func TestHomePage(t *testing.T) {
 		t.Fatalf("static cache header: %q", css.header.Get("Cache-Control"))
 	}
 	h.must(404, request{method: "GET", path: "/static/nope.css"})
+}
+
+// TestCustomerPagesNeverAnswerJSON: every refusal of a customer page is a
+// page, with the status of the API's code table.
+func TestCustomerPagesNeverAnswerJSON(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	b := h.browser(false)
+	big := url.Values{"decision": {strings.Repeat("a", 70<<10)}}
+	for _, c := range []struct {
+		method, path string
+		form         url.Values
+		hdr          map[string]string
+		status       int
+		words        string
+	}{
+		{"GET", "/v2/txns/consent/alpha/nosuch", nil, nil, 404, "Payment link not valid"},
+		{"POST", "/v2/pay/start/alpha/nosuch", url.Values{"otp": {"1"}}, nil, 404, "Payment link not valid"},
+		{"GET", "/orders/ord_nosuch/payment-page", nil, nil, 404, "Payment link not valid"},
+		{"POST", "/orders/ord_nosuch/payment-page", url.Values{"card_number": {"1"}}, map[string]string{"Sec-Fetch-Site": "cross-site"}, 403, "Request not accepted"},
+		{"POST", "/v2/txns/consent/alpha/nosuch", big, nil, 413, "more than a payment page ever does"},
+		{"GET", "/cards/manage?client_auth_token=tkn_forged", nil, nil, 401, "Link expired"},
+		{"POST", "/cards/manage/remove", url.Values{"client_auth_token": {"tkn_forged"}}, nil, 401, "Link expired"},
+	} {
+		var status int
+		var page string
+		if c.method == "GET" {
+			status, _, page = b.visit(h.srv.URL + c.path)
+		} else {
+			status, _, page = b.post(h.srv.URL+c.path, c.form, c.hdr)
+		}
+		if status != c.status || !strings.Contains(page, "<html") || !strings.Contains(page, c.words) || strings.HasPrefix(strings.TrimSpace(page), "{") {
+			t.Errorf("%s %s: %d %.200q", c.method, c.path, status, page)
+		}
+	}
 }

@@ -46,7 +46,7 @@ func (s *Server) handlePayPageSubmit(w http.ResponseWriter, r *http.Request) err
 	t, err := s.startPayment(r, &auth{merchant: m, client: &scope}, p, false)
 	if err != nil {
 		if coft.ErrorCode(err) == coft.EINTERNAL {
-			s.internalPage(w, r, err)
+			s.pageError(w, r, err)
 			return nil
 		}
 		s.renderPayPage(w, r, m, o, http.StatusBadRequest, components.PayView{Error: coft.ErrorMessage(err),
@@ -63,13 +63,8 @@ func (s *Server) payPageOrder(w http.ResponseWriter, r *http.Request) (*coft.Mer
 	if err == nil {
 		m, err = s.findMerchantByID(r.Context(), o.MerchantID)
 	}
-	switch {
-	case coft.ErrorCode(err) == coft.ENOTFOUND:
-		s.page(w, r, http.StatusNotFound, components.MessagePage("Payment link not valid",
-			"This payment link does not exist. Please return to the store and try again."))
-		return nil, nil, false
-	case err != nil:
-		s.internalPage(w, r, err)
+	if err != nil {
+		s.pageError(w, r, err)
 		return nil, nil, false
 	}
 	s.allowFraming(w, m)
@@ -78,8 +73,8 @@ func (s *Server) payPageOrder(w http.ResponseWriter, r *http.Request) (*coft.Mer
 		return nil, nil, false
 	}
 	if o.Expired(s.Now()) {
-		s.page(w, r, http.StatusGone, components.MessagePage("Payment link expired",
-			"This payment link has expired. Please return to the store and try again."))
+		s.pageError(w, r, titled("Payment link expired", &statusError{http.StatusGone,
+			coft.Errorf(coft.ECONFLICT, "This payment link has expired. Please return to the store and try again.")}))
 		return nil, nil, false
 	}
 	return m, o, true

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/coftkit/coft"
-	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/static"
 )
 
@@ -95,31 +94,30 @@ func (s *Server) Handler() http.Handler {
 	// browser.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.page(w, r, http.StatusForbidden, components.MessagePage("Request not accepted",
-			"This page can only be submitted from the payment page itself."))
+		s.pageError(w, r, coft.Errorf(coft.EFORBIDDEN, "Cross-origin post refused."))
 	}))
-	mux.Handle("GET /orders/{id}/payment-page", handlerFunc(s.handlePayPage))
-	mux.Handle("POST /orders/{id}/payment-page", cop.Handler(s.limitBody(handlerFunc(s.handlePayPageSubmit))))
-	mux.Handle("GET "+widgetPath, handlerFunc(s.handleWidget))
-	mux.Handle("POST "+widgetPath, cop.Handler(s.limitBody(handlerFunc(s.handleWidgetDecision))))
+	mux.Handle("GET /orders/{id}/payment-page", s.pageFunc(s.handlePayPage))
+	mux.Handle("POST /orders/{id}/payment-page", cop.Handler(s.limitBody(s.pageFunc(s.handlePayPageSubmit))))
+	mux.Handle("GET "+widgetPath, s.pageFunc(s.handleWidget))
+	mux.Handle("POST "+widgetPath, cop.Handler(s.limitBody(s.pageFunc(s.handleWidgetDecision))))
 	mux.Handle("GET /v2/consent/drop-in.json", handlerFunc(s.handleDropIn))
-	mux.Handle("GET /cards/manage", handlerFunc(s.handleManagePage))
-	mux.Handle("POST /cards/manage/secure", cop.Handler(s.limitBody(handlerFunc(s.handleManageSecure))))
-	mux.Handle("POST /cards/manage/remove", cop.Handler(s.limitBody(handlerFunc(s.handleManageRemove))))
-	mux.Handle("GET /v2/txns/consent/{merchant_id}/{txn_uuid}", handlerFunc(s.handleConsentPage))
-	mux.Handle("POST /v2/txns/consent/{merchant_id}/{txn_uuid}", cop.Handler(s.limitBody(handlerFunc(s.handleConsentDecision))))
-	mux.Handle("GET /v2/pay/start/{merchant_id}/{txn_uuid}", handlerFunc(s.handleBankPage))
-	mux.Handle("POST /v2/pay/start/{merchant_id}/{txn_uuid}", cop.Handler(s.limitBody(handlerFunc(s.handleBankSubmit))))
+	mux.Handle("GET /cards/manage", s.pageFunc(s.handleManagePage))
+	mux.Handle("POST /cards/manage/secure", cop.Handler(s.limitBody(s.pageFunc(s.handleManageSecure))))
+	mux.Handle("POST /cards/manage/remove", cop.Handler(s.limitBody(s.pageFunc(s.handleManageRemove))))
+	mux.Handle("GET /v2/txns/consent/{merchant_id}/{txn_uuid}", s.pageFunc(s.handleConsentPage))
+	mux.Handle("POST /v2/txns/consent/{merchant_id}/{txn_uuid}", cop.Handler(s.limitBody(s.pageFunc(s.handleConsentDecision))))
+	mux.Handle("GET /v2/pay/start/{merchant_id}/{txn_uuid}", s.pageFunc(s.handleBankPage))
+	mux.Handle("POST /v2/pay/start/{merchant_id}/{txn_uuid}", cop.Handler(s.limitBody(s.pageFunc(s.handleBankSubmit))))
 	for _, p := range s.FrontendPaths {
 		mux.Handle("GET "+p, s.Frontend)
 	}
 
 	if s.Sandbox != nil { // the demo pays the sandbox merchant
-		mux.Handle("GET /demo", handlerFunc(s.handleDemo))
-		mux.Handle("GET /demo/dialog", handlerFunc(s.handleDemoDialog))
-		mux.Handle("POST /demo/dialog", cop.Handler(s.limitBody(handlerFunc(s.handleDemoDialog))))
-		mux.Handle("POST /demo/checkout", cop.Handler(s.limitBody(handlerFunc(s.handleDemoCheckout))))
-		mux.Handle("POST /demo/pay", cop.Handler(s.limitBody(handlerFunc(s.handleDemoPay))))
+		mux.Handle("GET /demo", s.pageFunc(s.handleDemo))
+		mux.Handle("GET /demo/dialog", s.pageFunc(s.handleDemoDialog))
+		mux.Handle("POST /demo/dialog", cop.Handler(s.limitBody(s.pageFunc(s.handleDemoDialog))))
+		mux.Handle("POST /demo/checkout", cop.Handler(s.limitBody(s.pageFunc(s.handleDemoCheckout))))
+		mux.Handle("POST /demo/pay", cop.Handler(s.limitBody(s.pageFunc(s.handleDemoPay))))
 	}
 	mux.Handle("GET /{$}", handlerFunc(s.handleHome))
 	assets, _ := fs.Sub(static.FS, ".")
@@ -145,12 +143,13 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 		if err != nil {
-			status, title, text := http.StatusBadRequest, "Request not understood", "Please go back and try again."
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				status, title, text = http.StatusRequestEntityTooLarge, "Request too large", "This form sent more than a payment page ever does. Please go back and try again."
+				s.pageError(w, r, &statusError{http.StatusRequestEntityTooLarge,
+					coft.Errorf(coft.EINVALID, "This form sent more than a payment page ever does. Please go back and try again.")})
+				return
 			}
-			s.page(w, r, status, components.MessagePage(title, text))
+			s.pageError(w, r, coft.Errorf(coft.EINVALID, "Please go back and try again."))
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))

@@ -159,7 +159,7 @@ func (s *Server) renderWidget(w http.ResponseWriter, r *http.Request, req *widge
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
 	if err := s.Consent.RenderConsent(buf, v); err != nil {
-		s.internalPage(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	writeHTML(w, status, withLogo(s.Consent.ConsentCSP(req.origin), req.m.LogoURL), true, buf)

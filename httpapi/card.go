@@ -77,18 +77,12 @@ func (s *Server) cardView(ctx context.Context, m *coft.Merchant, c *coft.Card, s
 	v.Metadata.OriginMerchantID = c.MerchantID
 	if c.Token != nil {
 		v.ProviderCategory, v.Provider = "NETWORK", c.Token.Provider
-		cvvLess := s.cvvLess(c)
+		cvvLess := s.payments.CVVLess(c)
 		v.Token.CVVLessSupport, v.Token.CVVLessSupportedGateway = &cvvLess, s.cvvLessGateways(cvvLess)
 	}
-	support, err := s.tokenizeSupport(ctx, m, submerchantID, c.Bin())
+	support, err := s.payments.TokenizeSupport(ctx, m, submerchantID, c.Bin())
 	v.TokenizeSupport = support && !liveToken(c)
 	return v, err
-}
-
-// cvvLess reports whether a saved card may pay without its security code:
-// it has an ACTIVE network token and its network allows it.
-func (s *Server) cvvLess(c *coft.Card) bool {
-	return c.Token != nil && c.Token.Status == coft.TokenActive && s.Network.CVVLess(c.Brand)
 }
 
 // cvvLessGateways lists the gateways that take CVV-less payments: the
@@ -347,7 +341,7 @@ func (s *Server) handleCardBin(w http.ResponseWriter, r *http.Request) error {
 	if err := validSubmerchant("submerchant_id", sub); err != nil {
 		return err
 	}
-	support, err := s.tokenizeSupport(r.Context(), a.merchant, sub, b)
+	support, err := s.payments.TokenizeSupport(r.Context(), a.merchant, sub, b)
 	if err != nil {
 		return err
 	}

@@ -435,7 +435,7 @@ func (s *Server) afterCharge(ctx context.Context, m *coft.Merchant, t *coft.Txn)
 	hasCustomer := t.CustomerID != "" || order.CustomerID != ""
 	tokenize := t.Consent != nil && *t.Consent && hasCustomer
 	if tokenize {
-		support, err := s.tokenizeSupport(ctx, m, order.Metadata["submerchant_id"], t.Card().Bin())
+		support, err := s.payments.TokenizeSupport(ctx, m, order.Metadata["submerchant_id"], t.Card().Bin())
 		if err != nil {
 			return t
 		}

@@ -83,9 +83,9 @@ func newHarness(t testing.TB, dialect sqlstore.Dialect) *harness {
 		CardKey: testCardKey(t),
 		Bank:    sandbox.Bank{},
 	}
-	h.network.Events = h.api
 	h.api.Consent, h.api.Frontend, h.api.FrontendPaths = testFrontend(t)
 	h.srv = httptest.NewServer(h.api.Handler())
+	h.network.Events = h.api.Payments()
 	t.Cleanup(h.srv.Close)
 	h.api.BaseURL = h.srv.URL
 	h.keyA = h.merchant("alpha", true)

@@ -59,7 +59,7 @@ func (s *Server) startCardTokenization(r *http.Request, a *auth, cardToken strin
 	if a.client != nil && a.client.CustomerID != c.CustomerID {
 		return nil, coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this customer.")
 	}
-	support, err := s.tokenizeSupport(ctx, m, "", c.Bin())
+	support, err := s.payments.TokenizeSupport(ctx, m, "", c.Bin())
 	switch {
 	case err != nil:
 		return nil, err
@@ -151,7 +151,7 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 	v := app.ManageView{MerchantName: m.DisplayName(), Token: token, Notice: notice, NoticeError: isErr, Cards: []app.ManagedCard{},
 		Theme: themeURL(m.BrandColor), Logo: m.LogoURL}
 	for _, c := range cards {
-		support, err := s.tokenizeSupport(r.Context(), m, "", c.Bin())
+		support, err := s.payments.TokenizeSupport(r.Context(), m, "", c.Bin())
 		if err != nil {
 			s.pageError(w, r, err)
 			return

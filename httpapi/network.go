@@ -12,44 +12,6 @@ import (
 	"github.com/coftkit/coft/jweauth"
 )
 
-// SandboxControls make the sandbox network act on demand, as a real
-// network acts on its own.
-type SandboxControls interface {
-	DecideOnboarding(ctx context.Context, u coft.OnboardingUpdate) error
-	ChangeToken(ctx context.Context, merchantID string, tok *coft.NetworkToken, action string) (*coft.Card, error)
-}
-
-// TokenChanged applies a change a card network made to a token:
-// suspension, resumption, deactivation or replacement (new number and
-// expiry, same PAR). An illegal transition is ECONFLICT and changes nothing.
-func (s *Server) TokenChanged(ctx context.Context, u coft.TokenUpdate) (*coft.Card, error) {
-	card, err := s.Store.UpdateNetworkToken(ctx, u.MerchantID, u.TokenReference, func(_ *coft.Card, t *coft.NetworkToken) error {
-		to, err := coft.TokenStatusAfter(t.Status, u.Action)
-		if err != nil {
-			return err
-		}
-		if u.Action == coft.TokenReplace {
-			if len(u.Number) < 12 || !coft.LuhnValid(u.Number) || coft.CardExpired(u.ExpMonth, u.ExpYear, s.Now()) {
-				return coft.Errorf(coft.EINVALID, "The replacement token is not a valid, unexpired number.")
-			}
-			ct, keyID, err := s.Locker.Seal(u.Number, t.Reference)
-			if err != nil {
-				return err
-			}
-			t.Ciphertext, t.KeyID = ct, keyID
-			t.ISIN, t.Last4, t.ExpMonth, t.ExpYear = u.Number[:6], u.Number[len(u.Number)-4:], u.ExpMonth, u.ExpYear
-		}
-		t.Status = to
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.log().InfoContext(ctx, "network changed token", "merchant_id", u.MerchantID, "token_reference", u.TokenReference,
-		"action", u.Action, "status", card.Token.Status)
-	return card, nil
-}
-
 // cardGetView is the /v4/card/get response.
 type cardGetView struct {
 	Reference             string          `json:"reference"` // the token's reference
@@ -235,7 +197,7 @@ func (s *Server) handleAltID(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req.MerchantID = a.merchant.ID
-	_, alt, err := s.onboarded(ctx, a.merchant.ID, req.SubmerchantID)
+	_, alt, err := s.payments.Onboarded(ctx, a.merchant.ID, req.SubmerchantID)
 	if err != nil {
 		return err
 	}
@@ -398,77 +360,13 @@ func (s *Server) handleCardKeys(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// SandboxChangeToken makes the sandbox network change the token of a card
-// (by its card_reference or its token's reference).
-func (s *Server) SandboxChangeToken(ctx context.Context, merchantID, reference, action string) (*coft.Card, error) {
-	if _, err := coft.TokenStatusAfter(coft.TokenActive, action); coft.ErrorCode(err) == coft.EINVALID {
-		return nil, err
-	}
-	c, err := s.Store.FindCard(ctx, merchantID, reference)
-	if coft.ErrorCode(err) == coft.ENOTFOUND {
-		c, err = s.Store.FindCardByTokenReference(ctx, merchantID, reference)
-	}
-	if coft.ErrorCode(err) == coft.ENOTFOUND {
-		return nil, coft.FieldError(coft.ENOTFOUND, "reference", "No card or token has this reference.")
-	} else if err != nil {
-		return nil, err
-	}
-	if c.Token == nil {
-		return nil, coft.FieldError(coft.ECONFLICT, "reference", "The card has no network token.")
-	}
-	return s.Sandbox.ChangeToken(ctx, merchantID, c.Token, action)
-}
-
-// SandboxDecideOnboarding makes the sandbox networks answer an onboarding
-// now. networks is as the onboarding API's network field; empty means
-// every network asked.
-func (s *Server) SandboxDecideOnboarding(ctx context.Context, merchantID, associateID, flow, networks, status string) (*coft.Onboarding, error) {
-	if associateID == "" {
-		associateID = merchantID
-	}
-	if err := coft.ValidateFlow(flow); err != nil {
-		return nil, err
-	}
-	if err := coft.ValidateAnswer(status); err != nil {
-		return nil, err
-	}
-	o, err := s.Store.FindOnboarding(ctx, merchantID, associateID, flow)
-	if coft.ErrorCode(err) == coft.ENOTFOUND {
-		return nil, coft.FieldError(coft.ENOTFOUND, "associate_id", "%s has not been onboarded for %s.", associateID, flow)
-	} else if err != nil {
-		return nil, err
-	}
-	brands := make([]string, 0, len(o.Status))
-	if networks == "" {
-		for _, b := range coft.Networks {
-			if _, ok := o.Status[b]; ok {
-				brands = append(brands, b)
-			}
-		}
-	} else if brands, err = coft.ParseNetworks(networks); err != nil {
-		return nil, err
-	}
-	for _, b := range brands {
-		if _, ok := o.Status[b]; !ok {
-			return nil, coft.FieldError(coft.ENOTFOUND, "network", "%s was never asked to onboard %s.", b, associateID)
-		}
-	}
-	for _, b := range brands {
-		if err := s.Sandbox.DecideOnboarding(ctx, coft.OnboardingUpdate{MerchantID: merchantID, AssociateID: associateID,
-			Flow: flow, Network: b, Status: status}); err != nil {
-			return nil, err
-		}
-	}
-	return s.Store.FindOnboarding(ctx, merchantID, associateID, flow)
-}
-
 // handleSandboxToken serves POST /sandbox/tokens/{reference}/{action}.
 func (s *Server) handleSandboxToken(w http.ResponseWriter, r *http.Request) error {
 	a := authFrom(r.Context())
 	if _, err := readParams(w, r, nil); err != nil {
 		return err
 	}
-	c, err := s.SandboxChangeToken(r.Context(), a.merchant.ID, r.PathValue("reference"), r.PathValue("action"))
+	c, err := s.payments.SandboxChangeToken(r.Context(), a.merchant.ID, r.PathValue("reference"), r.PathValue("action"))
 	if err != nil {
 		return err
 	}
@@ -487,7 +385,7 @@ func (s *Server) handleSandboxOnboarding(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	o, err := s.SandboxDecideOnboarding(r.Context(), a.merchant.ID, strings.TrimSpace(p["associate_id"]),
+	o, err := s.payments.SandboxDecideOnboarding(r.Context(), a.merchant.ID, strings.TrimSpace(p["associate_id"]),
 		p["flow"], p["network"], p["status"])
 	if err != nil {
 		return err

@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"context"
 	"mime"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/coftkit/coft"
@@ -110,48 +108,8 @@ func (s *Server) handleOnboarding(w http.ResponseWriter, r *http.Request) error 
 			BusinessIDType:  strings.ToUpper(strings.TrimSpace(p["companyDetails.businessIdentificationType"])),
 			BusinessIDValue: strings.TrimSpace(p["companyDetails.businessIdentificationValue"]),
 		}}
-	if err := o.Validate(); err != nil {
+	if o, err = s.payments.Onboard(ctx, o, networks); err != nil {
 		return err
-	}
-	// Recorded pending first, so an answer the network sends at once
-	// always finds its row; then the networks are asked.
-	for _, brand := range networks {
-		o.Status[brand] = coft.OnboardingPending
-	}
-	if err := s.Store.SaveOnboarding(ctx, o); err != nil {
-		return err
-	}
-	ask := &coft.Onboarding{MerchantID: o.MerchantID, AssociateID: o.AssociateID, Flow: o.Flow, TestMode: o.TestMode,
-		Company: o.Company, Status: map[string]string{}}
-	for _, brand := range networks {
-		switch o.Status[brand] {
-		case coft.OnboardingRejected: // asked again
-			if err := s.Store.SetOnboardingStatus(ctx, o.MerchantID, o.AssociateID, o.Flow, brand, coft.OnboardingPending); err != nil {
-				return err
-			}
-			fallthrough
-		case coft.OnboardingPending:
-			ask.Status[brand] = coft.OnboardingPending
-		}
-	}
-	if len(ask.Status) > 0 {
-		answers, err := s.Network.Onboard(ctx, ask)
-		if err != nil {
-			// Left pending: the reconciler submits it again.
-			s.log().ErrorContext(ctx, "onboarding submission failed", "associate_id", o.AssociateID, "error", err.Error())
-		}
-		for brand, status := range answers {
-			if status == coft.OnboardingPending || ask.Status[brand] == "" {
-				continue
-			}
-			if err := s.Store.SetOnboardingStatus(ctx, o.MerchantID, o.AssociateID, o.Flow, brand, status); err != nil {
-				return err
-			}
-		}
-		s.forgetOnboarded(o.MerchantID, o.AssociateID)
-		if o, err = s.Store.FindOnboarding(ctx, o.MerchantID, o.AssociateID, o.Flow); err != nil {
-			return err
-		}
 	}
 	v := onboardingView{Status: "SUCCESS", AssociateID: o.AssociateID, Response: onboardingResponse(o)}
 	rejected := 0
@@ -234,118 +192,6 @@ func (s *Server) handleOnboardingStatus(w http.ResponseWriter, r *http.Request) 
 	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
-}
-
-// OnboardingChanged records a network's answer to a pending onboarding.
-func (s *Server) OnboardingChanged(ctx context.Context, u coft.OnboardingUpdate) error {
-	if err := coft.ValidateAnswer(u.Status); err != nil {
-		return err
-	}
-	if err := s.Store.SetOnboardingStatus(ctx, u.MerchantID, u.AssociateID, u.Flow, u.Network, u.Status); err != nil {
-		return err
-	}
-	s.forgetOnboarded(u.MerchantID, u.AssociateID)
-	s.log().InfoContext(ctx, "network answered onboarding", "merchant_id", u.MerchantID, "associate_id", u.AssociateID,
-		"flow", u.Flow, "network", u.Network, "status", u.Status)
-	return nil
-}
-
-// ResubmitPendingOnboardings submits onboardings still waiting for a
-// network's answer again, e.g. after a restart lost the network's
-// callback. It returns how many it submitted.
-func (s *Server) ResubmitPendingOnboardings(ctx context.Context) (int, error) {
-	pending, err := s.Store.PendingOnboardings(ctx, 100)
-	if err != nil {
-		return 0, err
-	}
-	for _, o := range pending {
-		ask := *o
-		ask.Status = map[string]string{}
-		for brand, st := range o.Status {
-			if st == coft.OnboardingPending {
-				ask.Status[brand] = st
-			}
-		}
-		answers, err := s.Network.Onboard(ctx, &ask)
-		if err != nil {
-			return 0, err
-		}
-		for brand, status := range answers {
-			if status != coft.OnboardingPending && ask.Status[brand] != "" {
-				if err := s.OnboardingChanged(ctx, coft.OnboardingUpdate{MerchantID: o.MerchantID,
-					AssociateID: o.AssociateID, Flow: o.Flow, Network: brand, Status: status}); err != nil {
-					return 0, err
-				}
-			}
-		}
-	}
-	return len(pending), nil
-}
-
-// onboardedCache keeps, per merchant and associate, the networks that
-// onboarded it, sparing a read on every eligibility check. Changes made
-// through this instance are seen at once; through another, within the
-// merchant cache's TTL.
-type onboardedCache struct {
-	mu sync.RWMutex
-	m  map[onboardedKey]onboardedEntry
-}
-
-type onboardedKey struct{ merchant, associate string }
-
-type onboardedEntry struct {
-	coft, altID coft.NetworkSet
-	exp         time.Time
-}
-
-// onboarded returns the networks that onboarded the associate (the
-// merchant itself when associateID is empty) for COFT and for ALT_ID.
-func (s *Server) onboarded(ctx context.Context, merchantID, associateID string) (cof, alt coft.NetworkSet, err error) {
-	if associateID == "" {
-		associateID = merchantID
-	}
-	key := onboardedKey{merchantID, associateID}
-	now := s.Now()
-	c := &s.onboardedNetworks
-	c.mu.RLock()
-	e, ok := c.m[key]
-	c.mu.RUnlock()
-	if ok && now.Before(e.exp) {
-		return e.coft, e.altID, nil
-	}
-	cof, alt, err = s.Store.OnboardedNetworks(ctx, merchantID, associateID)
-	if err != nil {
-		return 0, 0, err
-	}
-	if s.MerchantCacheTTL > 0 {
-		c.mu.Lock()
-		if c.m == nil || len(c.m) > 100_000 { // bounded: start over rather than grow without end
-			c.m = map[onboardedKey]onboardedEntry{}
-		}
-		c.m[key] = onboardedEntry{cof, alt, now.Add(s.MerchantCacheTTL)}
-		c.mu.Unlock()
-	}
-	return cof, alt, nil
-}
-
-func (s *Server) forgetOnboarded(merchantID, associateID string) {
-	c := &s.onboardedNetworks
-	c.mu.Lock()
-	delete(c.m, onboardedKey{merchantID, associateID})
-	c.mu.Unlock()
-}
-
-// tokenizeSupport reports whether a card with the BIN can be tokenized
-// for the merchant, or the sub-merchant when submerchantID is set.
-func (s *Server) tokenizeSupport(ctx context.Context, m *coft.Merchant, submerchantID string, b coft.CardBin) (bool, error) {
-	if !m.TokenizationEnabled {
-		return false, nil
-	}
-	cof, _, err := s.onboarded(ctx, m.ID, submerchantID)
-	if err != nil {
-		return false, err
-	}
-	return coft.TokenizeSupport(m, b, cof), nil
 }
 
 // validSubmerchant checks a submerchant_id parameter.

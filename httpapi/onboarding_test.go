@@ -222,7 +222,7 @@ func TestOnboardingOutsideTestMode(t *testing.T) {
 	if err := h.db.SaveOnboarding(t.Context(), lost); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := h.api.ResubmitPendingOnboardings(t.Context()); err != nil || n != 1 {
+	if n, err := h.api.Payments().ResubmitPendingOnboardings(t.Context()); err != nil || n != 1 {
 		t.Fatalf("ResubmitPendingOnboardings = %d, %v", n, err)
 	}
 	waitFor(t, "the resubmitted onboarding", func() bool { return status("lost_air", "diners") == "onboarded" })

@@ -14,6 +14,7 @@ import (
 	"github.com/coftkit/coft/authtoken"
 	"github.com/coftkit/coft/cardjwe"
 	"github.com/coftkit/coft/components"
+	"github.com/coftkit/coft/payment"
 	"github.com/gorilla/sessions"
 )
 
@@ -65,7 +66,7 @@ type Server struct {
 	Bank    coft.Bank
 	// Sandbox lets merchants make the sandbox network act on demand
 	// (/sandbox/… routes); nil when a real network is used.
-	Sandbox SandboxControls
+	Sandbox payment.SandboxControls
 	// Webhooks delivers the outbox; Notify makes it look for events now.
 	Webhooks interface{ Notify() }
 	// CardKey opens card data merchants encrypt to the service (Alt IDs).
@@ -89,8 +90,9 @@ type Server struct {
 	merchants merchantCache
 	// jweKeys caches opened JWE+JWS keys by key id: see findJWEKey.
 	jweKeys sync.Map
-	// onboardedNetworks caches eligibility: see onboarded.
-	onboardedNetworks onboardedCache
+	// payments runs the use cases, over the same store (notifying the
+	// webhook worker), locker, network and bank.
+	payments *payment.Service
 	// cardWork holds the payments whose card work runs in this process:
 	// txn uuid → a channel closed when it ends. See finishCard.
 	cardWork sync.Map
@@ -121,11 +123,24 @@ func (s *Server) init() {
 		if s.Webhooks != nil {
 			s.Store = notifyingStore{s.Store, s.Webhooks}
 		}
+		var err error
+		s.payments, err = payment.New(payment.Config{Store: s.Store, Locker: s.Locker, Network: s.Network, Bank: s.Bank,
+			Sandbox: s.Sandbox, Now: s.Now, Logger: s.Logger, CacheTTL: s.MerchantCacheTTL})
+		if err != nil {
+			panic(err)
+		}
 		if s.Sessions == nil {
 			hashKey, blockKey := s.Tokens.SessionKeys()
 			s.Sessions = sessions.NewCookieStore(hashKey, blockKey)
 		}
 	})
+}
+
+// Payments returns the use cases the server runs, for the sandbox
+// network's callbacks and the reconciler.
+func (s *Server) Payments() *payment.Service {
+	s.init()
+	return s.payments
 }
 
 // merchantCache keeps recently used merchants by API key hash and by id,

@@ -191,7 +191,7 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params, askConsent boo
 	}
 
 	// Who decides about tokenization (the decision table of the README).
-	support, err := s.tokenizeSupport(ctx, m, order.Metadata["submerchant_id"], t.Card().Bin())
+	support, err := s.payments.TokenizeSupport(ctx, m, order.Metadata["submerchant_id"], t.Card().Bin())
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +318,7 @@ func (s *Server) savedCardForTxn(r *http.Request, m *coft.Merchant, customer *co
 	if customer == nil || customer.ID != c.CustomerID {
 		return nil, coft.Invalid("card_token", "The card does not belong to the order's customer.")
 	}
-	if err := c.ValidatePayment(cardInput(p), s.Now(), cvvNeeded, s.cvvLess(c)); err != nil {
+	if err := c.ValidatePayment(cardInput(p), s.Now(), cvvNeeded, s.payments.CVVLess(c)); err != nil {
 		return nil, err
 	}
 	return c, nil

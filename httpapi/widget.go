@@ -120,7 +120,7 @@ func (s *Server) handleWidget(w http.ResponseWriter, r *http.Request) error {
 			Title: "The dialog cannot be shown", Text: coft.ErrorMessage(err)})
 		return nil
 	}
-	support, err := s.tokenizeSupport(r.Context(), req.m, req.order.Metadata["submerchant_id"], req.bin)
+	support, err := s.payments.TokenizeSupport(r.Context(), req.m, req.order.Metadata["submerchant_id"], req.bin)
 	if err != nil {
 		return err
 	}

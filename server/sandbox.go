@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/coftkit/coft"
-	"github.com/coftkit/coft/httpapi"
+	"github.com/coftkit/coft/payment"
 	"github.com/coftkit/coft/sandbox"
 )
 
@@ -46,8 +45,11 @@ func sandboxCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	net := &sandbox.Network{PAR: lk.PAR}
-	api := &httpapi.Server{Store: db, Locker: lk, Network: net, Sandbox: net, Now: time.Now}
-	net.Events = api
+	payments, err := payment.New(payment.Config{Store: db, Locker: lk, Network: net, Bank: sandbox.Bank{}, Sandbox: net})
+	if err != nil {
+		return err
+	}
+	net.Events = payments
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 
@@ -56,7 +58,7 @@ func sandboxCmd(ctx context.Context, args []string, getenv func(string) string, 
 		if fs.NArg() != 1 {
 			return fmt.Errorf("sandbox token %s: want one card_reference or token reference", verb)
 		}
-		c, err := api.SandboxChangeToken(ctx, *merchant, fs.Arg(0), verb)
+		c, err := payments.SandboxChangeToken(ctx, *merchant, fs.Arg(0), verb)
 		if err != nil {
 			return describe(err)
 		}
@@ -68,7 +70,7 @@ func sandboxCmd(ctx context.Context, args []string, getenv func(string) string, 
 		if fs.NArg() != 0 {
 			return fmt.Errorf("sandbox onboarding: unexpected argument %q", fs.Arg(0))
 		}
-		o, err := api.SandboxDecideOnboarding(ctx, *merchant, *associate, strings.ToUpper(*flow), *network, verb)
+		o, err := payments.SandboxDecideOnboarding(ctx, *merchant, *associate, strings.ToUpper(*flow), *network, verb)
 		if err != nil {
 			return describe(err)
 		}

@@ -90,10 +90,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Frontend:         front.Assets(),
 		FrontendPaths:    front.AssetPaths(),
 	}
-	network.Events = api
 	hooks := &webhook.Worker{Store: db, Render: api.RenderEvent, Schedule: cfg.retry, Timeout: cfg.hookTimeout, Logger: logger,
 		AllowPrivate: cfg.mode != "production"}
 	api.Webhooks = hooks
+	network.Events = api.Payments() // the network's callbacks go to the use cases, not to the HTTP server
 	hooksDone := make(chan struct{})
 	hooksCtx, stopHooks := context.WithCancel(context.WithoutCancel(ctx))
 	go func() { hooks.Run(hooksCtx); close(hooksDone) }()
@@ -152,7 +152,7 @@ func reconcile(ctx context.Context, api *httpapi.Server, logger *slog.Logger, af
 			logger.Info("finished interrupted payments", "count", n)
 		}
 		if i%20 == 0 {
-			if n, err := api.ResubmitPendingOnboardings(ctx); err != nil && ctx.Err() == nil {
+			if n, err := api.Payments().ResubmitPendingOnboardings(ctx); err != nil && ctx.Err() == nil {
 				logger.Error("resubmitting pending onboardings", "error", err.Error())
 			} else if n > 0 {
 				logger.Info("resubmitted pending onboardings", "count", n)

@@ -87,6 +87,12 @@ func (c *Card) Bin() CardBin {
 		Type: c.Type, SubType: c.SubType, IssuerTokenizes: c.IssuerTokenizes, Known: true}
 }
 
+// HasLiveToken reports whether the card has a network token that is not
+// INACTIVE: such a card is not tokenized again.
+func (c *Card) HasLiveToken() bool {
+	return c.Token != nil && c.Token.Status != TokenInactive
+}
+
 // Expired reports whether the card's expiry month has passed at now.
 func (c *Card) Expired(now time.Time) bool {
 	return CardExpired(c.ExpMonth, c.ExpYear, now)

@@ -16,6 +16,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // credentials are missing, wrong or expired
 	EFORBIDDEN    = "forbidden"    // credentials are valid but do not allow this
 	EINTERNAL     = "internal"     // a fault of ours; details are logged, not shown
+	EUNAVAILABLE  = "unavailable"  // a card network or bank cannot be reached now: nothing changed, try again
 )
 
 // Error is a domain error: a code, the field it concerns (if any) and a

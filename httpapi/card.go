@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -81,7 +80,7 @@ func (s *Server) cardView(ctx context.Context, m *coft.Merchant, c *coft.Card, s
 		v.Token.CVVLessSupport, v.Token.CVVLessSupportedGateway = &cvvLess, s.cvvLessGateways(cvvLess)
 	}
 	support, err := s.payments.TokenizeSupport(ctx, m, submerchantID, c.Bin())
-	v.TokenizeSupport = support && !liveToken(c)
+	v.TokenizeSupport = support && !c.HasLiveToken()
 	return v, err
 }
 
@@ -93,12 +92,6 @@ func (s *Server) cvvLessGateways(supported bool) *[]string {
 		gws = append(gws, s.Bank.Gateway().Name)
 	}
 	return &gws
-}
-
-// liveToken reports whether the card has a token that is not INACTIVE:
-// such a card is not tokenized again.
-func liveToken(c *coft.Card) bool {
-	return c.Token != nil && c.Token.Status != coft.TokenInactive
 }
 
 func orNA(s string) string {
@@ -202,7 +195,7 @@ func (s *Server) handleCardDelete(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.removeCard(r, a.merchant, c, coft.ChannelMerchantDeclared); err != nil {
+	if err := s.payments.RemoveCard(r.Context(), a.merchant, c, withdrawal(r, coft.ChannelMerchantDeclared)); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, struct {
@@ -211,27 +204,6 @@ func (s *Server) handleCardDelete(w http.ResponseWriter, r *http.Request) error 
 		Deleted       bool   `json:"deleted"`
 	}{p["card_token"], c.Reference, true})
 	return nil
-}
-
-// removeCard de-registers the card's network token with the network, then
-// deletes the card and its token and records the customer's withdrawal of
-// consent, in one transaction. If the network cannot be reached the card
-// stays, and the caller is told to try again.
-func (s *Server) removeCard(r *http.Request, m *coft.Merchant, c *coft.Card, channel string) error {
-	ctx := r.Context()
-	if t := c.Token; t != nil && t.Status != coft.TokenInitiated && t.Status != coft.TokenInactive {
-		number, err := s.Locker.Open(t.Ciphertext, t.KeyID, t.Reference)
-		if err != nil {
-			return err
-		}
-		if err := s.Network.Deregister(ctx, t.Provider, number); err != nil {
-			slog.ErrorContext(ctx, "token de-registration failed", "token_reference", t.Reference, "error", coft.ErrorMessage(err))
-			return &statusError{http.StatusServiceUnavailable, coft.Errorf(coft.EINTERNAL,
-				"The card network could not be reached to de-register the token; the card was kept. Please try again.")}
-		}
-	}
-	return s.Store.DeleteCard(ctx, m.ID, c.Reference, &coft.Withdrawal{Channel: channel,
-		ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512)})
 }
 
 // handleCardUpdate serves POST /card/update (the card's nickname).
@@ -288,7 +260,7 @@ func (s *Server) handleCardDeleteV4(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if err := s.removeCard(r, a.merchant, c, coft.ChannelMerchantDeclared); err != nil {
+	if err := s.payments.RemoveCard(r.Context(), a.merchant, c, withdrawal(r, coft.ChannelMerchantDeclared)); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, struct {
@@ -374,4 +346,10 @@ func (s *Server) handleCardBin(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// withdrawal is the evidence of a customer's withdrawal of consent by this
+// request: the channel, the client's address and user agent.
+func withdrawal(r *http.Request, channel string) coft.Withdrawal {
+	return coft.Withdrawal{Channel: channel, ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512)}
 }

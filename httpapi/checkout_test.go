@@ -694,12 +694,12 @@ func TestTokenInitiatedThenActive(t *testing.T) {
 	h := newHarness(t, "sqlite")
 	cst := h.order(h.keyA, "life1", true, "")
 	var during string
-	h.api.Network = probeNetwork{h.api.Network, func() {
+	h.setNetwork(probeNetwork{h.api.Network, func() {
 		cards, err := h.db.ListCards(context.Background(), "alpha", cst)
 		if err == nil && len(cards) == 1 && cards[0].Token != nil {
 			during = cards[0].Token.Status
 		}
-	}}
+	}})
 	res := h.txn(h.keyA, with(newCardForm("life1", goodCard), "tokenize", "true"))
 	h.browser(false).pay(res.str("payment.authentication.url"), "")
 	if during != coft.TokenInitiated {
@@ -746,9 +746,9 @@ func TestReconcilerLeavesBusyPayments(t *testing.T) {
 		res := h.txn(h.keyA, newCardForm("slow1", goodCard))
 		normal := h.api.Network
 		slow := &slowNetwork{Network: normal, entered: make(chan struct{}), release: make(chan struct{})}
-		h.api.Network = slow
+		h.setNetwork(slow)
 		release := sync.OnceFunc(func() { close(slow.release) })
-		defer func() { release(); h.api.Network = normal }() // also when the test fails midway
+		defer func() { release(); h.setNetwork(normal) }() // also when the test fails midway
 		b := h.browser(false)
 		u := res.str("payment.authentication.url")
 		_, _, page := b.visit(u)
@@ -772,7 +772,7 @@ func TestReconcilerLeavesBusyPayments(t *testing.T) {
 		<-slow.entered // the request is at the network
 		// The reconciler gets the payment (its delay has passed) while the
 		// request holds it: it leaves it alone.
-		if n, err := h.api.FinishCharges(context.Background(), h.clock().Add(time.Minute)); err != nil || n != 0 || slow.calls.Load() != 1 {
+		if n, err := h.api.Payments().FinishCharges(context.Background(), h.clock().Add(time.Minute)); err != nil || n != 0 || slow.calls.Load() != 1 {
 			t.Fatalf("FinishCharges during the request's card work = %d, %v; %d provisionings", n, err, slow.calls.Load())
 		}
 		release()
@@ -780,7 +780,7 @@ func TestReconcilerLeavesBusyPayments(t *testing.T) {
 			t.Fatalf("the payment's request: %d", status)
 		}
 		// Then it finds the work done.
-		if n, err := h.api.FinishCharges(context.Background(), h.clock().Add(time.Minute)); err != nil || n != 0 {
+		if n, err := h.api.Payments().FinishCharges(context.Background(), h.clock().Add(time.Minute)); err != nil || n != 0 {
 			t.Fatalf("FinishCharges after the request = %d, %v", n, err)
 		}
 		if slow.calls.Load() != 1 {
@@ -816,7 +816,7 @@ func TestFinishInterruptedCharge(t *testing.T) {
 		cst := h.order(h.keyA, "crash1", true, "")
 		res := h.txn(h.keyA, newCardForm("crash1", goodCard))
 		normal := h.api.Network
-		h.api.Network = crashingNetwork{normal}
+		h.setNetwork(crashingNetwork{normal})
 		b := h.browser(false)
 		u := res.str("payment.authentication.url")
 		_, _, page := b.visit(u)
@@ -831,14 +831,14 @@ func TestFinishInterruptedCharge(t *testing.T) {
 			t.Fatalf("after the crash: %+v", txn)
 		}
 		// The reconciler leaves payments alone while they may still finish.
-		if n, err := h.api.FinishCharges(context.Background(), h.clock().Add(-time.Minute)); err != nil || n != 0 {
+		if n, err := h.api.Payments().FinishCharges(context.Background(), h.clock().Add(-time.Minute)); err != nil || n != 0 {
 			t.Fatalf("FinishCharges on a recent payment = %d, %v", n, err)
 		}
-		h.api.Network = normal
-		if n, err := h.api.FinishCharges(context.Background(), h.clock().Add(time.Minute)); err != nil || n != 1 {
+		h.setNetwork(normal)
+		if n, err := h.api.Payments().FinishCharges(context.Background(), h.clock().Add(time.Minute)); err != nil || n != 1 {
 			t.Fatalf("FinishCharges = %d, %v", n, err)
 		}
-		if n, _ := h.api.FinishCharges(context.Background(), h.clock().Add(time.Minute)); n != 0 {
+		if n, _ := h.api.Payments().FinishCharges(context.Background(), h.clock().Add(time.Minute)); n != 0 {
 			t.Fatalf("a finished payment was finished again (%d)", n)
 		}
 		txn, _ = h.db.FindTxn(context.Background(), "alpha", res.str("txn_uuid"))

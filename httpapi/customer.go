@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
@@ -130,29 +129,4 @@ func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) er
 	}
 	s.writeCustomer(w, c, withToken)
 	return nil
-}
-
-// implicitCustomer returns the customer an order names, creating it from
-// the order's customer_email and customer_phone when the merchant never
-// did (Juspay's implicit customer creation): the customer_id becomes its
-// object_reference_id. Values that are not a valid email or phone number
-// are left out.
-func (s *Server) implicitCustomer(ctx context.Context, o *coft.Order) (*coft.Customer, error) {
-	c, err := s.Store.FindCustomer(ctx, o.MerchantID, o.CustomerID)
-	if coft.ErrorCode(err) != coft.ENOTFOUND {
-		return c, err
-	}
-	c = &coft.Customer{MerchantID: o.MerchantID, ObjectReferenceID: o.CustomerID, MobileNumber: o.CustomerPhone,
-		MobileCountryCode: "91", EmailAddress: o.CustomerEmail, Implicit: true}
-	if coft.ValidateEmail("email_address", c.EmailAddress) != nil {
-		c.EmailAddress = ""
-	}
-	if (&coft.Customer{MobileNumber: c.MobileNumber}).Validate() != nil {
-		c.MobileNumber = ""
-	}
-	err = s.Store.CreateCustomer(ctx, c)
-	if coft.ErrorCode(err) == coft.ECONFLICT { // created meanwhile, by another payment's card work
-		return s.Store.FindCustomer(ctx, o.MerchantID, o.CustomerID)
-	}
-	return c, err
 }

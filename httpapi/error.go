@@ -27,6 +27,7 @@ var errorKinds = map[string]errorKind{
 	coft.EUNAUTHORIZED: {http.StatusUnauthorized, "error", "access_denied", "UNAUTHORIZED", "USER_ERROR"},
 	coft.EFORBIDDEN:    {http.StatusForbidden, "error", "access_denied", "UNAUTHORIZED", "USER_ERROR"},
 	coft.EINTERNAL:     {http.StatusInternalServerError, "error", "internal_error", "INTERNAL_SERVER_ERROR", "SERVER_ERROR"},
+	coft.EUNAVAILABLE:  {http.StatusServiceUnavailable, "error", "internal_error", "INTERNAL_SERVER_ERROR", "SERVER_ERROR"},
 }
 
 // statusError is an error that also sets the HTTP status, for transport
@@ -135,4 +136,5 @@ var camelCodes = map[string]string{
 	coft.EUNAUTHORIZED: "UNAUTHORIZED",
 	coft.EFORBIDDEN:    "FORBIDDEN",
 	coft.EINTERNAL:     "INTERNAL_ERROR",
+	coft.EUNAVAILABLE:  "INTERNAL_ERROR",
 }

@@ -93,6 +93,12 @@ func newHarness(t testing.TB, dialect sqlstore.Dialect) *harness {
 	return h
 }
 
+// setNetwork makes n the card network of the server and its use cases.
+func (h *harness) setNetwork(n coft.Network) {
+	h.api.Network = n
+	h.api.Payments().Network = n
+}
+
 func (h *harness) clock() time.Time {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -63,7 +63,7 @@ func (s *Server) startCardTokenization(r *http.Request, a *auth, cardToken strin
 	switch {
 	case err != nil:
 		return nil, err
-	case liveToken(c):
+	case c.HasLiveToken():
 		return nil, coft.FieldError(coft.ECONFLICT, "card_token", "The card already has a network token.")
 	case !support:
 		return nil, coft.Invalid("card_token", "This card cannot be tokenized (tokenize_support is false).")
@@ -158,7 +158,7 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 		}
 		mc := app.ManagedCard{Reference: c.Reference, Brand: coft.BrandName(c.Brand), Number: c.MaskedNumber(),
 			Expiry: c.ExpMonth + "/" + c.ExpYear, Status: "Not secured with a network token",
-			CanSecure: support && !liveToken(c) && len(c.PANCiphertext) > 0 && !c.Expired(s.Now())}
+			CanSecure: support && !c.HasLiveToken() && len(c.PANCiphertext) > 0 && !c.Expired(s.Now())}
 		if t := c.Token; t != nil {
 			switch t.Status {
 			case coft.TokenActive:
@@ -207,7 +207,7 @@ func (s *Server) handleManageRemove(w http.ResponseWriter, r *http.Request) erro
 	if !ok {
 		return nil
 	}
-	if err := s.removeCard(r, m, card, coft.ChannelManagementPage); err != nil {
+	if err := s.payments.RemoveCard(r.Context(), m, card, withdrawal(r, coft.ChannelManagementPage)); err != nil {
 		s.renderManage(w, r, m, scope, token, http.StatusServiceUnavailable, coft.ErrorMessage(err), true)
 		return nil
 	}

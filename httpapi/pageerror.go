@@ -22,6 +22,7 @@ var pageWords = map[string]struct{ title, text string }{
 	coft.ERANGE:        {"Request not understood", ""},
 	coft.ECONFLICT:     {"Not possible now", ""},
 	coft.EINTERNAL:     {"Something went wrong", "We could not continue the payment. No money was taken by this step; please try again."},
+	coft.EUNAVAILABLE:  {"Please try again", ""},
 }
 
 // errFormNotValid refuses a posted form without the payment's form token.

@@ -69,24 +69,6 @@ func (s *Server) refundViews(rs []*coft.Refund) (views []refundView, refunded co
 	return views, refunded
 }
 
-// refund returns amount of a charged payment: recorded PENDING, asked of
-// the bank, then recorded SUCCESS (with its event) or FAILURE with the
-// gateway's answer. Asking again with the same uniqueID finishes a refund
-// a crash (or a gateway that did not answer) left pending, and otherwise
-// returns the first answer.
-func (s *Server) refund(ctx context.Context, m *coft.Merchant, t *coft.Txn, uniqueID string, amount coft.Amount, auto bool) (*coft.Refund, error) {
-	r, existing, err := s.Store.StartRefund(ctx, &coft.Refund{MerchantID: m.ID, OrderID: t.OrderID,
-		UniqueRequestID: uniqueID, Amount: amount, Auto: auto})
-	if err != nil || existing && r.Status != coft.RefundPending {
-		return r, err
-	}
-	answer, err := s.Bank.Refund(ctx, t, r.Amount)
-	if err != nil {
-		return r, err // left PENDING: asking again finishes it
-	}
-	return s.Store.FinishRefund(ctx, m.ID, r.ID, answer)
-}
-
 // refundFields are what a refund request may carry. order_id repeats the
 // path's (Juspay's .NET and PHP SDKs send it) or names the order (POST
 // /order/refund); refund_type is accepted, and every refund of the
@@ -153,7 +135,7 @@ func (s *Server) refundOrder(ctx context.Context, m *coft.Merchant, p params, id
 			return nil, nil, nil, err
 		}
 	}
-	rf, err := s.refund(ctx, m, t, uid, amount, false)
+	rf, err := s.payments.Refund(ctx, m, t, uid, amount, false)
 	return o, t, rf, err
 }
 

@@ -93,9 +93,6 @@ type Server struct {
 	// payments runs the use cases, over the same store (notifying the
 	// webhook worker), locker, network and bank.
 	payments *payment.Service
-	// cardWork holds the payments whose card work runs in this process:
-	// txn uuid → a channel closed when it ends. See finishCard.
-	cardWork sync.Map
 }
 
 func (s *Server) init() {

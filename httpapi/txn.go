@@ -203,7 +203,7 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params, askConsent boo
 			return nil, err
 		}
 	}
-	tokenized := saved != nil && liveToken(saved)
+	tokenized := saved != nil && saved.HasLiveToken()
 	var declared *coft.Consent
 	if p["consent_id"] != "" && tokenize == nil {
 		return nil, coft.Invalid("consent_id", "consent_id needs tokenize=true|false.")

@@ -17,6 +17,7 @@ import (
 	"github.com/coftkit/coft/cardjwe"
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/httpapi"
+	"github.com/coftkit/coft/payment"
 	"github.com/coftkit/coft/sandbox"
 	"github.com/coftkit/coft/webapp"
 	"github.com/coftkit/coft/webhook"
@@ -109,7 +110,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	go reconcile(ctx, api, logger, cfg.reconcileAfter)
+	go reconcile(ctx, api.Payments(), logger, cfg.reconcileAfter)
 	if addr := getenv("DEBUG_ADDR"); addr != "" {
 		// Profiles on a separate listener, never on the public one.
 		dln, err := net.Listen("tcp", addr)
@@ -140,19 +141,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 // reconcile finishes, now and every 30 seconds until ctx ends, the card
 // work of charged payments that a crash interrupted. A payment is left
-// after (RECONCILE_AFTER, a minute by default) to finish on its own first. Now and every ten minutes it also
-// submits again onboardings still waiting for a network's answer.
-func reconcile(ctx context.Context, api *httpapi.Server, logger *slog.Logger, after time.Duration) {
+// after (RECONCILE_AFTER, a minute by default) to finish on its own first.
+// Now and every ten minutes it also submits again onboardings still
+// waiting for a network's answer.
+func reconcile(ctx context.Context, payments *payment.Service, logger *slog.Logger, after time.Duration) {
 	tick := time.NewTicker(min(30*time.Second, max(after, time.Second)))
 	defer tick.Stop()
 	for i := 0; ; i++ {
-		if n, err := api.FinishCharges(ctx, time.Now().Add(-after)); err != nil && ctx.Err() == nil {
+		if n, err := payments.FinishCharges(ctx, time.Now().Add(-after)); err != nil && ctx.Err() == nil {
 			logger.Error("finishing interrupted payments", "error", err.Error())
 		} else if n > 0 {
 			logger.Info("finished interrupted payments", "count", n)
 		}
 		if i%20 == 0 {
-			if n, err := api.Payments().ResubmitPendingOnboardings(ctx); err != nil && ctx.Err() == nil {
+			if n, err := payments.ResubmitPendingOnboardings(ctx); err != nil && ctx.Err() == nil {
 				logger.Error("resubmitting pending onboardings", "error", err.Error())
 			} else if n > 0 {
 				logger.Info("resubmitted pending onboardings", "count", n)

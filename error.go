@@ -54,6 +54,16 @@ func Invalid(field, format string, args ...any) *Error {
 	return FieldError(EINVALID, field, format, args...)
 }
 
+// PrefixField puts prefix before the field err names ("order." + "amount"
+// for the order.* fields of a payment); other errors are returned as they
+// are.
+func PrefixField(err error, prefix string) error {
+	if prefix == "" || ErrorField(err) == "" {
+		return err
+	}
+	return FieldError(ErrorCode(err), prefix+ErrorField(err), "%s", ErrorMessage(err))
+}
+
 // ErrorCode returns the code of err's *Error, or EINTERNAL for any other
 // non-nil error and "" for nil.
 func ErrorCode(err error) string {

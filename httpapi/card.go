@@ -168,22 +168,6 @@ func (s *Server) checkClientCustomer(r *http.Request, a *auth, c *coft.Customer)
 	return nil
 }
 
-// cardByToken resolves a card_token to the merchant's card.
-func (s *Server) cardByToken(r *http.Request, m *coft.Merchant, token string) (*coft.Card, error) {
-	if token == "" {
-		return nil, coft.Missing("card_token")
-	}
-	_, ref, err := s.Tokens.VerifyCardToken(m.ID, token)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.Store.FindCard(r.Context(), m.ID, ref)
-	if coft.ErrorCode(err) == coft.ENOTFOUND {
-		return nil, coft.FieldError(coft.ENOTFOUND, "card_token", "The card has been deleted.")
-	}
-	return c, err
-}
-
 // handleCardDelete serves POST /card/delete.
 func (s *Server) handleCardDelete(w http.ResponseWriter, r *http.Request) error {
 	a := authFrom(r.Context())
@@ -191,7 +175,7 @@ func (s *Server) handleCardDelete(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	c, err := s.cardByToken(r, a.merchant, p["card_token"])
+	c, err := s.payments.CardByToken(r.Context(), a.merchant, p["card_token"])
 	if err != nil {
 		return err
 	}
@@ -213,7 +197,7 @@ func (s *Server) handleCardUpdate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	c, err := s.cardByToken(r, a.merchant, p["card_token"])
+	c, err := s.payments.CardByToken(r.Context(), a.merchant, p["card_token"])
 	if err != nil {
 		return err
 	}

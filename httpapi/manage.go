@@ -52,7 +52,7 @@ func (s *Server) handleCardTokenize(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) startCardTokenization(r *http.Request, a *auth, cardToken string, declared bool, returnURL string) (*coft.Txn, error) {
 	ctx := r.Context()
 	m := a.merchant
-	c, err := s.cardByToken(r, m, cardToken)
+	c, err := s.payments.CardByToken(r.Context(), m, cardToken)
 	if err != nil {
 		return nil, err
 	}

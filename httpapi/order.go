@@ -274,7 +274,7 @@ func (s *Server) orderFromParams(r *http.Request, m *coft.Merchant, p params, pr
 		o.UDF[i] = get(coft.UDFName(i))
 	}
 	if err := o.Validate(); err != nil {
-		return nil, prefixField(err, prefix)
+		return nil, coft.PrefixField(err, prefix)
 	}
 	// A customer_id the merchant never created is kept as given: the
 	// customer is created when a card is first saved for it. A cst_… id,
@@ -290,14 +290,6 @@ func (s *Server) orderFromParams(r *http.Request, m *coft.Merchant, p params, pr
 		}
 	}
 	return o, nil
-}
-
-// prefixField puts prefix before the field an error names.
-func prefixField(err error, prefix string) error {
-	if prefix == "" || coft.ErrorField(err) == "" {
-		return err
-	}
-	return coft.FieldError(coft.ErrorCode(err), prefix+coft.ErrorField(err), "%s", coft.ErrorMessage(err))
 }
 
 // orderStatusFields are the fields Order Status accepts. Juspay's

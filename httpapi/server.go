@@ -121,7 +121,8 @@ func (s *Server) init() {
 			s.Store = notifyingStore{s.Store, s.Webhooks}
 		}
 		var err error
-		s.payments, err = payment.New(payment.Config{Store: s.Store, Locker: s.Locker, Network: s.Network, Bank: s.Bank,
+		s.payments, err = payment.New(payment.Config{Store: s.Store, Locker: s.Locker, Bins: s.Bins, CardTokens: s.Tokens,
+			Network: s.Network, Bank: s.Bank,
 			Sandbox: s.Sandbox, Now: s.Now, Logger: s.Logger, CacheTTL: s.MerchantCacheTTL})
 		if err != nil {
 			panic(err)

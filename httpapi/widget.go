@@ -53,7 +53,7 @@ func (s *Server) widgetFrom(r *http.Request) (*widgetRequest, error) {
 		return nil, err
 	}
 	if tok := q.Get("card_token"); tok != "" {
-		c, err := s.cardByToken(r, m, tok)
+		c, err := s.payments.CardByToken(r.Context(), m, tok)
 		if err != nil {
 			return nil, err
 		}

@@ -25,6 +25,7 @@ type Store interface {
 	coft.TxnStore
 	coft.OnboardingStore
 	coft.RefundStore
+	coft.PageConsentStore
 }
 
 // Locker seals card and token numbers and computes their fingerprints.
@@ -41,12 +42,22 @@ type SandboxControls interface {
 	ChangeToken(ctx context.Context, merchantID string, tok *coft.NetworkToken, action string) (*coft.Card, error)
 }
 
+// CardTokens verifies the card_token handles of saved cards.
+type CardTokens interface {
+	// VerifyCardToken returns the customer and card a merchant's token
+	// names; EINVALID (field card_token) when it is malformed, forged or
+	// expired.
+	VerifyCardToken(merchantID, token string) (customerID, reference string, err error)
+}
+
 // Config is what a Service needs.
 type Config struct {
-	Store   Store
-	Locker  Locker
-	Network coft.Network
-	Bank    coft.Bank
+	Store      Store
+	Locker     Locker
+	Bins       coft.BinLookup
+	CardTokens CardTokens
+	Network    coft.Network
+	Bank       coft.Bank
 	// Sandbox, when set, lets merchants make the sandbox network act.
 	Sandbox SandboxControls
 	// Now returns the current time; nil means time.Now.

@@ -21,6 +21,7 @@ import (
 	"github.com/coftkit/coft/app"
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/csp"
+	"github.com/coftkit/coft/payment"
 )
 
 // ConsentRenderer renders the go-app consent page.
@@ -194,43 +195,23 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 		s.renderConsent(w, r, m, t, http.StatusBadRequest, "This page was out of date. Please choose again.")
 		return nil
 	}
-	channel := coft.ChannelHostedPage
-	if o, err := s.Store.FindOrder(r.Context(), m.ID, t.OrderID); err == nil && o.Purpose == coft.PurposeCardTokenization {
-		channel = coft.ChannelManagementPage
-	}
-	t, err := s.Store.RecordConsent(r.Context(), &coft.Consent{
-		MerchantID: m.ID, TxnUUID: t.UUID, Decision: decision, TextID: text.ID, Locale: locale,
-		Channel: channel, ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512),
+	t, err := s.payments.RecordConsent(r.Context(), m, t, coft.Consent{Decision: decision, TextID: text.ID, Locale: locale,
+		ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512),
 		ShownAt: served, // when the page with this form was served
 	})
 	if coft.ErrorCode(err) == coft.ECONFLICT {
 		return titled("Choice already made", err)
 	} else if err != nil {
-		s.pageError(w, r, err)
-		return nil
+		return err
 	}
 	s.remember(w, r, t.UUID, decision)
-	if channel == coft.ChannelManagementPage && !decision {
-		// The one-rupee payment exists only to secure the card: declined,
-		// it ends here, uncharged.
-		t, err = s.Store.UpdateTxn(r.Context(), m.ID, t.UUID, func(t *coft.Txn) error {
-			t.Status, t.ErrorMessage, t.PANCiphertext, t.KeyID = coft.StatusAuthenticationFailed,
-				"The customer chose not to secure the card.", nil, ""
-			return nil
-		})
-		if err != nil {
-			s.pageError(w, r, err)
-			return nil
-		}
+	if t.Done() { // the one-rupee check, declined: it ends here, uncharged
 		s.finish(w, r, m, t)
 		return nil
 	}
 	http.Redirect(w, r, s.BaseURL+"/v2/pay/start/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
 	return nil
 }
-
-// maxOTPAttempts is how many wrong one-time passwords end the payment.
-const maxOTPAttempts = 3
 
 // handleBankPage serves GET /v2/pay/start/{merchant_id}/{txn_uuid}: the
 // sandbox bank's authentication page. Showing it closes the consent step.
@@ -247,19 +228,9 @@ func (s *Server) handleBankPage(w http.ResponseWriter, r *http.Request) error {
 		s.finish(w, r, m, t)
 		return nil
 	}
-	if !t.AuthStarted {
-		var err error
-		t, err = s.Store.UpdateTxn(r.Context(), m.ID, t.UUID, func(t *coft.Txn) error {
-			if t.ConsentPending() {
-				return coft.Errorf(coft.ECONFLICT, "consent pending")
-			}
-			t.AuthStarted = true
-			return nil
-		})
-		if err != nil {
-			s.pageError(w, r, err)
-			return nil
-		}
+	t, err := s.payments.OpenBank(r.Context(), m, t)
+	if err != nil {
+		return err
 	}
 	s.renderBank(w, r, m, t, http.StatusOK, "")
 	return nil
@@ -279,7 +250,7 @@ func (s *Server) renderBank(w http.ResponseWriter, r *http.Request, m *coft.Merc
 	v := components.BankView{
 		Bank: bank, MerchantName: m.DisplayName(), Amount: coft.DisplayAmount(t.Amount),
 		MaskedCard: coft.BrandName(t.Brand) + " •••• " + t.Last4, Action: "/v2/pay/start/" + m.ID + "/" + t.UUID,
-		FormToken: s.Tokens.FormToken(m.ID, t.UUID, s.Now()), Error: msg, TriesLeft: maxOTPAttempts - t.OTPAttempts,
+		FormToken: s.Tokens.FormToken(m.ID, t.UUID, s.Now()), Error: msg, TriesLeft: payment.MaxOTPAttempts - t.OTPAttempts,
 	}
 	if decision, ok := s.remembered(r, t.UUID); ok {
 		v.Note = "You chose not to save this card."
@@ -308,47 +279,14 @@ func (s *Server) handleBankSubmit(w http.ResponseWriter, r *http.Request) error 
 		http.Redirect(w, r, s.authenticationURL(t), http.StatusSeeOther)
 		return nil
 	}
-	cancel := r.PostForm.Get("action") == "cancel"
-	otp := r.PostForm.Get("otp")
-	wrong, charged := false, false
-	t, err := s.Store.UpdateTxn(r.Context(), m.ID, t.UUID, func(t *coft.Txn) error {
-		if t.Done() {
-			return nil // a repeated post: show how it ended
-		}
-		switch {
-		case cancel:
-			t.Status, t.ErrorCode, t.ErrorMessage = coft.StatusAuthenticationFailed, "AUTHENTICATION_FAILED", "The customer cancelled the payment."
-		case !s.Bank.VerifyOTP(r.Context(), t, otp):
-			t.OTPAttempts++
-			wrong = true
-			if t.OTPAttempts >= maxOTPAttempts {
-				t.Status, t.ErrorCode, t.ErrorMessage = coft.StatusAuthenticationFailed, "AUTHENTICATION_FAILED", "Too many incorrect one-time passwords."
-			}
-		default:
-			approved, code, msg := s.Bank.Authorize(r.Context(), t)
-			t.RespCode, t.RespMessage = code, msg
-			if approved {
-				t.Status, charged = coft.StatusCharged, true
-			} else {
-				t.Status, t.ErrorCode, t.ErrorMessage = coft.StatusAuthorizationFailed, "AUTHORIZATION_FAILED", "The bank declined the payment: "+msg+"."
-			}
-		}
-		if t.Done() && t.Status != coft.StatusCharged {
-			t.PANCiphertext, t.KeyID = nil, "" // nothing will use the number now
-		}
-		return nil
-	})
+	t, wrong, err := s.payments.Authenticate(r.Context(), m, t, r.PostForm.Get("otp"), r.PostForm.Get("action") == "cancel")
 	if err != nil {
-		s.pageError(w, r, err)
-		return nil
+		return err
 	}
-	if wrong && !t.Done() {
-		left := maxOTPAttempts - t.OTPAttempts
+	if wrong {
+		left := payment.MaxOTPAttempts - t.OTPAttempts
 		s.renderBank(w, r, m, t, http.StatusBadRequest, "Incorrect OTP. "+strconv.Itoa(left)+" "+plural(left, "try", "tries")+" left.")
 		return nil
-	}
-	if charged {
-		t, _ = s.payments.FinishCard(r.Context(), m, t, true)
 	}
 	s.finish(w, r, m, t)
 	return nil

@@ -223,4 +223,3 @@ func (s *Service) newCard(t *coft.Txn, req StartRequest) error {
 	t.PANCiphertext, t.KeyID = ct, keyID
 	return nil
 }
-

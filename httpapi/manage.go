@@ -10,6 +10,7 @@ import (
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/app"
 	"github.com/coftkit/coft/authtoken"
+	"github.com/coftkit/coft/payment"
 )
 
 // errManageLinkExpired refuses the saved-cards screen's expired or foreign
@@ -39,50 +40,17 @@ func (s *Server) handleCardTokenize(w http.ResponseWriter, r *http.Request) erro
 	if err := coft.ValidateHTTPURL("return_url", p["return_url"]); err != nil {
 		return err
 	}
-	txn, err := s.startCardTokenization(r, a, p["card_token"], tokenize != nil, p["return_url"])
+	req := payment.TokenizeCardRequest{Merchant: a.merchant, CardToken: p["card_token"], Declared: tokenize != nil,
+		ReturnURL: p["return_url"], ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512)}
+	if a.client != nil {
+		req.ByClient, req.CustomerID = true, a.client.CustomerID
+	}
+	txn, err := s.payments.TokenizeCard(r.Context(), req, s.AuthWindow)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, s.txnResponseOf(txn))
 	return nil
-}
-
-// startCardTokenization starts the one-rupee payment that tokenizes a
-// saved card: declared says the merchant took consent itself.
-func (s *Server) startCardTokenization(r *http.Request, a *auth, cardToken string, declared bool, returnURL string) (*coft.Txn, error) {
-	ctx := r.Context()
-	m := a.merchant
-	c, err := s.payments.CardByToken(r.Context(), m, cardToken)
-	if err != nil {
-		return nil, err
-	}
-	if a.client != nil && a.client.CustomerID != c.CustomerID {
-		return nil, coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this customer.")
-	}
-	support, err := s.payments.TokenizeSupport(ctx, m, "", c.Bin())
-	switch {
-	case err != nil:
-		return nil, err
-	case c.HasLiveToken():
-		return nil, coft.FieldError(coft.ECONFLICT, "card_token", "The card already has a network token.")
-	case !support:
-		return nil, coft.Invalid("card_token", "This card cannot be tokenized (tokenize_support is false).")
-	case len(c.PANCiphertext) == 0:
-		return nil, coft.Invalid("card_token", "The card's number is not held, so it cannot be tokenized; the customer can pay with the card again instead.")
-	case c.Expired(s.Now()):
-		return nil, coft.Invalid("card_token", "The saved card has expired.")
-	}
-	o := &coft.Order{MerchantID: m.ID, OrderID: "tkn" + coft.RandomHex(8), Amount: coft.VerificationAmount,
-		Currency: "INR", Status: coft.StatusNew, CustomerID: c.CustomerID, ReturnURL: returnURL,
-		Description: "Card check for tokenization (refunded)", Purpose: coft.PurposeCardTokenization}
-	if err := s.Store.CreateOrder(ctx, o); err != nil {
-		return nil, err
-	}
-	p := params{"order_id": o.OrderID, "payment_method_type": "CARD", "card_token": cardToken}
-	if declared {
-		p["tokenize"] = "true"
-	}
-	return s.startPayment(r, &auth{merchant: m}, p, true)
 }
 
 // manageAuth reads the customer-scoped client_auth_token of the
@@ -191,7 +159,8 @@ func (s *Server) handleManageSecure(w http.ResponseWriter, r *http.Request) erro
 	}
 	back := s.BaseURL + "/cards/manage?client_auth_token=" + url.QueryEscape(token)
 	cardToken := s.Tokens.CardToken(m.ID, card.CustomerID, card.Reference, s.ClientTokenTTL)
-	t, err := s.startCardTokenization(r, &auth{merchant: m, client: scope}, cardToken, false, back)
+	t, err := s.payments.TokenizeCard(r.Context(), payment.TokenizeCardRequest{Merchant: m, CardToken: cardToken,
+		ByClient: true, CustomerID: scope.CustomerID, ReturnURL: back}, s.AuthWindow)
 	if err != nil {
 		s.renderManage(w, r, m, scope, token, http.StatusBadRequest, coft.ErrorMessage(err), true)
 		return nil

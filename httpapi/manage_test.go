@@ -212,6 +212,14 @@ func TestCardTokenizeAPI(t *testing.T) {
 			t.Errorf("%s: %d %s", tc.form, res.status, res.raw)
 		}
 	}
+	// A browser token may tokenize only its own customer's card: an order's
+	// token has no customer.
+	ot := h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=tk2&amount=5&customer_id=" + cst +
+		"&options.get_client_auth_token=true"}).str("juspay.client_auth_token")
+	if res := h.do(request{method: "POST", path: "/card/tokenize", form: "card_token=" + url.QueryEscape(cardToken),
+		header: map[string]string{"x-client-auth-token": ot}}); res.status != 403 {
+		t.Fatalf("an order's client token tokenized a card: %d %s", res.status, res.raw)
+	}
 	// The merchant took consent itself: straight to the bank.
 	res := h.must(200, request{method: "POST", path: "/card/tokenize", key: h.keyA,
 		form: "card_token=" + url.QueryEscape(cardToken) + "&tokenize=true&return_url=https://shop.example/cards"})

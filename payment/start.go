@@ -223,3 +223,61 @@ func (s *Service) newCard(t *coft.Txn, req StartRequest) error {
 	t.PANCiphertext, t.KeyID = ct, keyID
 	return nil
 }
+
+// TokenizeCardRequest is a saved card to tokenize out of band.
+type TokenizeCardRequest struct {
+	Merchant  *coft.Merchant
+	CardToken string
+	// ByClient says a browser holding a client_auth_token asks: only the
+	// card of the token's customer, CustomerID, may be tokenized (an
+	// order's token has none, so none).
+	ByClient   bool
+	CustomerID string
+	// Declared says the merchant took the customer's consent itself;
+	// otherwise the consent dialog asks.
+	Declared  bool
+	ReturnURL string
+	// ClientIP and UserAgent are the evidence of a declared decision.
+	ClientIP, UserAgent string
+}
+
+// TokenizeCard starts the one-rupee payment that tokenizes a saved card
+// out of band (RBI: a fresh consent and an authenticated payment): an
+// order of ₹1.00 for the card's customer, paid with the card; after the
+// charge the card is tokenized as consented and the rupee refunded.
+func (s *Service) TokenizeCard(ctx context.Context, req TokenizeCardRequest, reuseWindow time.Duration) (*coft.Txn, error) {
+	m := req.Merchant
+	c, err := s.CardByToken(ctx, m, req.CardToken)
+	if err != nil {
+		return nil, err
+	}
+	if req.ByClient && req.CustomerID != c.CustomerID {
+		return nil, coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this customer.")
+	}
+	support, err := s.TokenizeSupport(ctx, m, "", c.Bin())
+	switch {
+	case err != nil:
+		return nil, err
+	case c.HasLiveToken():
+		return nil, coft.FieldError(coft.ECONFLICT, "card_token", "The card already has a network token.")
+	case !support:
+		return nil, coft.Invalid("card_token", "This card cannot be tokenized (tokenize_support is false).")
+	case len(c.PANCiphertext) == 0:
+		return nil, coft.Invalid("card_token", "The card's number is not held, so it cannot be tokenized; the customer can pay with the card again instead.")
+	case c.Expired(s.Now()):
+		return nil, coft.Invalid("card_token", "The saved card has expired.")
+	}
+	o := &coft.Order{MerchantID: m.ID, OrderID: "tkn" + coft.RandomHex(8), Amount: coft.VerificationAmount,
+		Currency: "INR", Status: coft.StatusNew, CustomerID: c.CustomerID, ReturnURL: req.ReturnURL,
+		Description: "Card check for tokenization (refunded)", Purpose: coft.PurposeCardTokenization}
+	if err := s.Store.CreateOrder(ctx, o); err != nil {
+		return nil, err
+	}
+	start := StartRequest{Merchant: m, OrderID: o.OrderID, CardToken: req.CardToken, Own: true,
+		ClientIP: req.ClientIP, UserAgent: req.UserAgent}
+	if req.Declared {
+		yes := true
+		start.Tokenize = &yes
+	}
+	return s.Start(ctx, start, reuseWindow)
+}

@@ -105,7 +105,7 @@ func (s *Server) resolveAuth(w http.ResponseWriter, r *http.Request, level acces
 	}
 	if level >= clientAllowed {
 		if tok := clientToken(r); tok != "" {
-			scope, err := s.Tokens.VerifyClientAuthToken(tok)
+			scope, err := s.cfg.Tokens.VerifyClientAuthToken(tok)
 			if err != nil {
 				return nil, err
 			}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coftkit/coft/httpapi"
 )
 
 // BenchmarkOrderStatus measures GET /orders/{id} through the whole handler
@@ -33,10 +35,10 @@ func BenchmarkOrderStatus(b *testing.B) {
 // with JWE+JWS (POST /v4/order-status, encrypted and signed, the answer
 // sealed), next to the same route with the API key: the cost of the mode.
 func BenchmarkOrderStatusJWE(b *testing.B) {
-	h := newHarness(&testing.T{}, "sqlite")
+	// As served: keys cached like merchants.
+	h := newHarness(&testing.T{}, "sqlite", func(c *httpapi.Config) { c.MerchantCacheTTL = time.Minute })
 	h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=bench1&amount=100.00&udf1=x"})
 	c := h.jweKeyFor("alpha")
-	h.api.MerchantCacheTTL = time.Minute // as served: keys cached like merchants
 	handler := h.api.Handler()
 	for _, mode := range []string{"basic", "jwe"} {
 		b.Run(mode, func(b *testing.B) {

@@ -66,10 +66,10 @@ func tokenViewOf(c *coft.Card) *tokenView {
 // eligible for the merchant (or sub-merchant) and it has no live token yet.
 func (s *Server) cardView(ctx context.Context, m *coft.Merchant, c *coft.Card, submerchantID string) (*cardView, error) {
 	v := &cardView{
-		CardToken: s.Tokens.CardToken(m.ID, c.CustomerID, c.Reference, s.ClientTokenTTL), CardReference: c.Reference,
+		CardToken: s.cfg.Tokens.CardToken(m.ID, c.CustomerID, c.Reference, s.cfg.ClientTokenTTL), CardReference: c.Reference,
 		CardNumber: c.MaskedNumber(), CardISIN: c.ISIN, CardExpYear: c.ExpYear, CardExpMonth: c.ExpMonth,
 		CardType: c.Type, CardIssuer: c.Issuer, CardBrand: c.Brand, Nickname: c.Nickname, NameOnCard: c.NameOnCard,
-		Expired: c.Expired(s.Now()), CardFingerprint: c.Fingerprint, JuspayBankCode: c.BankCode,
+		Expired: c.Expired(s.cfg.Now()), CardFingerprint: c.Fingerprint, JuspayBankCode: c.BankCode,
 		CardSubType: orNA(c.SubType), CardIssuerCountry: c.IssuerCountry,
 		ProviderCategory: "CONTAINER", Provider: "JUSPAY", Token: tokenViewOf(c), ExtendedCardType: c.Type,
 	}
@@ -89,7 +89,7 @@ func (s *Server) cardView(ctx context.Context, m *coft.Merchant, c *coft.Card, s
 func (s *Server) cvvLessGateways(supported bool) *[]string {
 	gws := []string{}
 	if supported {
-		gws = append(gws, s.Bank.Gateway().Name)
+		gws = append(gws, s.cfg.Bank.Gateway().Name)
 	}
 	return &gws
 }
@@ -119,7 +119,7 @@ func (s *Server) handleCardList(w http.ResponseWriter, r *http.Request) error {
 	if id == "" {
 		return coft.Missing("customer_id")
 	}
-	c, err := s.Store.FindCustomer(r.Context(), a.merchant.ID, id)
+	c, err := s.cfg.Store.FindCustomer(r.Context(), a.merchant.ID, id)
 	if coft.ErrorCode(err) == coft.ENOTFOUND {
 		return coft.FieldError(coft.ENOTFOUND, "customer_id", "Customer not found.")
 	} else if err != nil {
@@ -128,7 +128,7 @@ func (s *Server) handleCardList(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkClientCustomer(r, a, c); err != nil {
 		return err
 	}
-	cards, err := s.Store.ListCards(r.Context(), a.merchant.ID, c.ID)
+	cards, err := s.cfg.Store.ListCards(r.Context(), a.merchant.ID, c.ID)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (s *Server) checkClientCustomer(r *http.Request, a *auth, c *coft.Customer)
 		}
 		return nil
 	}
-	o, err := s.Store.FindOrder(r.Context(), a.merchant.ID, a.client.OrderID)
+	o, err := s.cfg.Store.FindOrder(r.Context(), a.merchant.ID, a.client.OrderID)
 	if err != nil {
 		return coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this customer.")
 	}
@@ -202,7 +202,7 @@ func (s *Server) handleCardUpdate(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if id := p["customer_id"]; id != "" {
-		cust, err := s.Store.FindCustomer(r.Context(), a.merchant.ID, id)
+		cust, err := s.cfg.Store.FindCustomer(r.Context(), a.merchant.ID, id)
 		if err != nil || cust.ID != c.CustomerID {
 			return coft.Invalid("customer_id", "customer_id does not own this card.")
 		}
@@ -214,7 +214,7 @@ func (s *Server) handleCardUpdate(w http.ResponseWriter, r *http.Request) error 
 	if nick = strings.TrimSpace(nick); len(nick) > 64 {
 		return coft.FieldError(coft.ERANGE, "nickname", "nickname must be at most 64 characters.")
 	}
-	c, err = s.Store.UpdateCardNickname(r.Context(), a.merchant.ID, c.Reference, nick)
+	c, err = s.cfg.Store.UpdateCardNickname(r.Context(), a.merchant.ID, c.Reference, nick)
 	if err != nil {
 		return err
 	}
@@ -289,7 +289,7 @@ func (s *Server) handleCardBin(w http.ResponseWriter, r *http.Request) error {
 	if !coft.ValidBIN(bin) {
 		return coft.Invalid("bin", "bin must be 6 to 9 digits.")
 	}
-	b, ok := s.Bins.Lookup(bin)
+	b, ok := s.cfg.Bins.Lookup(bin)
 	if !ok {
 		return coft.Errorf(coft.ENOTFOUND, "Cannot find what you are looking for")
 	}
@@ -325,7 +325,7 @@ func (s *Server) handleCardBin(w http.ResponseWriter, r *http.Request) error {
 	if asked, err := p.flag("options.check_cvv_less_support"); err != nil {
 		return err
 	} else if asked {
-		cvvLess := support && s.Network.CVVLess(b.Brand)
+		cvvLess := support && s.cfg.Network.CVVLess(b.Brand)
 		v.CVVLessSupport, v.CVVLessSupportedGateway = &cvvLess, s.cvvLessGateways(cvvLess)
 	}
 	writeJSON(w, http.StatusOK, v)

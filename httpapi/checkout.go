@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -45,7 +44,7 @@ func (s *Server) paymentPage(w http.ResponseWriter, r *http.Request) (*coft.Merc
 	m, err := s.findMerchantByID(r.Context(), r.PathValue("merchant_id"))
 	var t *coft.Txn
 	if err == nil {
-		t, err = s.Store.FindTxn(r.Context(), m.ID, r.PathValue("txn_uuid"))
+		t, err = s.cfg.Store.FindTxn(r.Context(), m.ID, r.PathValue("txn_uuid"))
 	}
 	if coft.ErrorCode(err) == coft.ENOTFOUND {
 		s.pageError(w, r, coft.Errorf(coft.ENOTFOUND, "Payment not found."))
@@ -86,7 +85,7 @@ func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) error
 		return nil
 	}
 	if !t.ConsentPending() || t.Done() {
-		http.Redirect(w, r, s.BaseURL+"/v2/pay/start/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
+		http.Redirect(w, r, s.cfg.BaseURL+"/v2/pay/start/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
 		return nil
 	}
 	s.renderConsent(w, r, m, t, http.StatusOK, "")
@@ -103,19 +102,19 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.M
 	locale := coft.MatchLocale(explicit, r.Header.Get("Accept-Language"))
 	v := app.ConsentView{
 		MerchantName: m.DisplayName(), Amount: coft.DisplayAmount(t.Amount), CardBrand: coft.BrandName(t.Brand), CardLast4: t.Last4,
-		Action: "/v2/txns/consent/" + m.ID + "/" + t.UUID, FormToken: s.Tokens.FormToken(m.ID, t.UUID, s.Now()),
+		Action: "/v2/txns/consent/" + m.ID + "/" + t.UUID, FormToken: s.cfg.Tokens.FormToken(m.ID, t.UUID, s.cfg.Now()),
 		TextID: coft.ConsentTextFor(locale).ID, Locale: locale, Error: msg, SavedCard: t.UsingSavedCard,
 		Theme: themeURL(m.BrandColor), Logo: m.LogoURL,
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
-	if err := s.Consent.RenderConsent(buf, v); err != nil {
+	if err := s.cfg.Consent.RenderConsent(buf, v); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	// A decline of the one-rupee check ends in a redirect to the return
 	// URL, and form-action governs redirects too.
-	policy := s.Consent.ConsentCSP(frameAncestors(m)...).Add("form-action", urlOrigin(t.ReturnURL))
+	policy := s.cfg.Consent.ConsentCSP(frameAncestors(m)...).Add("form-action", urlOrigin(t.ReturnURL))
 	writeHTML(w, status, withLogo(policy, m.LogoURL), len(m.FrameOrigins) > 0, buf)
 }
 
@@ -139,7 +138,7 @@ func writeHTML(w http.ResponseWriter, status int, policy csp.Policy, framed bool
 // can confirm it. The cookie is a courtesy: browsers that block it (a
 // third-party iframe, say) complete the flow without the confirmation.
 func (s *Server) remember(w http.ResponseWriter, r *http.Request, uuid string, decision bool) {
-	sess, _ := s.Sessions.Get(r, sessionName) // a bad cookie yields a new session
+	sess, _ := s.cfg.Sessions.Get(r, sessionName) // a bad cookie yields a new session
 	if sess == nil {
 		return
 	}
@@ -149,7 +148,7 @@ func (s *Server) remember(w http.ResponseWriter, r *http.Request, uuid string, d
 	sess.Values["decision:"+uuid] = decision
 	s.sessionOptions(r, sess.Options)
 	if err := sess.Save(r, w); err != nil {
-		slog.WarnContext(r.Context(), "session not saved", "error", err.Error())
+		logOf(r.Context()).WarnContext(r.Context(), "session not saved", "error", err.Error())
 	}
 }
 
@@ -158,7 +157,7 @@ func (s *Server) remembered(r *http.Request, uuid string) (decision, ok bool) {
 	if _, err := r.Cookie(sessionName); err != nil {
 		return false, false
 	}
-	sess, err := s.Sessions.Get(r, sessionName)
+	sess, err := s.cfg.Sessions.Get(r, sessionName)
 	if err != nil || sess == nil {
 		return false, false
 	}
@@ -176,7 +175,7 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 	if err := r.ParseForm(); err != nil {
 		return titled("Choice not understood", coft.Errorf(coft.EINVALID, "Please go back and choose again."))
 	}
-	served, ok := s.Tokens.VerifyFormToken(m.ID, t.UUID, r.PostForm.Get("form_token"))
+	served, ok := s.cfg.Tokens.VerifyFormToken(m.ID, t.UUID, r.PostForm.Get("form_token"))
 	if !ok {
 		return titled("Choice not accepted", errFormNotValid)
 	}
@@ -209,7 +208,7 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 		s.finish(w, r, m, t)
 		return nil
 	}
-	http.Redirect(w, r, s.BaseURL+"/v2/pay/start/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
+	http.Redirect(w, r, s.cfg.BaseURL+"/v2/pay/start/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
 	return nil
 }
 
@@ -221,7 +220,7 @@ func (s *Server) handleBankPage(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if t.ConsentPending() {
-		http.Redirect(w, r, s.BaseURL+"/v2/txns/consent/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
+		http.Redirect(w, r, s.cfg.BaseURL+"/v2/txns/consent/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
 		return nil
 	}
 	if t.Done() {
@@ -250,7 +249,7 @@ func (s *Server) renderBank(w http.ResponseWriter, r *http.Request, m *coft.Merc
 	v := components.BankView{
 		Bank: bank, MerchantName: m.DisplayName(), Amount: coft.DisplayAmount(t.Amount),
 		MaskedCard: coft.BrandName(t.Brand) + " •••• " + t.Last4, Action: "/v2/pay/start/" + m.ID + "/" + t.UUID,
-		FormToken: s.Tokens.FormToken(m.ID, t.UUID, s.Now()), Error: msg, TriesLeft: payment.MaxOTPAttempts - t.OTPAttempts,
+		FormToken: s.cfg.Tokens.FormToken(m.ID, t.UUID, s.cfg.Now()), Error: msg, TriesLeft: payment.MaxOTPAttempts - t.OTPAttempts,
 	}
 	if decision, ok := s.remembered(r, t.UUID); ok {
 		v.Note = "You chose not to save this card."
@@ -294,14 +293,14 @@ func (s *Server) handleBankSubmit(w http.ResponseWriter, r *http.Request) error 
 
 // validForm reports whether a posted form carries the transaction's token.
 func (s *Server) validForm(m *coft.Merchant, t *coft.Txn, r *http.Request) bool {
-	_, ok := s.Tokens.VerifyFormToken(m.ID, t.UUID, r.PostForm.Get("form_token"))
+	_, ok := s.cfg.Tokens.VerifyFormToken(m.ID, t.UUID, r.PostForm.Get("form_token"))
 	return ok
 }
 
 // finish ends the customer's visit: back to the order's return URL with
 // signed parameters, or a result page when there is none.
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, m *coft.Merchant, t *coft.Txn) {
-	o, err := s.Store.FindOrder(r.Context(), m.ID, t.OrderID)
+	o, err := s.cfg.Store.FindOrder(r.Context(), m.ID, t.OrderID)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -369,7 +368,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, c temp
 	// READ_TIMEOUT cancels the request): the answer is logged as what it
 	// is, not as a failure to render.
 	if err := c.Render(context.WithoutCancel(r.Context()), &buf); err != nil {
-		slog.ErrorContext(r.Context(), "rendering page", "error", err.Error())
+		logOf(r.Context()).ErrorContext(r.Context(), "rendering page", "error", err.Error())
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 		return
 	}

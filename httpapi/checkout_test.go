@@ -694,7 +694,7 @@ func TestTokenInitiatedThenActive(t *testing.T) {
 	h := newHarness(t, "sqlite")
 	cst := h.order(h.keyA, "life1", true, "")
 	var during string
-	h.setNetwork(probeNetwork{h.api.Network, func() {
+	h.setNetwork(probeNetwork{h.currentNetwork(), func() {
 		cards, err := h.db.ListCards(context.Background(), "alpha", cst)
 		if err == nil && len(cards) == 1 && cards[0].Token != nil {
 			during = cards[0].Token.Status
@@ -744,7 +744,7 @@ func TestReconcilerLeavesBusyPayments(t *testing.T) {
 	forDialects(t, func(t *testing.T, h *harness) {
 		cst := h.order(h.keyA, "slow1", true, "")
 		res := h.txn(h.keyA, newCardForm("slow1", goodCard))
-		normal := h.api.Network
+		normal := h.currentNetwork()
 		slow := &slowNetwork{Network: normal, entered: make(chan struct{}), release: make(chan struct{})}
 		h.setNetwork(slow)
 		release := sync.OnceFunc(func() { close(slow.release) })
@@ -815,7 +815,7 @@ func TestFinishInterruptedCharge(t *testing.T) {
 	forDialects(t, func(t *testing.T, h *harness) {
 		cst := h.order(h.keyA, "crash1", true, "")
 		res := h.txn(h.keyA, newCardForm("crash1", goodCard))
-		normal := h.api.Network
+		normal := h.currentNetwork()
 		h.setNetwork(crashingNetwork{normal})
 		b := h.browser(false)
 		u := res.str("payment.authentication.url")

@@ -65,7 +65,7 @@ func (s *Server) handleCustomerCreate(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if err := s.Store.CreateCustomer(r.Context(), c); err != nil {
+	if err := s.cfg.Store.CreateCustomer(r.Context(), c); err != nil {
 		return err
 	}
 	s.writeCustomer(w, c, withToken)
@@ -94,7 +94,7 @@ func (s *Server) handleCustomerGet(w http.ResponseWriter, r *http.Request) error
 	if err := sameID(p, "customer_id", r.PathValue("customer_id")); err != nil {
 		return err
 	}
-	c, err := s.Store.FindCustomer(r.Context(), a.merchant.ID, r.PathValue("customer_id"))
+	c, err := s.cfg.Store.FindCustomer(r.Context(), a.merchant.ID, r.PathValue("customer_id"))
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) er
 	if err := sameID(p, "customer_id", r.PathValue("customer_id")); err != nil {
 		return err
 	}
-	c, err := s.Store.FindCustomer(r.Context(), a.merchant.ID, r.PathValue("customer_id"))
+	c, err := s.cfg.Store.FindCustomer(r.Context(), a.merchant.ID, r.PathValue("customer_id"))
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) er
 	if v, ok := p["object_reference_id"]; ok && strings.TrimSpace(v) == "" {
 		return coft.Missing("object_reference_id")
 	}
-	if err := s.Store.UpdateCustomer(r.Context(), c); err != nil {
+	if err := s.cfg.Store.UpdateCustomer(r.Context(), c); err != nil {
 		return err
 	}
 	s.writeCustomer(w, c, withToken)

@@ -46,15 +46,15 @@ func (s *Server) handleDemo(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := components.DemoView{Lang: demoOption(demoLangs, q.Get("lang"), "en"), State: demoOption(demoStates, q.Get("state"), "new"),
 		Langs: demoLangs, States: demoStates, Brand: demoOption(demoBrands, q.Get("brand"), ""), Brands: demoBrands}
-	for _, c := range s.TestCards {
+	for _, c := range s.cfg.TestCards {
 		if c.Bin.Country == "INDIA" {
 			v.TestCards = append(v.TestCards, c)
 		}
 	}
 	if id := q.Get("order_id"); id != "" {
-		if o, err := s.Store.FindOrder(r.Context(), DemoMerchant, id); err == nil {
+		if o, err := s.cfg.Store.FindOrder(r.Context(), DemoMerchant, id); err == nil {
 			v.Notice = "Order " + o.OrderID + " is " + string(o.Status) + "."
-			if _, t, err := s.Store.FindOrderStatus(r.Context(), DemoMerchant, id); err == nil && t != nil && t.TokenReference != "" {
+			if _, t, err := s.cfg.Store.FindOrderStatus(r.Context(), DemoMerchant, id); err == nil && t != nil && t.TokenReference != "" {
 				v.Notice += " The card was saved as a network token."
 			}
 		}
@@ -91,11 +91,11 @@ func (s *Server) handleDemoDialog(w http.ResponseWriter, r *http.Request) error 
 		v.Theme = themeURL("#" + b)
 	}
 	var buf bytes.Buffer
-	if err := s.Consent.RenderConsent(&buf, v); err != nil {
+	if err := s.cfg.Consent.RenderConsent(&buf, v); err != nil {
 		return err
 	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", s.Consent.ConsentCSP("'self'").String())
+	h.Set("Content-Security-Policy", s.cfg.Consent.ConsentCSP("'self'").String())
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
@@ -115,12 +115,12 @@ func (s *Server) handleDemoCheckout(w http.ResponseWriter, r *http.Request) erro
 	}
 	cust := &coft.Customer{MerchantID: m.ID, ObjectReferenceID: "demo-" + coft.RandomHex(4),
 		MobileNumber: "9876543210", EmailAddress: "demo@example.com"}
-	if err := s.Store.CreateCustomer(ctx, cust); err != nil {
+	if err := s.cfg.Store.CreateCustomer(ctx, cust); err != nil {
 		return err
 	}
 	o := &coft.Order{MerchantID: m.ID, OrderID: "demo" + coft.RandomHex(6), Amount: 125000, Currency: "INR",
-		Status: coft.StatusNew, CustomerID: cust.ID, ReturnURL: s.BaseURL + "/demo", Description: "Demo Store order"}
-	if err := s.Store.CreateOrder(ctx, o); err != nil {
+		Status: coft.StatusNew, CustomerID: cust.ID, ReturnURL: s.cfg.BaseURL + "/demo", Description: "Demo Store order"}
+	if err := s.cfg.Store.CreateOrder(ctx, o); err != nil {
 		return err
 	}
 	links := s.paymentLinks(o)
@@ -130,9 +130,9 @@ func (s *Server) handleDemoCheckout(w http.ResponseWriter, r *http.Request) erro
 		s.page(w, r, http.StatusOK, components.DemoStorePage(components.DemoStoreView{Frame: links.Iframe,
 			OrderID: o.OrderID, Amount: coft.DisplayAmount(o.Amount)}))
 	case "dropin":
-		tok, _ := s.Tokens.ClientAuthToken(authtoken.Scope{MerchantID: m.ID, OrderID: o.OrderID}, s.ClientTokenTTL)
+		tok, _ := s.cfg.Tokens.ClientAuthToken(authtoken.Scope{MerchantID: m.ID, OrderID: o.OrderID}, s.cfg.ClientTokenTTL)
 		w.Header().Set("Content-Security-Policy", demoCSP)
-		s.page(w, r, http.StatusOK, components.DemoStorePage(components.DemoStoreView{Script: s.BaseURL + "/static/coft.js",
+		s.page(w, r, http.StatusOK, components.DemoStorePage(components.DemoStoreView{Script: s.cfg.BaseURL + "/static/coft.js",
 			Integrity: dropInIntegrity, ClientToken: tok, OrderID: o.OrderID, Amount: coft.DisplayAmount(o.Amount),
 			Card: r.PostForm.Get("card")}))
 	default:

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/coftkit/coft"
@@ -114,7 +113,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		httpStatus = se.status
 	}
 	if code == coft.EINTERNAL {
-		slog.ErrorContext(r.Context(), "request failed", "error", err.Error())
+		logOf(r.Context()).ErrorContext(r.Context(), "request failed", "error", err.Error())
 	}
 	msg := coft.ErrorMessage(err)
 	field := coft.ErrorField(err)

@@ -39,18 +39,18 @@ func (s *Server) RenderEvent(ctx context.Context, e *coft.Event) ([]byte, error)
 		env.Content.Token = &tokenView{CardReference: t.Reference, LastFourDigits: t.Last4, CardISIN: t.ISIN,
 			ExpiryYear: t.ExpYear, ExpiryMonth: t.ExpMonth, PAR: t.PAR, TokenizationStatus: t.Status}
 		env.Content.CardReference, env.Content.CustomerID, env.Content.Provider = e.CardRef, e.CustomerID, t.Provider
-		if c, err := s.Store.FindCard(ctx, e.MerchantID, e.CardRef); err == nil {
+		if c, err := s.cfg.Store.FindCard(ctx, e.MerchantID, e.CardRef); err == nil {
 			env.Content.Token.CardFingerprint = c.Fingerprint
 		}
 	} else {
-		o, t, err := s.Store.FindOrderStatus(ctx, e.MerchantID, e.OrderID)
+		o, t, err := s.cfg.Store.FindOrderStatus(ctx, e.MerchantID, e.OrderID)
 		if err != nil {
 			return nil, err
 		}
 		if e.TxnUUID != "" && (t == nil || t.UUID != e.TxnUUID) {
 			// The event is about another attempt than the one the order
 			// reports now: show that one.
-			if t, err = s.Store.FindTxn(ctx, e.MerchantID, e.TxnUUID); err != nil {
+			if t, err = s.cfg.Store.FindTxn(ctx, e.MerchantID, e.TxnUUID); err != nil {
 				return nil, err
 			}
 		}
@@ -130,7 +130,7 @@ func (s *Server) handleEventList(w http.ResponseWriter, r *http.Request) error {
 			return coft.FieldError(coft.ERANGE, "limit", "limit must be 1 to 500.")
 		}
 	}
-	events, err := s.Store.ListEvents(r.Context(), a.merchant.ID, strings.TrimSpace(p["order_id"]), limit)
+	events, err := s.cfg.Store.ListEvents(r.Context(), a.merchant.ID, strings.TrimSpace(p["order_id"]), limit)
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func (s *Server) handleEventList(w http.ResponseWriter, r *http.Request) error {
 // every delivery attempt.
 func (s *Server) handleEventGet(w http.ResponseWriter, r *http.Request) error {
 	a := authFrom(r.Context())
-	e, attempts, err := s.Store.FindEvent(r.Context(), a.merchant.ID, r.PathValue("id"))
+	e, attempts, err := s.cfg.Store.FindEvent(r.Context(), a.merchant.ID, r.PathValue("id"))
 	if coft.ErrorCode(err) == coft.ENOTFOUND {
 		return coft.FieldError(coft.ENOTFOUND, "event_id", "Event not found.")
 	} else if err != nil {
@@ -170,13 +170,13 @@ func (s *Server) handleEventRedeliver(w http.ResponseWriter, r *http.Request) er
 	if _, err := readParams(w, r, nil); err != nil {
 		return err
 	}
-	if err := s.Store.RedeliverEvent(r.Context(), a.merchant.ID, r.PathValue("id"), s.Now()); err != nil {
+	if err := s.cfg.Store.RedeliverEvent(r.Context(), a.merchant.ID, r.PathValue("id"), s.cfg.Now()); err != nil {
 		return err
 	}
-	if s.Webhooks != nil {
-		s.Webhooks.Notify()
+	if s.cfg.Webhooks != nil {
+		s.cfg.Webhooks.Notify()
 	}
-	e, _, err := s.Store.FindEvent(r.Context(), a.merchant.ID, r.PathValue("id"))
+	e, _, err := s.cfg.Store.FindEvent(r.Context(), a.merchant.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

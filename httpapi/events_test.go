@@ -57,7 +57,6 @@ func (h *harness) webhooks(merchantID string) *hooks {
 	}
 	w := &webhook.Worker{Store: h.db, Render: h.api.RenderEvent, AllowPrivate: true, Poll: 10 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	h.api.Webhooks = w
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()

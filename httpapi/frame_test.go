@@ -17,7 +17,6 @@ func TestFraming(t *testing.T) {
 	if err := h.db.UpdateMerchant(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	h.api.MerchantCacheTTL = 0
 	framed := func(what string, res response) {
 		t.Helper()
 		csp := res.header.Get("Content-Security-Policy")

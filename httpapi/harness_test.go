@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,6 +37,8 @@ type harness struct {
 	srv     *httptest.Server
 	locker  *locker.Locker
 	network *sandbox.Network
+	net     *switchNetwork
+	bins    coft.BinLookup
 	logs    *syncBuffer
 	now     time.Time
 	mu      sync.Mutex
@@ -60,7 +63,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newHarness(t testing.TB, dialect sqlstore.Dialect) *harness {
+func newHarness(t testing.TB, dialect sqlstore.Dialect, options ...func(*httpapi.Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, db: sqltest.MustOpenDB(t, dialect), logs: &syncBuffer{},
 		now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
@@ -73,31 +76,68 @@ func newHarness(t testing.TB, dialect sqlstore.Dialect) *harness {
 		t.Fatal(err)
 	}
 	h.network = &sandbox.Network{PAR: h.locker.PAR, Now: h.clock, OnboardingDelay: 20 * time.Millisecond}
-	h.api = &httpapi.Server{
-		Store: h.db, Bins: bintable.MustNew(), Locker: h.locker,
+	h.net = &switchNetwork{}
+	h.net.n.Store(&networkBox{h.network})
+	h.bins = bintable.MustNew()
+	// The server's address is its base URL: listen first.
+	h.srv = httptest.NewUnstartedServer(nil)
+	cfg := httpapi.Config{
+		Store: h.db, Bins: h.bins, Locker: h.locker,
 		Tokens:  authtoken.New(h.locker.SigningKey(), h.clock),
 		Logger:  slog.New(httpapi.LogHandler{Handler: slog.NewJSONHandler(h.logs, nil)}),
 		Now:     h.clock,
-		Network: h.network,
+		Network: h.net,
 		Sandbox: h.network,
 		CardKey: testCardKey(t),
 		Bank:    sandbox.Bank{},
+		BaseURL: "http://" + h.srv.Listener.Addr().String(),
 	}
-	h.api.Consent, h.api.Frontend, h.api.FrontendPaths = testFrontend(t)
-	h.srv = httptest.NewServer(h.api.Handler())
+	cfg.Consent, cfg.Frontend, cfg.FrontendPaths = testFrontend(t)
+	for _, o := range options {
+		o(&cfg)
+	}
+	if h.api, err = httpapi.New(cfg); err != nil {
+		t.Fatal(err)
+	}
+	h.srv.Config.Handler = h.api.Handler()
+	h.srv.Start()
 	h.network.Events = h.api.Payments()
 	t.Cleanup(h.srv.Close)
-	h.api.BaseURL = h.srv.URL
 	h.keyA = h.merchant("alpha", true)
 	h.keyB = h.merchant("beta", true)
 	return h
 }
 
-// setNetwork makes n the card network of the server and its use cases.
-func (h *harness) setNetwork(n coft.Network) {
-	h.api.Network = n
-	h.api.Payments().Network = n
+// switchNetwork is the server's card network: the sandbox's, or one a test
+// puts in its place (setNetwork) to make it slow, fail or crash.
+type switchNetwork struct{ n atomic.Pointer[networkBox] }
+
+type networkBox struct{ coft.Network }
+
+func (s *switchNetwork) get() coft.Network { return s.n.Load().Network }
+
+func (s *switchNetwork) Provision(ctx context.Context, r coft.ProvisionRequest) (*coft.ProvisionedToken, error) {
+	return s.get().Provision(ctx, r)
 }
+func (s *switchNetwork) Cryptogram(ctx context.Context, brand, number string) (*coft.Cryptogram, error) {
+	return s.get().Cryptogram(ctx, brand, number)
+}
+func (s *switchNetwork) AltID(ctx context.Context, r coft.AltIDRequest) (*coft.AltID, error) {
+	return s.get().AltID(ctx, r)
+}
+func (s *switchNetwork) Deregister(ctx context.Context, brand, number string) error {
+	return s.get().Deregister(ctx, brand, number)
+}
+func (s *switchNetwork) CVVLess(brand string) bool { return s.get().CVVLess(brand) }
+func (s *switchNetwork) Onboard(ctx context.Context, o *coft.Onboarding) (map[string]string, error) {
+	return s.get().Onboard(ctx, o)
+}
+
+// setNetwork makes n the card network of the server and its use cases.
+func (h *harness) setNetwork(n coft.Network) { h.net.n.Store(&networkBox{n}) }
+
+// currentNetwork is the card network the server uses now.
+func (h *harness) currentNetwork() coft.Network { return h.net.get() }
 
 func (h *harness) clock() time.Time {
 	h.mu.Lock()
@@ -252,7 +292,7 @@ func (r response) errorField() string { return r.str("error_info.fields.0.field_
 // saveCard puts a card in the locker for a customer, the way a payment does.
 func (h *harness) saveCard(merchantID, customerID, pan string) *coft.Card {
 	h.t.Helper()
-	b, ok := h.api.Bins.Lookup(pan)
+	b, ok := h.bins.Lookup(pan)
 	if !ok {
 		h.t.Fatalf("no BIN for test card")
 	}

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"log/slog"
 	"net/http"
 
 	"github.com/coftkit/coft"
@@ -14,8 +13,8 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 
 // handleReady answers 200 only when the database does.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
-	if err := s.Store.Ping(r.Context()); err != nil {
-		slog.WarnContext(r.Context(), "database not ready", "error", err.Error())
+	if err := s.cfg.Store.Ping(r.Context()); err != nil {
+		logOf(r.Context()).WarnContext(r.Context(), "database not ready", "error", err.Error())
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
 		return
 	}

@@ -64,23 +64,23 @@ func (s *Server) openJWE(w http.ResponseWriter, r *http.Request) (*jweSession, *
 // findJWEKey returns a live key by id, from memory for MerchantCacheTTL
 // (so a revocation takes effect everywhere within it).
 func (s *Server) findJWEKey(ctx context.Context, id string) (*jweauth.Key, error) {
-	now := s.Now()
+	now := s.cfg.Now()
 	if v, ok := s.jweKeys.Load(id); ok && now.Before(v.(cachedJWEKey).exp) {
 		return v.(cachedJWEKey).key, nil
 	}
-	k, err := s.Store.FindJWTKey(ctx, id)
+	k, err := s.cfg.Store.FindJWTKey(ctx, id)
 	if coft.ErrorCode(err) == coft.ENOTFOUND || err == nil && k.Revoked() {
 		s.jweKeys.Delete(id)
 		return nil, coft.Errorf(coft.EUNAUTHORIZED, "Unknown or revoked key id.")
 	} else if err != nil {
 		return nil, err
 	}
-	key, err := jweauth.OpenKey(k, s.Locker)
+	key, err := jweauth.OpenKey(k, s.cfg.Locker)
 	if err != nil {
 		return nil, err
 	}
-	if s.MerchantCacheTTL > 0 {
-		s.jweKeys.Store(id, cachedJWEKey{key, now.Add(s.MerchantCacheTTL)})
+	if s.cfg.MerchantCacheTTL > 0 {
+		s.jweKeys.Store(id, cachedJWEKey{key, now.Add(s.cfg.MerchantCacheTTL)})
 	}
 	return key, nil
 }

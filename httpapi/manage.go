@@ -45,7 +45,7 @@ func (s *Server) handleCardTokenize(w http.ResponseWriter, r *http.Request) erro
 	if a.client != nil {
 		req.ByClient, req.CustomerID = true, a.client.CustomerID
 	}
-	txn, err := s.payments.TokenizeCard(r.Context(), req, s.AuthWindow)
+	txn, err := s.payments.TokenizeCard(r.Context(), req, s.cfg.AuthWindow)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (s *Server) handleCardTokenize(w http.ResponseWriter, r *http.Request) erro
 // manageAuth reads the customer-scoped client_auth_token of the
 // management screen.
 func (s *Server) manageAuth(r *http.Request, token string) (*coft.Merchant, *authtoken.Scope, error) {
-	scope, err := s.Tokens.VerifyClientAuthToken(token)
+	scope, err := s.cfg.Tokens.VerifyClientAuthToken(token)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,7 +90,7 @@ func (s *Server) manageNotice(r *http.Request, m *coft.Merchant, scope *authtoke
 	if id == "" {
 		return r.URL.Query().Get("notice"), false
 	}
-	o, t, err := s.Store.FindOrderStatus(r.Context(), m.ID, id)
+	o, t, err := s.cfg.Store.FindOrderStatus(r.Context(), m.ID, id)
 	if err != nil || o.Purpose != coft.PurposeCardTokenization || t == nil || t.CustomerID != scope.CustomerID {
 		return "", false
 	}
@@ -111,7 +111,7 @@ func (s *Server) manageNotice(r *http.Request, m *coft.Merchant, scope *authtoke
 
 func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Merchant, scope *authtoken.Scope,
 	token string, status int, notice string, isErr bool) {
-	cards, err := s.Store.ListCards(r.Context(), m.ID, scope.CustomerID)
+	cards, err := s.cfg.Store.ListCards(r.Context(), m.ID, scope.CustomerID)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -126,7 +126,7 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 		}
 		mc := app.ManagedCard{Reference: c.Reference, Brand: coft.BrandName(c.Brand), Number: c.MaskedNumber(),
 			Expiry: c.ExpMonth + "/" + c.ExpYear, Status: "Not secured with a network token",
-			CanSecure: support && !c.HasLiveToken() && len(c.PANCiphertext) > 0 && !c.Expired(s.Now())}
+			CanSecure: support && !c.HasLiveToken() && len(c.PANCiphertext) > 0 && !c.Expired(s.cfg.Now())}
 		if t := c.Token; t != nil {
 			switch t.Status {
 			case coft.TokenActive:
@@ -143,11 +143,11 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
-	if err := s.Consent.RenderManage(buf, v); err != nil {
+	if err := s.cfg.Consent.RenderManage(buf, v); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	writeHTML(w, status, withLogo(s.Consent.ConsentCSP(frameAncestors(m)...), m.LogoURL), len(m.FrameOrigins) > 0, buf)
+	writeHTML(w, status, withLogo(s.cfg.Consent.ConsentCSP(frameAncestors(m)...), m.LogoURL), len(m.FrameOrigins) > 0, buf)
 }
 
 // handleManageSecure serves POST /cards/manage/secure: the customer asks
@@ -157,10 +157,10 @@ func (s *Server) handleManageSecure(w http.ResponseWriter, r *http.Request) erro
 	if !ok {
 		return nil
 	}
-	back := s.BaseURL + "/cards/manage?client_auth_token=" + url.QueryEscape(token)
-	cardToken := s.Tokens.CardToken(m.ID, card.CustomerID, card.Reference, s.ClientTokenTTL)
+	back := s.cfg.BaseURL + "/cards/manage?client_auth_token=" + url.QueryEscape(token)
+	cardToken := s.cfg.Tokens.CardToken(m.ID, card.CustomerID, card.Reference, s.cfg.ClientTokenTTL)
 	t, err := s.payments.TokenizeCard(r.Context(), payment.TokenizeCardRequest{Merchant: m, CardToken: cardToken,
-		ByClient: true, CustomerID: scope.CustomerID, ReturnURL: back}, s.AuthWindow)
+		ByClient: true, CustomerID: scope.CustomerID, ReturnURL: back}, s.cfg.AuthWindow)
 	if err != nil {
 		s.renderManage(w, r, m, scope, token, http.StatusBadRequest, coft.ErrorMessage(err), true)
 		return nil
@@ -181,7 +181,7 @@ func (s *Server) handleManageRemove(w http.ResponseWriter, r *http.Request) erro
 		return nil
 	}
 	notice := fmt.Sprintf("Your %s card ending %s was removed.", coft.BrandName(card.Brand), card.Last4)
-	http.Redirect(w, r, s.BaseURL+"/cards/manage?client_auth_token="+url.QueryEscape(token)+"&notice="+url.QueryEscape(notice), http.StatusSeeOther)
+	http.Redirect(w, r, s.cfg.BaseURL+"/cards/manage?client_auth_token="+url.QueryEscape(token)+"&notice="+url.QueryEscape(notice), http.StatusSeeOther)
 	return nil
 }
 
@@ -198,7 +198,7 @@ func (s *Server) manageForm(w http.ResponseWriter, r *http.Request) (*coft.Merch
 		s.pageError(w, r, errManageLinkExpired)
 		return nil, nil, nil, "", false
 	}
-	c, err := s.Store.FindCard(r.Context(), m.ID, strings.TrimSpace(r.PostForm.Get("card_reference")))
+	c, err := s.cfg.Store.FindCard(r.Context(), m.ID, strings.TrimSpace(r.PostForm.Get("card_reference")))
 	if err != nil || c.CustomerID != scope.CustomerID {
 		s.renderManage(w, r, m, scope, token, http.StatusNotFound, "That card is not among your saved cards.", true)
 		return nil, nil, nil, "", false

@@ -307,7 +307,7 @@ func TestRemoveNeedsTheNetwork(t *testing.T) {
 	res := h.txn(h.keyA, with(newCardForm("dr1", goodCard), "tokenize", "true"))
 	h.browser(false).pay(res.str("payment.authentication.url"), "")
 	ref := h.must(200, request{method: "GET", path: "/cards?customer_id=" + cst, key: h.keyA}).str("cards.0.card_reference")
-	h.setNetwork(unreachableNetwork{h.api.Network})
+	h.setNetwork(unreachableNetwork{h.currentNetwork()})
 	del := h.do(request{method: "POST", path: "/v4/card/delete", key: h.keyA,
 		json: `{"card_reference":"` + ref + `","customer_id":"` + cst + `"}`})
 	if del.status != 503 || !strings.Contains(del.str("errorMessage"), "try again") {

@@ -21,6 +21,7 @@ type ctxKey int
 const (
 	requestKey ctxKey = iota
 	authKey
+	loggerKey
 )
 
 // requestInfo is what the access log learns about a request while it runs.
@@ -62,21 +63,35 @@ func (h LogHandler) WithAttrs(as []slog.Attr) slog.Handler {
 // WithGroup keeps the wrapper around the derived handler.
 func (h LogHandler) WithGroup(name string) slog.Handler { return LogHandler{h.Handler.WithGroup(name)} }
 
-// recoverPanics turns a panic into a logged internal error.
-func recoverPanics(next http.Handler) http.Handler {
+// recoverPanics turns a panic into a logged internal error. It is the
+// outermost middleware: it also gives the request the server's logger,
+// which logOf returns to whatever logs on the request's behalf.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(context.WithValue(r.Context(), loggerKey, s.cfg.Logger))
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				slog.ErrorContext(r.Context(), "panic", "panic", v, "stack", string(debug.Stack()))
+				s.cfg.Logger.ErrorContext(r.Context(), "panic", "panic", v, "stack", string(debug.Stack()))
 				writeError(w, r, errors.New("panic"))
 			}
 		}()
 		next.ServeHTTP(w, r)
 	})
 }
+
+// logOf returns the logger of the server serving the request (a logger
+// that writes nothing outside one).
+func logOf(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
+		return l
+	}
+	return discardLogger
+}
+
+var discardLogger = slog.New(slog.DiscardHandler)
 
 // statusRecorder remembers the status and size of a response.
 type statusRecorder struct {
@@ -147,7 +162,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if ri.merchantID != "" {
 			attrs = append(attrs, slog.String("merchant_id", ri.merchantID))
 		}
-		s.Logger.LogAttrs(r.Context(), level, "request", attrs...)
+		s.cfg.Logger.LogAttrs(r.Context(), level, "request", attrs...)
 	})
 }
 

@@ -81,11 +81,11 @@ func (s *Server) handleCardGet(w http.ResponseWriter, r *http.Request) error {
 		return coft.FieldError(coft.ECONFLICT, "card_reference",
 			"The card's token is %s: cryptograms are issued for ACTIVE tokens only.", t.Status)
 	}
-	number, err := s.Locker.Open(t.Ciphertext, t.KeyID, t.Reference)
+	number, err := s.cfg.Locker.Open(t.Ciphertext, t.KeyID, t.Reference)
 	if err != nil {
 		return err
 	}
-	crypt, err := s.Network.Cryptogram(ctx, t.Provider, number)
+	crypt, err := s.cfg.Network.Cryptogram(ctx, t.Provider, number)
 	if err != nil {
 		return err
 	}
@@ -121,13 +121,13 @@ func (s *Server) customerCard(ctx context.Context, m *coft.Merchant, p params) (
 	if custID == "" {
 		return nil, "", coft.Missing("customer_id")
 	}
-	cust, err := s.Store.FindCustomer(ctx, m.ID, custID)
+	cust, err := s.cfg.Store.FindCustomer(ctx, m.ID, custID)
 	if coft.ErrorCode(err) == coft.ENOTFOUND {
 		return nil, "", coft.FieldError(coft.ENOTFOUND, "customer_id", "Customer not found.")
 	} else if err != nil {
 		return nil, "", err
 	}
-	c, err := s.Store.FindCard(ctx, m.ID, ref)
+	c, err := s.cfg.Store.FindCard(ctx, m.ID, ref)
 	if coft.ErrorCode(err) == coft.ENOTFOUND || err == nil && c.CustomerID != cust.ID {
 		return nil, "", coft.FieldError(coft.ENOTFOUND, "card_reference", "The customer has no card with this card_reference.")
 	}
@@ -201,7 +201,7 @@ func (s *Server) handleAltID(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	bin, _ := s.Bins.Lookup(req.PAN)
+	bin, _ := s.cfg.Bins.Lookup(req.PAN)
 	var failure string
 	switch {
 	case !alt.Has(req.Brand):
@@ -211,7 +211,7 @@ func (s *Server) handleAltID(w http.ResponseWriter, r *http.Request) error {
 	}
 	var id *coft.AltID
 	if failure == "" {
-		id, err = s.Network.AltID(ctx, req)
+		id, err = s.cfg.Network.AltID(ctx, req)
 		if coft.ErrorCode(err) == coft.EINVALID {
 			failure = coft.ErrorMessage(err)
 		} else if err != nil {
@@ -242,7 +242,7 @@ func (s *Server) handleAltID(w http.ResponseWriter, r *http.Request) error {
 // (RSA-OAEP-256, A128GCM, its kid in the header), as Juspay seals what
 // only the merchant may read; "" when the merchant has no key.
 func (s *Server) sealToMerchant(ctx context.Context, merchantID string, v any) (string, error) {
-	keys, err := s.Store.ListJWTKeys(ctx, merchantID)
+	keys, err := s.cfg.Store.ListJWTKeys(ctx, merchantID)
 	if err != nil {
 		return "", err
 	}
@@ -266,16 +266,16 @@ func (s *Server) sealToMerchant(ctx context.Context, merchantID string, v any) (
 // altIDRequest reads and checks an Alt ID request, opening its card data.
 func (s *Server) altIDRequest(p params) (coft.AltIDRequest, error) {
 	var req coft.AltIDRequest
-	if s.CardKey == nil {
+	if s.cfg.CardKey == nil {
 		return req, coft.Errorf(coft.EINTERNAL, "no card data key configured")
 	}
 	if p["cardData"] == "" {
 		return req, coft.Missing("cardData")
 	}
-	if kid := p["keyId"]; kid != "" && kid != s.CardKey.ID() {
+	if kid := p["keyId"]; kid != "" && kid != s.cfg.CardKey.ID() {
 		return req, coft.Invalid("keyId", "keyId is not the service's key: fetch it from /tokenization/keys.")
 	}
-	plain, err := s.CardKey.Open(p["cardData"])
+	plain, err := s.cfg.CardKey.Open(p["cardData"])
 	if err != nil {
 		return req, coft.Invalid("cardData", "cardData could not be decrypted: %v.", err)
 	}
@@ -300,12 +300,12 @@ func (s *Server) altIDRequest(p params) (coft.AltIDRequest, error) {
 		return req, coft.Invalid("cardData.expMonth", "cardData.expMonth must be MM.")
 	case len(card.ExpYear) != 4 || !allDigitsASCII(card.ExpYear):
 		return req, coft.Invalid("cardData.expYear", "cardData.expYear must be YYYY.")
-	case coft.CardExpired(card.ExpMonth, card.ExpYear, s.Now()):
+	case coft.CardExpired(card.ExpMonth, card.ExpYear, s.cfg.Now()):
 		return req, coft.Invalid("cardData.expYear", "The card has expired.")
 	case card.CardSecurityCode != "" && (len(card.CardSecurityCode) < 3 || len(card.CardSecurityCode) > 4 || !allDigitsASCII(card.CardSecurityCode)):
 		return req, coft.Invalid("cardData.cardSecurityCode", "cardData.cardSecurityCode must be 3 or 4 digits.")
 	}
-	bin, _ := s.Bins.Lookup(pan)
+	bin, _ := s.cfg.Bins.Lookup(pan)
 	if !coft.NetworkSet(coft.AllNetworks).Has(bin.Brand) {
 		return req, coft.Invalid("cardBrand", "Alt IDs are issued for VISA, MASTERCARD, RUPAY, AMEX and DINERS cards.")
 	}
@@ -342,16 +342,16 @@ func allDigitsASCII(s string) bool {
 // handleCardKeys serves GET /tokenization/keys: the public key merchants
 // encrypt card data to, as a JWKS (or PEM with ?format=pem).
 func (s *Server) handleCardKeys(w http.ResponseWriter, r *http.Request) error {
-	if s.CardKey == nil {
+	if s.cfg.CardKey == nil {
 		return coft.Errorf(coft.ENOTFOUND, "No card data key is configured.")
 	}
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	if r.URL.Query().Get("format") == "pem" {
 		w.Header().Set("Content-Type", "application/x-pem-file")
-		w.Write(s.CardKey.PublicPEM())
+		w.Write(s.cfg.CardKey.PublicPEM())
 		return nil
 	}
-	js, err := s.CardKey.JWKS()
+	js, err := s.cfg.CardKey.JWKS()
 	if err != nil {
 		return err
 	}

@@ -175,7 +175,7 @@ func (s *Server) handleOnboardingStatus(w http.ResponseWriter, r *http.Request) 
 	}
 	v := onboardingStatusView{Status: "SUCCESS", SubmerchantID: id, Onboardings: []onboardingFlowView{}}
 	for _, flow := range flows {
-		o, err := s.Store.FindOnboarding(ctx, a.merchant.ID, id, flow)
+		o, err := s.cfg.Store.FindOnboarding(ctx, a.merchant.ID, id, flow)
 		if coft.ErrorCode(err) == coft.ENOTFOUND {
 			continue
 		} else if err != nil {

@@ -162,7 +162,7 @@ type clientAuth struct {
 }
 
 func (s *Server) paymentLinks(o *coft.Order) paymentLinks {
-	base := s.BaseURL + "/orders/" + o.ID + "/payment-page"
+	base := s.cfg.BaseURL + "/orders/" + o.ID + "/payment-page"
 	return paymentLinks{Web: base, Mobile: base + "?mobile=true", Iframe: base + "?iframe=true"}
 }
 
@@ -212,7 +212,7 @@ func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := s.Store.CreateOrder(r.Context(), o); err != nil {
+	if err := s.cfg.Store.CreateOrder(r.Context(), o); err != nil {
 		return err
 	}
 	if !withToken {
@@ -232,7 +232,7 @@ func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) clientAuth(scope authtoken.Scope) *clientAuth {
-	tok, exp := s.Tokens.ClientAuthToken(scope, s.ClientTokenTTL)
+	tok, exp := s.cfg.Tokens.ClientAuthToken(scope, s.cfg.ClientTokenTTL)
 	return &clientAuth{ClientAuthToken: tok, ClientAuthTokenExpiry: timestamp(exp)}
 }
 
@@ -283,7 +283,7 @@ func (s *Server) orderFromParams(r *http.Request, m *coft.Merchant, p params, pr
 		return nil, coft.Invalid(prefix+"customer_id", "customer_id must be at most 128 letters, digits or one of _-.@+:")
 	}
 	if strings.HasPrefix(o.CustomerID, "cst_") {
-		if _, err := s.Store.FindCustomer(r.Context(), m.ID, o.CustomerID); coft.ErrorCode(err) == coft.ENOTFOUND {
+		if _, err := s.cfg.Store.FindCustomer(r.Context(), m.ID, o.CustomerID); coft.ErrorCode(err) == coft.ENOTFOUND {
 			return nil, coft.FieldError(coft.EINVALID, prefix+"customer_id", "customer_id does not name a customer of this merchant.")
 		} else if err != nil {
 			return nil, err
@@ -337,7 +337,7 @@ func sameID(p params, key, pathID string) error {
 
 func (s *Server) writeOrderStatus(w http.ResponseWriter, r *http.Request, orderID string) error {
 	a := authFrom(r.Context())
-	o, t, err := s.Store.FindOrderStatus(r.Context(), a.merchant.ID, orderID)
+	o, t, err := s.cfg.Store.FindOrderStatus(r.Context(), a.merchant.ID, orderID)
 	if err != nil {
 		return err
 	}
@@ -375,7 +375,7 @@ func (s *Server) orderStatusView(ctx context.Context, o *coft.Order, t *coft.Txn
 		c.CardSubType = &t.SubType
 	}
 	if t.CardReference != "" && t.Status == coft.StatusCharged {
-		card, err := s.Store.FindCard(ctx, o.MerchantID, t.CardReference)
+		card, err := s.cfg.Store.FindCard(ctx, o.MerchantID, t.CardReference)
 		switch {
 		case err == nil:
 			c.SavedToLocker = len(card.PANCiphertext) > 0
@@ -388,7 +388,7 @@ func (s *Server) orderStatusView(ctx context.Context, o *coft.Order, t *coft.Txn
 	}
 	v.Card = c
 	if o.Status == coft.StatusCharged { // only charged orders have refunds
-		rs, err := s.Store.ListRefunds(ctx, o.MerchantID, o.OrderID)
+		rs, err := s.cfg.Store.ListRefunds(ctx, o.MerchantID, o.OrderID)
 		if err != nil {
 			return nil, err
 		}
@@ -411,7 +411,7 @@ func (s *Server) orderStatusView(ctx context.Context, o *coft.Order, t *coft.Txn
 // txnDetailOf is a payment's txn_detail (and, with status_id and the
 // payment method, the txn object of TXN_* webhooks).
 func (s *Server) txnDetailOf(o *coft.Order, t *coft.Txn) *txnDetail {
-	gw := s.Bank.Gateway()
+	gw := s.cfg.Bank.Gateway()
 	breakup, _ := json.Marshal([]struct {
 		Name   string      `json:"name"`
 		Value  coft.Amount `json:"value"`
@@ -431,7 +431,7 @@ func (s *Server) txnDetailOf(o *coft.Order, t *coft.Txn) *txnDetail {
 // gatewayResponseOf is a payment's payment_gateway_response.
 func (s *Server) gatewayResponseOf(t *coft.Txn) *gatewayResponse {
 	return &gatewayResponse{RespCode: t.RespCode, RespMessage: t.RespMessage, EpgTxnID: t.UUID[:16],
-		Created: timestamp(t.CreatedAt), TxnID: t.ID, GatewayResponse: s.Bank.GatewayResponse(t)}
+		Created: timestamp(t.CreatedAt), TxnID: t.ID, GatewayResponse: s.cfg.Bank.GatewayResponse(t)}
 }
 
 var orderUpdateFields = fields{"order_id", "amount", "udf1", "udf2", "udf3", "udf4", "udf5", "udf6", "udf7", "udf8", "udf9", "udf10"}
@@ -454,7 +454,7 @@ func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 	}
-	o, err := s.Store.UpdateOrder(r.Context(), a.merchant.ID, id, func(o *coft.Order) error {
+	o, err := s.cfg.Store.UpdateOrder(r.Context(), a.merchant.ID, id, func(o *coft.Order) error {
 		if o.Status != coft.StatusNew {
 			return coft.Errorf(coft.ECONFLICT, "Order %s is %s; it can be updated only while NEW.", o.OrderID, o.Status)
 		}

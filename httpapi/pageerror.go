@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/coftkit/coft"
@@ -64,7 +63,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		title = te.title
 	}
 	if code == coft.EINTERNAL {
-		slog.ErrorContext(r.Context(), "customer page failed", "error", err.Error())
+		logOf(r.Context()).ErrorContext(r.Context(), "customer page failed", "error", err.Error())
 	}
 	s.page(w, r, status, components.MessagePage(title, text))
 }

@@ -20,7 +20,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 		eps = append(eps, components.Endpoint{Method: method, Path: path, What: rt.doc})
 	}
 	var buf bytes.Buffer
-	if err := components.Home(s.BaseURL, eps, s.TestCards).Render(r.Context(), &buf); err != nil {
+	if err := components.Home(s.cfg.BaseURL, eps, s.cfg.TestCards).Render(r.Context(), &buf); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Security-Policy", pageCSP.String())

@@ -7,15 +7,16 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/coftkit/coft/bintable"
 	"github.com/coftkit/coft/components"
+	"github.com/coftkit/coft/httpapi"
 )
 
 func TestHomePage(t *testing.T) {
-	h := newHarness(t, "sqlite")
-	bins := h.api.Bins.(interface{ TestCard(string) (string, bool) })
+	bins := bintable.MustNew()
 	n, _ := bins.TestCard("541919")
-	b, _ := h.api.Bins.Lookup(n)
-	h.api.TestCards = []components.TestCard{{Number: n, Bin: b}}
+	b, _ := bins.Lookup(n)
+	h := newHarness(t, "sqlite", func(c *httpapi.Config) { c.TestCards = []components.TestCard{{Number: n, Bin: b}} })
 	res := h.must(200, request{method: "GET", path: "/"})
 	if !strings.Contains(res.header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 		t.Fatalf("CSP: %q", res.header.Get("Content-Security-Policy"))

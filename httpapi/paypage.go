@@ -58,7 +58,7 @@ func (s *Server) handlePayPageSubmit(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) payPageOrder(w http.ResponseWriter, r *http.Request) (*coft.Merchant, *coft.Order, bool) {
-	o, err := s.Store.FindOrderByID(r.Context(), r.PathValue("id"))
+	o, err := s.cfg.Store.FindOrderByID(r.Context(), r.PathValue("id"))
 	var m *coft.Merchant
 	if err == nil {
 		m, err = s.findMerchantByID(r.Context(), o.MerchantID)
@@ -72,7 +72,7 @@ func (s *Server) payPageOrder(w http.ResponseWriter, r *http.Request) (*coft.Mer
 		s.page(w, r, http.StatusOK, components.MessagePage("Already paid", "This order is already paid. Thank you."))
 		return nil, nil, false
 	}
-	if o.Expired(s.Now()) {
+	if o.Expired(s.cfg.Now()) {
 		s.pageError(w, r, titled("Payment link expired", &statusError{http.StatusGone,
 			coft.Errorf(coft.ECONFLICT, "This payment link has expired. Please return to the store and try again.")}))
 		return nil, nil, false

@@ -48,7 +48,7 @@ func initiatedBy(r *coft.Refund) string {
 // refundViews shows an order's refunds and sums those that succeeded.
 func (s *Server) refundViews(rs []*coft.Refund) (views []refundView, refunded coft.Amount) {
 	views = make([]refundView, len(rs))
-	gw := s.Bank.Gateway()
+	gw := s.cfg.Bank.Gateway()
 	for i, r := range rs {
 		v := refundView{ID: r.UniqueRequestID, UniqueRequestID: r.UniqueRequestID, Amount: r.Amount,
 			Status: r.Status, Created: timestamp(r.CreatedAt), ErrorMessage: r.ErrorMessage,
@@ -79,7 +79,7 @@ var refundFields = fields{"order_id", "unique_request_id", "amount", "refund_typ
 // the order after the refunds that have not failed, or the amount of the
 // refund already asked for with uid (so that asking again answers it).
 func (s *Server) refundable(ctx context.Context, o *coft.Order, uid string) (coft.Amount, error) {
-	rs, err := s.Store.ListRefunds(ctx, o.MerchantID, o.OrderID)
+	rs, err := s.cfg.Store.ListRefunds(ctx, o.MerchantID, o.OrderID)
 	if err != nil {
 		return 0, err
 	}
@@ -121,7 +121,7 @@ func (s *Server) refundOrder(ctx context.Context, m *coft.Merchant, p params, id
 			return nil, nil, nil, err
 		}
 	}
-	o, t, err := s.Store.FindOrderStatus(ctx, m.ID, id)
+	o, t, err := s.cfg.Store.FindOrderStatus(ctx, m.ID, id)
 	if coft.ErrorCode(err) == coft.ENOTFOUND {
 		return nil, nil, nil, coft.FieldError(coft.ENOTFOUND, field, "Order not found.")
 	} else if err != nil {
@@ -228,7 +228,7 @@ func (s *Server) handleRefundByTxn(w http.ResponseWriter, r *http.Request) error
 	}
 	if txnID != "" {
 		// Only the order's charged attempt can be refunded.
-		_, t, err := s.Store.FindOrderStatus(ctx, a.merchant.ID, id)
+		_, t, err := s.cfg.Store.FindOrderStatus(ctx, a.merchant.ID, id)
 		if coft.ErrorCode(err) == coft.ENOTFOUND {
 			return coft.FieldError(coft.ENOTFOUND, "txn_id", "Transaction not found.")
 		} else if err != nil {
@@ -242,7 +242,7 @@ func (s *Server) handleRefundByTxn(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	gw := s.Bank.Gateway()
+	gw := s.cfg.Bank.Gateway()
 	v := refundObject{UniqueRequestID: rf.UniqueRequestID, OrderID: rf.OrderID, TxnID: t.ID, Amount: rf.Amount,
 		Created: timestamp(rf.CreatedAt), Status: rf.Status, SentToGateway: rf.Status != coft.RefundPending,
 		InitiatedBy: initiatedBy(rf), RefundType: refundTypeStandard, RefundSource: gw.Name, Gateway: gw.Name}

@@ -63,7 +63,7 @@ func (s *Server) apiRoutes() []route {
 		route{"POST /order/refund", merchantOnly, s.handleRefund, "Refund by order_id in the body (older form of POST /orders/{order_id}/refunds)."},
 		route{"GET /card/list", clientAllowed, s.handleCardList, "A customer's saved cards (older form of GET /cards)."},
 	)
-	if s.Sandbox != nil {
+	if s.cfg.Sandbox != nil {
 		routes = append(routes,
 			route{"POST /sandbox/tokens/{reference}/{action}", merchantOnly, s.handleSandboxToken, "Sandbox network: suspend, resume, deactivate or replace a card's token."},
 			route{"POST /sandbox/onboarding", merchantOnly, s.handleSandboxOnboarding, "Sandbox network: answer a pending onboarding now (status=onboarded|rejected)."},
@@ -72,11 +72,10 @@ func (s *Server) apiRoutes() []route {
 	return routes
 }
 
-// Handler returns the whole URL surface of the service. Its middleware
-// runs, in order: recover → request id, log and metrics → security headers
-// → authentication (per route).
-func (s *Server) Handler() http.Handler {
-	s.init()
+// routes builds the whole URL surface of the service. Its middleware runs,
+// in order: recover → request id, log and metrics → security headers →
+// authentication (per route).
+func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 
 	mux.HandleFunc("GET /healthz", s.handleHealth)
@@ -108,11 +107,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /v2/txns/consent/{merchant_id}/{txn_uuid}", cop.Handler(s.limitBody(s.pageFunc(s.handleConsentDecision))))
 	mux.Handle("GET /v2/pay/start/{merchant_id}/{txn_uuid}", s.pageFunc(s.handleBankPage))
 	mux.Handle("POST /v2/pay/start/{merchant_id}/{txn_uuid}", cop.Handler(s.limitBody(s.pageFunc(s.handleBankSubmit))))
-	for _, p := range s.FrontendPaths {
-		mux.Handle("GET "+p, s.Frontend)
+	for _, p := range s.cfg.FrontendPaths {
+		mux.Handle("GET "+p, s.cfg.Frontend)
 	}
 
-	if s.Sandbox != nil { // the demo pays the sandbox merchant
+	if s.cfg.Sandbox != nil { // the demo pays the sandbox merchant
 		mux.Handle("GET /demo", s.pageFunc(s.handleDemo))
 		mux.Handle("GET /demo/dialog", s.pageFunc(s.handleDemoDialog))
 		mux.Handle("POST /demo/dialog", cop.Handler(s.limitBody(s.pageFunc(s.handleDemoDialog))))
@@ -124,7 +123,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheAssets(http.FileServerFS(assets))))
 	mux.Handle("/", s.notFound(mux))
 
-	return recoverPanics(s.observe(secureHeaders(mux)))
+	return s.recoverPanics(s.observe(secureHeaders(mux)))
 }
 
 // camelCaseAPI reports whether the request is for one of the newer JSON

@@ -41,8 +41,9 @@ type Locker interface {
 	Fingerprint(pan string) string
 }
 
-// Server is the merchant API. Fill the exported fields, then call Handler.
-type Server struct {
+// Config is what a Server needs. Store, Bins, Locker, Tokens, Network,
+// Bank, BaseURL and Logger are required.
+type Config struct {
 	Store   Store
 	Bins    coft.BinLookup
 	Locker  Locker
@@ -84,8 +85,11 @@ type Server struct {
 	// AuthWindow is how long a pending payment may be resumed by an
 	// identical /txns call instead of starting a new attempt.
 	AuthWindow time.Duration
+}
 
-	once      sync.Once
+// Server is the merchant API. Make it with New, then serve its Handler.
+type Server struct {
+	cfg       Config
 	metrics   *metrics
 	merchants merchantCache
 	// jweKeys caches opened JWE+JWS keys by key id: see findJWEKey.
@@ -93,53 +97,73 @@ type Server struct {
 	// payments runs the use cases, over the same store (notifying the
 	// webhook worker), locker, network and bank.
 	payments *payment.Service
+	handler  http.Handler
 }
 
-func (s *Server) init() {
-	s.once.Do(func() {
-		s.metrics = newMetrics()
-		if s.Logger == nil {
-			s.Logger = slog.Default()
+// New checks the configuration, fills its defaults and returns the
+// server.
+func New(c Config) (*Server, error) {
+	switch {
+	case c.Store == nil:
+		return nil, errConfig("Store")
+	case c.Bins == nil:
+		return nil, errConfig("Bins")
+	case c.Locker == nil:
+		return nil, errConfig("Locker")
+	case c.Tokens == nil:
+		return nil, errConfig("Tokens")
+	case c.Network == nil:
+		return nil, errConfig("Network")
+	case c.Bank == nil:
+		return nil, errConfig("Bank")
+	case c.BaseURL == "":
+		return nil, errConfig("BaseURL")
+	case c.Logger == nil:
+		return nil, errConfig("Logger")
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.ClientTokenTTL == 0 {
+		c.ClientTokenTTL = 15 * time.Minute
+	}
+	if c.Environment == "" {
+		c.Environment = "production"
+		if c.Sandbox != nil {
+			c.Environment = "sandbox"
 		}
-		if s.Now == nil {
-			s.Now = time.Now
-		}
-		if s.ClientTokenTTL == 0 {
-			s.ClientTokenTTL = 15 * time.Minute
-		}
-		s.merchants.ttl = s.MerchantCacheTTL
-		if s.Environment == "" {
-			s.Environment = "production"
-			if s.Sandbox != nil {
-				s.Environment = "sandbox"
-			}
-		}
-		if s.AuthWindow == 0 {
-			s.AuthWindow = 15 * time.Minute
-		}
-		if s.Webhooks != nil {
-			s.Store = notifyingStore{s.Store, s.Webhooks}
-		}
-		var err error
-		s.payments, err = payment.New(payment.Config{Store: s.Store, Locker: s.Locker, Bins: s.Bins, CardTokens: s.Tokens,
-			Network: s.Network, Bank: s.Bank,
-			Sandbox: s.Sandbox, Now: s.Now, Logger: s.Logger, CacheTTL: s.MerchantCacheTTL})
-		if err != nil {
-			panic(err)
-		}
-		if s.Sessions == nil {
-			hashKey, blockKey := s.Tokens.SessionKeys()
-			s.Sessions = sessions.NewCookieStore(hashKey, blockKey)
-		}
-	})
+	}
+	if c.AuthWindow == 0 {
+		c.AuthWindow = 15 * time.Minute
+	}
+	if c.Webhooks != nil {
+		c.Store = notifyingStore{c.Store, c.Webhooks}
+	}
+	if c.Sessions == nil {
+		hashKey, blockKey := c.Tokens.SessionKeys()
+		c.Sessions = sessions.NewCookieStore(hashKey, blockKey)
+	}
+	payments, err := payment.New(payment.Config{Store: c.Store, Locker: c.Locker, Bins: c.Bins, CardTokens: c.Tokens,
+		Network: c.Network, Bank: c.Bank, Sandbox: c.Sandbox, Now: c.Now, Logger: c.Logger, CacheTTL: c.MerchantCacheTTL})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: c, metrics: newMetrics(), payments: payments}
+	s.merchants.ttl = c.MerchantCacheTTL
+	s.handler = s.routes()
+	return s, nil
+}
+
+func errConfig(field string) error {
+	return coft.Errorf(coft.EINTERNAL, "httpapi: Config.%s is required", field)
 }
 
 // Payments returns the use cases the server runs, for the sandbox
 // network's callbacks and the reconciler.
-func (s *Server) Payments() *payment.Service {
-	s.init()
-	return s.payments
-}
+func (s *Server) Payments() *payment.Service { return s.payments }
+
+// Handler returns the whole URL surface of the service.
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // merchantCache keeps recently used merchants by API key hash and by id,
 // sparing a database read on every request.
@@ -167,11 +191,11 @@ func (c *merchantCache) put(key string, m *coft.Merchant, now time.Time) {
 }
 
 func (s *Server) findMerchantByID(ctx context.Context, id string) (*coft.Merchant, error) {
-	now := s.Now()
+	now := s.cfg.Now()
 	if m := s.merchants.get("id:"+id, now); m != nil {
 		return m, nil
 	}
-	m, err := s.Store.FindMerchantByID(ctx, id)
+	m, err := s.cfg.Store.FindMerchantByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -180,12 +204,12 @@ func (s *Server) findMerchantByID(ctx context.Context, id string) (*coft.Merchan
 }
 
 func (s *Server) findMerchantByKeyHash(ctx context.Context, hash []byte) (*coft.Merchant, error) {
-	now := s.Now()
+	now := s.cfg.Now()
 	key := "key:" + string(hash)
 	if m := s.merchants.get(key, now); m != nil {
 		return m, nil
 	}
-	m, err := s.Store.FindMerchantByAPIKeyHash(ctx, hash)
+	m, err := s.cfg.Store.FindMerchantByAPIKeyHash(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -197,21 +221,13 @@ func (s *Server) findMerchantByKeyHash(ctx context.Context, hash []byte) (*coft.
 // SameSite=None, Secure and Partitioned to work inside a merchant's iframe.
 func (s *Server) sessionOptions(r *http.Request, o *sessions.Options) {
 	o.Path = "/v2/"
-	o.MaxAge = int(s.AuthWindow.Seconds()) * 2
+	o.MaxAge = int(s.cfg.AuthWindow.Seconds()) * 2
 	o.HttpOnly = true
 	// Every attribute is set: the store's defaults are Secure and
 	// SameSite=None, which plain-HTTP development would not keep.
-	if r.TLS != nil || strings.HasPrefix(s.BaseURL, "https://") {
+	if r.TLS != nil || strings.HasPrefix(s.cfg.BaseURL, "https://") {
 		o.Secure, o.SameSite, o.Partitioned = true, http.SameSiteNoneMode, true
 	} else {
 		o.Secure, o.SameSite, o.Partitioned = false, http.SameSiteLaxMode, false
 	}
-}
-
-// log returns the service's logger.
-func (s *Server) log() *slog.Logger {
-	if s.Logger != nil {
-		return s.Logger
-	}
-	return slog.Default()
 }

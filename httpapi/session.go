@@ -82,17 +82,17 @@ func (s *Server) paymentPageSession(w http.ResponseWriter, r *http.Request, m *c
 	if err != nil {
 		return err
 	}
-	ttl, err := sessionTTL(p, s.ClientTokenTTL)
+	ttl, err := sessionTTL(p, s.cfg.ClientTokenTTL)
 	if err != nil {
 		return err
 	}
-	o.ExpiresAt = s.Now().Add(ttl).UTC().Truncate(time.Second)
-	err = s.Store.CreateOrder(ctx, o)
+	o.ExpiresAt = s.cfg.Now().Add(ttl).UTC().Truncate(time.Second)
+	err = s.cfg.Store.CreateOrder(ctx, o)
 	if coft.ErrorCode(err) == coft.ECONFLICT {
 		// Juspay's own SDK tests create the order first and then ask for
 		// its session: the unpaid order of that order_id is the session's.
 		amount, expires := o.Amount, o.ExpiresAt
-		o, err = s.Store.UpdateOrder(ctx, m.ID, o.OrderID, func(o *coft.Order) error {
+		o, err = s.cfg.Store.UpdateOrder(ctx, m.ID, o.OrderID, func(o *coft.Order) error {
 			switch {
 			case o.Status == coft.StatusCharged:
 				return coft.FieldError(coft.ECONFLICT, "order_id", "Order %s is already paid.", o.OrderID)
@@ -112,7 +112,7 @@ func (s *Server) paymentPageSession(w http.ResponseWriter, r *http.Request, m *c
 	expiry := timestamp(o.ExpiresAt)
 	payload := sessionPayload(p)
 	for k, v := range map[string]string{
-		"clientId": clientID, "merchantId": m.ID, "action": actionPaymentPage, "environment": s.Environment,
+		"clientId": clientID, "merchantId": m.ID, "action": actionPaymentPage, "environment": s.cfg.Environment,
 		"clientAuthToken": ca.ClientAuthToken, "clientAuthTokenExpiry": ca.ClientAuthTokenExpiry,
 		"orderId": o.OrderID, "amount": o.Amount.String(), "currency": o.Currency, "customerId": o.CustomerID,
 		"customerEmail": o.CustomerEmail, "customerPhone": o.CustomerPhone, "returnUrl": o.ReturnURL,
@@ -131,7 +131,7 @@ func (s *Server) managementSession(w http.ResponseWriter, r *http.Request, m *co
 	if id == "" {
 		return coft.Missing("customer_id")
 	}
-	c, err := s.Store.FindCustomer(r.Context(), m.ID, id)
+	c, err := s.cfg.Store.FindCustomer(r.Context(), m.ID, id)
 	if coft.ErrorCode(err) == coft.ENOTFOUND {
 		return coft.FieldError(coft.ENOTFOUND, "customer_id", "Customer not found.")
 	} else if err != nil {
@@ -140,12 +140,12 @@ func (s *Server) managementSession(w http.ResponseWriter, r *http.Request, m *co
 	ca := s.clientAuth(authtoken.Scope{MerchantID: m.ID, CustomerID: c.ID})
 	payload := sessionPayload(p)
 	for k, v := range map[string]string{
-		"clientId": clientID, "merchantId": m.ID, "action": actionPaymentManagement, "environment": s.Environment,
+		"clientId": clientID, "merchantId": m.ID, "action": actionPaymentManagement, "environment": s.cfg.Environment,
 		"clientAuthToken": ca.ClientAuthToken, "clientAuthTokenExpiry": ca.ClientAuthTokenExpiry, "customerId": id,
 	} {
 		payload[k] = v
 	}
-	web := s.BaseURL + "/cards/manage?client_auth_token=" + url.QueryEscape(ca.ClientAuthToken)
+	web := s.cfg.BaseURL + "/cards/manage?client_auth_token=" + url.QueryEscape(ca.ClientAuthToken)
 	writeJSON(w, http.StatusOK, sessionResponse{PaymentLinks: sessionLinks{Web: web, Expiry: ca.ClientAuthTokenExpiry},
 		SDKPayload: newSDKPayload(payload, ca.ClientAuthTokenExpiry)})
 	return nil

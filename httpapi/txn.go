@@ -148,16 +148,16 @@ func (s *Server) startPayment(r *http.Request, a *auth, p params, own bool) (*co
 			return nil, coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this order.")
 		}
 	}
-	return s.payments.Start(r.Context(), req, s.AuthWindow)
+	return s.payments.Start(r.Context(), req, s.cfg.AuthWindow)
 }
 
 // authenticationURL is where the customer goes next: the consent page
 // while consent is pending, else the bank page.
 func (s *Server) authenticationURL(t *coft.Txn) string {
 	if t.ConsentPending() {
-		return s.BaseURL + "/v2/txns/consent/" + t.MerchantID + "/" + t.UUID
+		return s.cfg.BaseURL + "/v2/txns/consent/" + t.MerchantID + "/" + t.UUID
 	}
-	return s.BaseURL + "/v2/pay/start/" + t.MerchantID + "/" + t.UUID
+	return s.cfg.BaseURL + "/v2/pay/start/" + t.MerchantID + "/" + t.UUID
 }
 
 // cardInput is the card fields of a payment request.

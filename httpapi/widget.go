@@ -34,7 +34,7 @@ type widgetRequest struct {
 // last4 of a typed number, or a saved card's card_token).
 func (s *Server) widgetFrom(r *http.Request) (*widgetRequest, error) {
 	q := r.URL.Query()
-	scope, err := s.Tokens.VerifyClientAuthToken(q.Get("client_auth_token"))
+	scope, err := s.cfg.Tokens.VerifyClientAuthToken(q.Get("client_auth_token"))
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (s *Server) widgetFrom(r *http.Request) (*widgetRequest, error) {
 	if !slices.Contains(m.FrameOrigins, w.origin) {
 		return nil, coft.FieldError(coft.EFORBIDDEN, "origin", "This page's origin is not allowed to embed the dialog.")
 	}
-	if w.order, err = s.Store.FindOrder(r.Context(), m.ID, scope.OrderID); err != nil {
+	if w.order, err = s.cfg.Store.FindOrder(r.Context(), m.ID, scope.OrderID); err != nil {
 		return nil, err
 	}
 	if tok := q.Get("card_token"); tok != "" {
@@ -67,7 +67,7 @@ func (s *Server) widgetFrom(r *http.Request) (*widgetRequest, error) {
 	if len(last4) != 4 || !allDigitsASCII(last4) {
 		return nil, coft.Invalid("last4", "last4 must be 4 digits.")
 	}
-	b, ok := s.Bins.Lookup(bin)
+	b, ok := s.cfg.Bins.Lookup(bin)
 	if !ok {
 		b = coft.CardBin{BIN: bin}
 	}
@@ -135,7 +135,7 @@ func (s *Server) handleWidget(w http.ResponseWriter, r *http.Request) error {
 
 // widgetMerchant is the merchant of the URL's client token, if valid.
 func (s *Server) widgetMerchant(r *http.Request) *coft.Merchant {
-	scope, err := s.Tokens.VerifyClientAuthToken(r.URL.Query().Get("client_auth_token"))
+	scope, err := s.cfg.Tokens.VerifyClientAuthToken(r.URL.Query().Get("client_auth_token"))
 	if err != nil {
 		return nil
 	}
@@ -152,17 +152,17 @@ func (s *Server) renderWidget(w http.ResponseWriter, r *http.Request, req *widge
 	v := app.ConsentView{
 		MerchantName: req.m.DisplayName(), Amount: coft.DisplayAmount(req.order.Amount), CardBrand: coft.BrandName(req.bin.Brand),
 		CardLast4: req.last4, Action: widgetPath + "?" + req.query,
-		FormToken: s.Tokens.FormToken(req.m.ID, req.formSubject(), s.Now()),
+		FormToken: s.cfg.Tokens.FormToken(req.m.ID, req.formSubject(), s.cfg.Now()),
 		TextID:    coft.ConsentTextFor(locale).ID, Locale: locale, Error: msg, SavedCard: req.saved,
 		Theme: themeURL(req.m.BrandColor), Logo: req.m.LogoURL,
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
-	if err := s.Consent.RenderConsent(buf, v); err != nil {
+	if err := s.cfg.Consent.RenderConsent(buf, v); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	writeHTML(w, status, withLogo(s.Consent.ConsentCSP(req.origin), req.m.LogoURL), true, buf)
+	writeHTML(w, status, withLogo(s.cfg.Consent.ConsentCSP(req.origin), req.m.LogoURL), true, buf)
 }
 
 // handleWidgetDecision serves POST /v2/consent/widget: the customer's
@@ -180,7 +180,7 @@ func (s *Server) handleWidgetDecision(w http.ResponseWriter, r *http.Request) er
 		s.renderWidget(w, r, req, http.StatusBadRequest, "Please choose whether to save your card.")
 		return nil
 	}
-	served, ok := s.Tokens.VerifyFormToken(req.m.ID, req.formSubject(), r.PostForm.Get("form_token"))
+	served, ok := s.cfg.Tokens.VerifyFormToken(req.m.ID, req.formSubject(), r.PostForm.Get("form_token"))
 	if !ok {
 		s.widgetPage(w, r, req.origin, http.StatusForbidden, components.WidgetView{Message: "error",
 			Title: "Choice not accepted", Text: "This form has expired. Please choose again."})
@@ -205,7 +205,7 @@ func (s *Server) handleWidgetDecision(w http.ResponseWriter, r *http.Request) er
 		Last4: req.last4, Brand: req.bin.Brand, Decision: decision, TextID: text.ID, Locale: locale, Origin: req.origin,
 		ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512), ShownAt: served}
 	// One decision per dialog shown: a replay gets the same consent_id.
-	if err := s.Store.RecordPageConsent(r.Context(), pc); coft.ErrorCode(err) == coft.ECONFLICT {
+	if err := s.cfg.Store.RecordPageConsent(r.Context(), pc); coft.ErrorCode(err) == coft.ECONFLICT {
 		s.widgetPage(w, r, req.origin, http.StatusConflict, components.WidgetView{Message: "error",
 			Title: "Choice already made", Text: coft.ErrorMessage(err)})
 		return nil
@@ -239,8 +239,8 @@ func (s *Server) handleDropIn(w http.ResponseWriter, r *http.Request) error {
 		Src       string `json:"src"`
 		Integrity string `json:"integrity"`
 		Tag       string `json:"tag"`
-	}{s.BaseURL + "/static/coft.js", dropInIntegrity,
-		`<script src="` + s.BaseURL + `/static/coft.js" integrity="` + dropInIntegrity + `" crossorigin="anonymous" ` +
+	}{s.cfg.BaseURL + "/static/coft.js", dropInIntegrity,
+		`<script src="` + s.cfg.BaseURL + `/static/coft.js" integrity="` + dropInIntegrity + `" crossorigin="anonymous" ` +
 			`data-client-auth-token="…" data-card-input="#card-number" data-form="#checkout"></script>`})
 	return nil
 }

@@ -62,7 +62,7 @@ type Config struct {
 	Sandbox SandboxControls
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
-	// Logger receives what the use cases log; nil means slog's default.
+	// Logger receives what the use cases log; nil logs nothing.
 	Logger *slog.Logger
 	// CacheTTL is how long eligibility (the networks that onboarded a
 	// merchant) may be served from memory: a change made through another
@@ -95,7 +95,7 @@ func New(c Config) (*Service, error) {
 		c.Now = time.Now
 	}
 	if c.Logger == nil {
-		c.Logger = slog.Default()
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{Config: c}, nil
 }

@@ -36,7 +36,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	logger := newLogger(stderr, cfg.logLevel)
-	slog.SetDefault(logger)
 
 	// Listen first, so a taken port fails before anything else starts.
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -77,7 +76,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	network := &sandbox.Network{PAR: lk.PAR, OnboardingDelay: cfg.onboardingDelay, Logger: logger, CVVLessNetworks: cfg.cvvLessNetworks}
-	api := &httpapi.Server{
+	// The webhook worker renders events with the API's views and the API
+	// wakes it after a write: each is given the other before either runs.
+	hooks := &webhook.Worker{Store: db, Schedule: cfg.retry, Timeout: cfg.hookTimeout, Logger: logger,
+		AllowPrivate: cfg.mode != "production"}
+	api, err := httpapi.New(httpapi.Config{
 		Store: db, Bins: bins, Locker: lk, Logger: logger, BaseURL: cfg.baseURL,
 		Tokens:           authtoken.New(lk.SigningKey(), nil),
 		MerchantCacheTTL: 5 * time.Second,
@@ -90,10 +93,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Consent:          front,
 		Frontend:         front.Assets(),
 		FrontendPaths:    front.AssetPaths(),
+		Webhooks:         hooks,
+	})
+	if err != nil {
+		return err
 	}
-	hooks := &webhook.Worker{Store: db, Render: api.RenderEvent, Schedule: cfg.retry, Timeout: cfg.hookTimeout, Logger: logger,
-		AllowPrivate: cfg.mode != "production"}
-	api.Webhooks = hooks
+	hooks.Render = api.RenderEvent
 	network.Events = api.Payments() // the network's callbacks go to the use cases, not to the HTTP server
 	hooksDone := make(chan struct{})
 	hooksCtx, stopHooks := context.WithCancel(context.WithoutCancel(ctx))

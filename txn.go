@@ -140,9 +140,15 @@ type TxnStore interface {
 	// UpdateTxn reads the attempt, applies fn and writes it back, updating
 	// the order's status, in one transaction. fn's error aborts it.
 	UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*Txn) error) (*Txn, error)
-	// UnfinishedCharges claims charged attempts, of every merchant, whose
-	// card work is not done and that were last changed before before:
-	// payments a crash interrupted. At most limit, oldest first. A claimed
+	// UpdateTxnWith is UpdateTxn that also writes a charged payment's card
+	// work w, in the same transaction: the card saved, its network token
+	// stored, or the token (and the card saved only to carry it) dropped.
+	// The token's and the attempt's events are written with them.
+	UpdateTxnWith(ctx context.Context, merchantID, uuid string, w CardWork, fn func(*Txn) error) (*Txn, error)
+	// UnfinishedCharges claims attempts, of every merchant, that a crash
+	// interrupted and that were last changed before before: charged ones
+	// whose card work is not done, and AUTHORIZING ones, whose bank answer
+	// was never recorded. At most limit, oldest first. A claimed
 	// attempt counts as changed now, so no other caller gets it again
 	// before the same delay has passed.
 	UnfinishedCharges(ctx context.Context, before time.Time, limit int) ([]*Txn, error)
@@ -153,6 +159,21 @@ type TxnStore interface {
 	RecordConsent(ctx context.Context, c *Consent) (*Txn, error)
 }
 
+// CardWork is what a charged payment's card work writes with the payment
+// (TxnStore.UpdateTxnWith).
+type CardWork struct {
+	// Card is saved (added for its customer, or updated in place) when set.
+	Card *Card
+	// Token, when set, is stored as the card's network token: INITIATED
+	// before the network is asked, ACTIVE (with TOKEN_CREATED) once it
+	// answers.
+	Token *NetworkToken
+	// DropToken deletes the card's token (the network refused it);
+	// DropCard deletes the card too (it was saved only to carry the token).
+	// Both name the card by Card.Reference.
+	DropToken, DropCard bool
+}
+
 // Bank authenticates the customer (the additional factor of
 // authentication the RBI requires) and authorizes the payment. The sandbox
 // simulates one; a real issuer's access control server can replace it.
@@ -161,7 +182,9 @@ type Bank interface {
 	Gateway() Gateway
 	// VerifyOTP checks the one-time password the customer typed.
 	VerifyOTP(ctx context.Context, t *Txn, otp string) bool
-	// Authorize asks the issuer to approve an authenticated payment.
+	// Authorize asks the issuer to approve an authenticated payment. It
+	// must be idempotent per payment (t.UUID): asked again after a crash
+	// lost its answer, it answers the same and charges once.
 	Authorize(ctx context.Context, t *Txn) (approved bool, respCode, respMessage string)
 	// GatewayResponse is the gateway's own answer to the payment's
 	// authorization, in its own keys, as it is shown to merchants

@@ -223,7 +223,7 @@ func (s *Server) handleBankPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, s.cfg.BaseURL+"/v2/txns/consent/"+m.ID+"/"+t.UUID, http.StatusSeeOther)
 		return nil
 	}
-	if t.Done() {
+	if t.Done() || t.Status == coft.StatusAuthorizing { // the bank has the password: nothing more to type
 		s.finish(w, r, m, t)
 		return nil
 	}
@@ -314,6 +314,8 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, m *coft.Merchant
 	switch {
 	case v.Success:
 		v.Message = "Your payment is complete. You can close this page."
+	case o.Status == coft.StatusAuthorizing:
+		v.Message = "Your bank is still processing the payment. The merchant is told as soon as it answers."
 	case t.ErrorMessage != "":
 		v.Message = t.ErrorMessage
 	default:

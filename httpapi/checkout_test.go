@@ -977,3 +977,49 @@ func TestCVVLess(t *testing.T) {
 		}
 	})
 }
+
+// crashingBank dies once, after the bank approved and before the answer
+// was written, the way a killed process would.
+type crashingBank struct {
+	coft.Bank
+	crash atomic.Bool
+}
+
+func (b *crashingBank) Authorize(ctx context.Context, t *coft.Txn) (bool, string, string) {
+	ok, code, msg := b.Bank.Authorize(ctx, t)
+	if b.crash.CompareAndSwap(true, false) {
+		panic("the process dies here")
+	}
+	return ok, code, msg
+}
+
+// TestInterruptedAuthorizationPages: a crash lost the bank's answer. The
+// bank page no longer asks for a password, it says the bank is
+// processing; the customer's repeated post gets the answer.
+func TestInterruptedAuthorizationPages(t *testing.T) {
+	bank := &crashingBank{Bank: sandbox.Bank{}}
+	h := newHarness(t, "sqlite", func(c *httpapi.Config) { c.Bank = bank })
+	h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=auth1&amount=1250.00"}) // no return_url: the result page
+	res := h.txn(h.keyA, with(newCardForm("auth1", goodCard), "tokenize", "false"))
+	b := h.browser(false)
+	bankURL := res.str("payment.authentication.url")
+	_, _, page := b.visit(bankURL)
+	otp := url.Values{"otp": {sandbox.OTP}, "form_token": {formToken(t, page)}}
+	bank.crash.Store(true)
+	if status, _, _ := b.post(bankURL, otp, nil); status != 500 {
+		t.Fatalf("interrupted authorization: status %d", status)
+	}
+	if st := h.must(200, request{method: "GET", path: "/orders/auth1", key: h.keyA}); st.str("status") != "AUTHORIZING" {
+		t.Fatalf("after the crash: %s", st.raw)
+	}
+	status, _, page := b.visit(bankURL)
+	if status != 200 || !strings.Contains(page, "still processing") || strings.Contains(page, `name="otp"`) {
+		t.Fatalf("bank page while AUTHORIZING: %d\n%s", status, page)
+	}
+	if status, _, page = b.post(bankURL, otp, nil); status != 200 || !strings.Contains(page, "Your payment is complete") {
+		t.Fatalf("repeated post: %d\n%s", status, page)
+	}
+	if st := h.must(200, request{method: "GET", path: "/orders/auth1", key: h.keyA}); st.str("status") != "CHARGED" {
+		t.Fatalf("after the repeated post: %s", st.raw)
+	}
+}

@@ -2,54 +2,51 @@ package payment
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/coftkit/coft"
 )
 
-// FinishCard does the card work of a charged payment (saving and
-// tokenizing its card, the one-rupee refund) unless it is done, and reports
-// whether it did it. One card work per payment runs at a time in this
-// process: the reconciler may pick a payment whose request is still at it
-// (slower than RECONCILE_AFTER under load), and the two at once
-// provisioned two network tokens, kept one and announced the other with
-// TOKEN_CREATED (the crash suite found it). Without wait (the reconciler)
-// a payment busy here is left to the next round; with it (the request)
-// the second waits for the first, then reads what it did. Across
-// instances, RECONCILE_AFTER is what keeps another instance's reconciler
-// away.
-func (s *Service) FinishCard(ctx context.Context, m *coft.Merchant, t *coft.Txn, wait bool) (*coft.Txn, bool) {
+// exclusive runs work on the payment unless this process is already at
+// it: one authorization or card work per payment at a time (the
+// reconciler may pick a payment whose request is still at it, and the two
+// at once provisioned two network tokens, kept one and announced the other
+// with TOKEN_CREATED: the crash suite found it). Without wait (the
+// reconciler) a busy payment is left as it is; with it (a request) the
+// second waits for the first. work gets the payment as stored now. Across
+// instances, the reconciler's delay keeps it from card work a request is
+// still doing, and the writes are conditional: a charge is recorded only
+// on an AUTHORIZING payment, card work only on an unfinished one.
+func (s *Service) exclusive(ctx context.Context, t *coft.Txn, wait bool, work func(*coft.Txn) *coft.Txn) *coft.Txn {
 	done := make(chan struct{})
 	for {
-		busy, running := s.cardWork.LoadOrStore(t.UUID, done)
+		busy, running := s.busy.LoadOrStore(t.UUID, done)
 		if !running {
 			break
 		}
 		if !wait {
-			return t, false
+			return t
 		}
 		select {
 		case <-busy.(chan struct{}):
 		case <-ctx.Done():
-			return t, false // left for the reconciler
+			return t // left for the reconciler
 		}
 	}
-	defer func() { s.cardWork.Delete(t.UUID); close(done) }()
-	// The reconciler's copy may predate the request's finished work.
-	cur, err := s.Store.FindTxn(ctx, m.ID, t.UUID)
+	defer func() { s.busy.Delete(t.UUID); close(done) }()
+	cur, err := s.Store.FindTxn(ctx, t.MerchantID, t.UUID) // the copy may predate the work just finished
 	if err != nil {
-		return t, false // left for the reconciler
+		return t // left for the reconciler
 	}
-	if cur.CardDone {
-		return cur, false
-	}
-	return s.afterCharge(ctx, m, cur), true
+	return work(cur)
 }
 
-// FinishCharges is the reconciler: it completes the card work of charged
-// payments that a crash interrupted (last changed before before). The card
-// is saved and tokenized as the payment's consent said, and the number
-// erased. It returns how many payments it finished.
+// FinishCharges is the reconciler: it finishes payments a crash
+// interrupted (last changed before before): a payment left AUTHORIZING is
+// authorized (the bank's authorization is idempotent), and a charged one's
+// card work is done: the card saved and tokenized as its consent said, the
+// number erased. It returns how many payments it finished.
 func (s *Service) FinishCharges(ctx context.Context, before time.Time) (int, error) {
 	txns, err := s.Store.UnfinishedCharges(ctx, before, 100)
 	if err != nil {
@@ -61,169 +58,299 @@ func (s *Service) FinishCharges(ctx context.Context, before time.Time) (int, err
 		if err != nil {
 			return n, err
 		}
-		if done, worked := s.FinishCard(ctx, m, t, false); worked && done.CardDone {
-			s.Logger.InfoContext(ctx, "finished an interrupted payment", "txn_uuid", t.UUID, "token", done.TokenReference != "")
+		ran := false
+		done := s.exclusive(ctx, t, false, func(cur *coft.Txn) *coft.Txn {
+			switch {
+			case cur.Status == coft.StatusAuthorizing:
+				ran = true
+				return s.authorize(ctx, m, cur)
+			case cur.Status == coft.StatusCharged && !cur.CardDone:
+				ran = true
+				return s.finishCardWork(ctx, m, cur)
+			}
+			return cur // finished meanwhile
+		})
+		if ran && done.Done() && (done.Status != coft.StatusCharged || done.CardDone) {
+			s.Logger.InfoContext(ctx, "finished an interrupted payment", "txn_uuid", t.UUID, "status", string(done.Status),
+				"token", done.TokenReference != "")
 			n++
 		}
 	}
 	return n, nil
 }
 
-// afterCharge saves and tokenizes the card of a charged payment, as its
-// consent and save_to_locker say, then erases the number from the payment.
-// A failure here never fails the payment: it is recorded on it.
-func (s *Service) afterCharge(ctx context.Context, m *coft.Merchant, t *coft.Txn) *coft.Txn {
-	var cardRef, tokenRef, tokenErr string
+// FinishCard does the card work of a charged payment unless it is done,
+// as a request does when it finds it unfinished (wait: after the work of
+// this process's other requests on it).
+func (s *Service) FinishCard(ctx context.Context, m *coft.Merchant, t *coft.Txn, wait bool) *coft.Txn {
+	return s.exclusive(ctx, t, wait, func(cur *coft.Txn) *coft.Txn {
+		if cur.Status != coft.StatusCharged || cur.CardDone {
+			return cur
+		}
+		return s.finishCardWork(ctx, m, cur)
+	})
+}
+
+// cardPlan is what a charged payment's card work does, decided from its
+// consent, save_to_locker, the card's eligibility and what is stored.
+type cardPlan struct {
+	card       *coft.Card // nil: nothing is saved
+	isNew      bool       // card is added by this payment
+	keep       bool       // the number stays in the locker (save_to_locker)
+	tokenize   bool       // a network token is asked for
+	token      *coft.NetworkToken
+	customerID string
+	tokenErr   string // why a token consented to is not made
+	outOfBand  bool   // the one-rupee check of out-of-band tokenization: refunded
+}
+
+// planCard decides the card work of a charged payment. It writes only to
+// create the order's customer when the merchant never did.
+func (s *Service) planCard(ctx context.Context, m *coft.Merchant, t *coft.Txn) (*cardPlan, error) {
 	order, err := s.Store.FindOrder(ctx, m.ID, t.OrderID)
 	if err != nil {
-		return t // left for the reconciler
+		return nil, err
 	}
+	p := &cardPlan{customerID: t.CustomerID, outOfBand: order.Purpose == coft.PurposeCardTokenization}
 	hasCustomer := t.CustomerID != "" || order.CustomerID != ""
-	tokenize := t.Consent != nil && *t.Consent && hasCustomer
-	if tokenize {
-		support, err := s.TokenizeSupport(ctx, m, order.Metadata["submerchant_id"], t.Card().Bin())
-		if err != nil {
-			return t
+	consented := t.Consent != nil && *t.Consent
+	p.tokenize = consented && hasCustomer
+	if p.tokenize {
+		if p.tokenize, err = s.TokenizeSupport(ctx, m, order.Metadata["submerchant_id"], t.Card().Bin()); err != nil {
+			return nil, err
 		}
-		tokenize = support
 	}
-	keep := t.SaveToLocker && hasCustomer
-	if (tokenize || keep) && t.CustomerID == "" {
+	if consented && !p.tokenize {
+		p.tokenErr = "The card is not eligible for tokenization."
+	}
+	p.keep = t.SaveToLocker && hasCustomer
+	if !p.tokenize && !p.keep {
+		return p, nil
+	}
+	if p.customerID == "" {
 		c, err := s.implicitCustomer(ctx, order)
 		if err != nil {
-			s.Logger.ErrorContext(ctx, "creating the order's customer failed", "order_id", t.OrderID, "error", err.Error())
-			return t // left for the reconciler
+			return nil, err
 		}
-		t.CustomerID = c.ID
+		p.customerID = c.ID
 	}
-	if tokenize || keep {
-		var err error
-		cardRef, tokenRef, err = s.saveCard(ctx, m, t, tokenize, keep)
+	var card *coft.Card
+	if t.CardReference != "" {
+		card, err = s.Store.FindCard(ctx, m.ID, t.CardReference)
+	} else {
+		card, err = s.Store.FindCardByFingerprint(ctx, m.ID, p.customerID, t.Fingerprint)
+	}
+	switch {
+	case coft.ErrorCode(err) == coft.ENOTFOUND:
+		card = nil
+	case err != nil:
+		return nil, err
+	case card.HasLiveToken() && card.Token.Status != coft.TokenInitiated: // already tokenized
+		p.tokenize = false
+	}
+	if !p.tokenize && !p.keep {
+		p.card = card // reported, not changed
+		return p, nil
+	}
+	if len(t.PANCiphertext) == 0 && (card == nil || len(card.PANCiphertext) == 0) {
+		p.tokenize, p.tokenErr = false, "The card number is no longer held, so the card cannot be tokenized."
+		p.card = card
+		return p, nil
+	}
+	p.isNew = card == nil
+	if p.isNew {
+		card = t.Card()
+		card.CustomerID = p.customerID
+		card.Reference, card.PANCiphertext = coft.RandomHex(16), []byte{}
+	} else {
+		card.ExpMonth, card.ExpYear = t.ExpMonth, t.ExpYear
+	}
+	p.card = card
+	if p.keep {
+		pan, err := s.pan(t, card)
 		if err != nil {
-			if coft.ErrorCode(err) == coft.EINTERNAL {
+			return nil, err
+		}
+		if card.PANCiphertext, card.KeyID, err = s.Locker.Seal(pan, card.Reference); err != nil {
+			return nil, err
+		}
+	}
+	if p.tokenize {
+		p.token = &coft.NetworkToken{Reference: coft.RandomHex(16), Status: coft.TokenInitiated, Provider: card.Brand}
+	}
+	return p, nil
+}
+
+// pan opens the card number: the payment's, else the saved card's.
+func (s *Service) pan(t *coft.Txn, card *coft.Card) (string, error) {
+	if len(t.PANCiphertext) > 0 {
+		return s.Locker.Open(t.PANCiphertext, t.KeyID, t.UUID)
+	}
+	if card != nil && len(card.PANCiphertext) > 0 {
+		return s.Locker.Open(card.PANCiphertext, card.KeyID, card.Reference)
+	}
+	return "", coft.Errorf(coft.EINVALID, "The card number is no longer held, so the card cannot be tokenized.")
+}
+
+// charge records the bank's approval of an AUTHORIZING payment together
+// with the first part of its card work, in one write: the card saved and,
+// when the customer consented, its network token INITIATED, before the
+// network is asked. A payment with nothing more to do (no token to ask
+// for, no rupee to refund) is complete in that same write, with its
+// events; otherwise finishCardWork asks the network and completes it.
+func (s *Service) charge(ctx context.Context, m *coft.Merchant, t *coft.Txn, code, msg string) *coft.Txn {
+	p, err := s.planCard(ctx, m, t)
+	if err != nil {
+		s.Logger.ErrorContext(ctx, "planning the card work failed", "txn_uuid", t.UUID, "error", err.Error())
+		p = &cardPlan{customerID: t.CustomerID} // charged all the same; the reconciler does the card work
+	}
+	planned := err == nil
+	complete := planned && !p.tokenize && !p.outOfBand
+	w := coft.CardWork{}
+	if planned && (p.tokenize || p.keep) && p.card != nil {
+		w.Card, w.Token = p.card, p.token
+	}
+	done, err := s.Store.UpdateTxnWith(ctx, m.ID, t.UUID, w, func(t *coft.Txn) error {
+		if t.Status != coft.StatusAuthorizing {
+			return errRecorded
+		}
+		t.Status, t.RespCode, t.RespMessage, t.CustomerID = coft.StatusCharged, code, msg, p.customerID
+		if p.card != nil {
+			t.CardReference = p.card.Reference
+		}
+		if complete {
+			t.PANCiphertext, t.KeyID, t.CardDone, t.TokenError = nil, "", true, p.tokenErr
+			if p.card != nil && p.card.Token != nil && p.card.HasLiveToken() {
+				t.TokenReference = p.card.Token.Reference
+			}
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errRecorded): // by another request meanwhile, which does the card work
+		return s.current(ctx, t)
+	case err != nil:
+		s.Logger.ErrorContext(ctx, "recording the charge failed", "txn_uuid", t.UUID, "error", err.Error())
+		return t // left AUTHORIZING: asked again, the bank answers the same
+	case done.CardDone:
+		return done
+	}
+	return s.finishCardWork(ctx, m, done)
+}
+
+// errRecorded aborts a write that finds the payment's step already
+// recorded by another request.
+var errRecorded = errors.New("recorded meanwhile")
+
+// current returns the payment as stored, or t when it cannot be read.
+func (s *Service) current(ctx context.Context, t *coft.Txn) *coft.Txn {
+	if cur, err := s.Store.FindTxn(ctx, t.MerchantID, t.UUID); err == nil {
+		return cur
+	}
+	return t
+}
+
+// finishCardWork completes a charged payment's card work: it asks the
+// network for the INITIATED token (again, after a crash) and records the
+// answer, the number's erasure, the payment's completion and its events in
+// one write. The one-rupee check of out-of-band tokenization is refunded
+// before that write, whatever became of the token, so that the reconciler
+// retries the refund after a crash.
+func (s *Service) finishCardWork(ctx context.Context, m *coft.Merchant, t *coft.Txn) *coft.Txn {
+	p, err := s.planCard(ctx, m, t)
+	if err != nil {
+		s.Logger.ErrorContext(ctx, "planning the card work failed", "txn_uuid", t.UUID, "error", err.Error())
+		return t // left for the reconciler
+	}
+	w := coft.CardWork{}
+	tokenRef, tokenErr := "", p.tokenErr
+	if p.card != nil && p.card.Token != nil && p.card.HasLiveToken() && !p.tokenize {
+		tokenRef = p.card.Token.Reference
+	}
+	if p.card != nil && (p.tokenize || p.keep) {
+		w.Card = p.card
+		if p.isNew && p.tokenize { // not saved with the charge: saved before the network is asked
+			p.card.Token = p.token
+			if _, err := s.Store.UpdateTxnWith(ctx, m.ID, t.UUID, coft.CardWork{Card: p.card, Token: p.token},
+				func(*coft.Txn) error { return nil }); err != nil {
 				s.Logger.ErrorContext(ctx, "saving card failed", "txn_uuid", t.UUID, "error", err.Error())
+				return t
+			}
+		}
+	}
+	if p.tokenize {
+		if p.card.Token != nil && p.card.Token.Status == coft.TokenInitiated {
+			p.token = p.card.Token // asked for again
+		}
+		if tok, err := s.provision(ctx, m, t, p); err != nil {
+			if coft.ErrorCode(err) == coft.EINTERNAL {
+				s.Logger.ErrorContext(ctx, "tokenizing card failed", "txn_uuid", t.UUID, "error", err.Error())
 			}
 			tokenErr = coft.ErrorMessage(err)
+			// A card without its number was saved only to carry the token.
+			w.DropToken, w.DropCard = true, !p.keep && len(p.card.PANCiphertext) == 0
+		} else {
+			w.Token, tokenRef = tok, tok.Reference
+			// RBI: once tokenized, the number is kept only on the
+			// merchant's explicit save_to_locker.
+			if !p.keep && len(p.card.PANCiphertext) > 0 {
+				p.card.PANCiphertext, p.card.KeyID = []byte{}, ""
+			}
 		}
-	} else if t.Consent != nil && *t.Consent {
-		tokenErr = "The card is not eligible for tokenization."
 	}
-	if order.Purpose == coft.PurposeCardTokenization {
-		// The rupee that authenticated the customer goes back, whatever
-		// became of the token; before the card work is marked done, so
-		// that the reconciler retries it after a crash.
+	if p.outOfBand {
 		if _, err := s.Refund(ctx, m, t, "auto-verification", coft.VerificationAmount, true); err != nil {
 			s.Logger.ErrorContext(ctx, "automatic refund failed", "order_id", t.OrderID, "error", coft.ErrorMessage(err))
 		}
 	}
-	customerID := t.CustomerID
-	done, err := s.Store.UpdateTxn(ctx, m.ID, t.UUID, func(t *coft.Txn) error {
-		t.PANCiphertext, t.KeyID, t.CustomerID = nil, "", customerID
+	cardRef := ""
+	if p.card != nil && !w.DropCard {
+		cardRef = p.card.Reference
+	}
+	done, err := s.Store.UpdateTxnWith(ctx, m.ID, t.UUID, w, func(t *coft.Txn) error {
+		if t.CardDone {
+			return errRecorded
+		}
+		t.PANCiphertext, t.KeyID, t.CustomerID = nil, "", p.customerID
 		if cardRef != "" {
 			t.CardReference = cardRef
 		}
 		t.TokenReference, t.TokenError, t.CardDone = tokenRef, tokenErr, true
 		return nil
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, errRecorded):
+		return s.current(ctx, t)
+	case err != nil:
 		s.Logger.ErrorContext(ctx, "recording card outcome failed", "txn_uuid", t.UUID, "error", err.Error())
 		return t
 	}
 	return done
 }
 
-// saveCard puts the payment's card in the locker (keeping the number only
-// when keep) and, when tokenize, provisions its network token: recorded
-// INITIATED before the network is asked, ACTIVE once it answers. A refusal
-// leaves the card as it was. Run again after a crash, it finishes the work
-// (an INITIATED token is asked for again) without saving the card twice.
-func (s *Service) saveCard(ctx context.Context, m *coft.Merchant, t *coft.Txn, tokenize, keep bool) (cardRef, tokenRef string, err error) {
-	var card *coft.Card
-	if t.CardReference != "" {
-		card, err = s.Store.FindCard(ctx, m.ID, t.CardReference)
-	} else {
-		card, err = s.Store.FindCardByFingerprint(ctx, m.ID, t.CustomerID, t.Fingerprint)
-	}
-	switch {
-	case coft.ErrorCode(err) == coft.ENOTFOUND:
-		card = nil
-	case err != nil:
-		return "", "", err
-	case card.HasLiveToken() && card.Token.Status != coft.TokenInitiated: // already tokenized
-		tokenize, tokenRef = false, card.Token.Reference
-	}
-	if !tokenize && !keep {
-		if card != nil {
-			return card.Reference, tokenRef, nil
-		}
-		return "", "", nil
-	}
-	var pan string
-	switch {
-	case len(t.PANCiphertext) > 0:
-		pan, err = s.Locker.Open(t.PANCiphertext, t.KeyID, t.UUID)
-	case card != nil && len(card.PANCiphertext) > 0:
-		pan, err = s.Locker.Open(card.PANCiphertext, card.KeyID, card.Reference)
-	default:
-		return "", "", coft.Errorf(coft.EINVALID, "The card number is no longer held, so the card cannot be tokenized.")
-	}
+// provision asks the network for the card's token, recorded INITIATED
+// before (by charge), and returns it ACTIVE with its number sealed.
+func (s *Service) provision(ctx context.Context, m *coft.Merchant, t *coft.Txn, p *cardPlan) (*coft.NetworkToken, error) {
+	pan, err := s.pan(t, p.card)
 	if err != nil {
-		return "", "", err
+		return nil, err
 	}
-	isNew := card == nil
-	if isNew {
-		card = t.Card()
-		card.Reference, card.PANCiphertext = coft.RandomHex(16), []byte{}
-	} else {
-		card.ExpMonth, card.ExpYear = t.ExpMonth, t.ExpYear
+	tok := p.token
+	if tok == nil {
+		tok = &coft.NetworkToken{Reference: coft.RandomHex(16), Status: coft.TokenInitiated, Provider: p.card.Brand}
 	}
-	if keep {
-		if card.PANCiphertext, card.KeyID, err = s.Locker.Seal(pan, card.Reference); err != nil {
-			return "", "", err
-		}
-	}
-	if err := s.Store.SaveCard(ctx, card); err != nil {
-		return "", "", err
-	}
-	if !tokenize {
-		return card.Reference, tokenRef, nil
-	}
-
-	tok := &coft.NetworkToken{Reference: coft.RandomHex(16), Status: coft.TokenInitiated, Provider: card.Brand}
-	if err := s.Store.SaveNetworkToken(ctx, m.ID, card.Reference, tok); err != nil {
-		return "", "", err
-	}
-	prov, err := s.Network.Provision(ctx, coft.ProvisionRequest{PAN: pan, ExpMonth: card.ExpMonth, ExpYear: card.ExpYear,
-		Brand: card.Brand, MerchantID: m.ID, TokenReference: tok.Reference})
+	prov, err := s.Network.Provision(ctx, coft.ProvisionRequest{PAN: pan, ExpMonth: p.card.ExpMonth, ExpYear: p.card.ExpYear,
+		Brand: p.card.Brand, MerchantID: m.ID, TokenReference: tok.Reference})
 	if err != nil {
-		if derr := s.Store.DeleteNetworkToken(ctx, m.ID, card.Reference); derr != nil {
-			return "", "", derr
-		}
-		if isNew && !keep { // saved only to carry the token
-			if derr := s.Store.DeleteCard(ctx, m.ID, card.Reference, nil); derr != nil {
-				return "", "", derr
-			}
-			return "", "", err
-		}
-		return card.Reference, "", err
+		return nil, err
 	}
-	tok.Last4, tok.ISIN, tok.ExpMonth, tok.ExpYear = prov.Number[len(prov.Number)-4:], prov.Number[:6], prov.ExpMonth, prov.ExpYear
-	tok.PAR, tok.Status = prov.PAR, prov.Status
-	if tok.Ciphertext, tok.KeyID, err = s.Locker.Seal(prov.Number, tok.Reference); err != nil {
-		return "", "", err
+	out := *tok
+	out.Last4, out.ISIN, out.ExpMonth, out.ExpYear = prov.Number[len(prov.Number)-4:], prov.Number[:6], prov.ExpMonth, prov.ExpYear
+	out.PAR, out.Status = prov.PAR, prov.Status
+	if out.Ciphertext, out.KeyID, err = s.Locker.Seal(prov.Number, out.Reference); err != nil {
+		return nil, err
 	}
-	if err := s.Store.SaveNetworkToken(ctx, m.ID, card.Reference, tok); err != nil {
-		return "", "", err
-	}
-	// RBI: once tokenized, the number is kept only on the merchant's
-	// explicit save_to_locker.
-	if !keep && len(card.PANCiphertext) > 0 {
-		card.PANCiphertext, card.KeyID = []byte{}, ""
-		if err := s.Store.SaveCard(ctx, card); err != nil {
-			return "", "", err
-		}
-	}
-	return card.Reference, tok.Reference, nil
+	return &out, nil
 }
 
 // implicitCustomer returns the customer an order names, creating it from

@@ -74,9 +74,10 @@ type Config struct {
 type Service struct {
 	Config
 	onboarded onboardedCache
-	// cardWork holds the payments whose card work runs in this process:
-	// txn uuid → a channel closed when it ends. See FinishCard.
-	cardWork sync.Map
+	// busy holds the payments whose authorization or card work runs in
+	// this process: txn uuid → a channel closed when it ends. See
+	// exclusive.
+	busy sync.Map
 }
 
 // New returns a Service. Store, Locker, Network and Bank are required.

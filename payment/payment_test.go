@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/bintable"
 	"github.com/coftkit/coft/locker"
 	"github.com/coftkit/coft/payment"
 	"github.com/coftkit/coft/sandbox"
@@ -14,8 +15,9 @@ import (
 )
 
 // newService is the use cases over a fresh SQLite database, the sandbox
-// network (answering onboardings at once outside testMode) and bank.
-func newService(t *testing.T) (*payment.Service, *sqlstore.DB, *sandbox.Network) {
+// network (answering onboardings when told) and bank, and the built-in BIN
+// table; opts change the configuration first.
+func newService(t *testing.T, opts ...func(*payment.Config)) (*payment.Service, *sqlstore.DB, *sandbox.Network) {
 	t.Helper()
 	db := sqltest.MustOpenDB(t, sqlstore.SQLite)
 	keys, err := locker.LoadKeys(t.TempDir(), func(string) string { return "" })
@@ -27,7 +29,11 @@ func newService(t *testing.T) (*payment.Service, *sqlstore.DB, *sandbox.Network)
 		t.Fatal(err)
 	}
 	net := &sandbox.Network{PAR: lk.PAR, OnboardingDelay: time.Hour}
-	s, err := payment.New(payment.Config{Store: db, Locker: lk, Network: net, Bank: sandbox.Bank{}, Sandbox: net, CacheTTL: time.Minute})
+	cfg := payment.Config{Store: db, Locker: lk, Bins: bintable.MustNew(), Network: net, Bank: sandbox.Bank{}, Sandbox: net, CacheTTL: time.Minute}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s, err := payment.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

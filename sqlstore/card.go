@@ -23,41 +23,43 @@ func (db *DB) SaveCard(ctx context.Context, c *coft.Card) error {
 	if c.Reference == "" {
 		return coft.Errorf(coft.EINTERNAL, "SaveCard: card has no reference")
 	}
+	return db.inTx(ctx, func(tx *dbTx) error { return db.saveCard(ctx, tx, c) })
+}
+
+func (db *DB) saveCard(ctx context.Context, tx *dbTx, c *coft.Card) error {
 	now := db.now()
 	pan := c.PANCiphertext
 	if pan == nil { // a tokenized card keeps no number: stored as empty
 		pan = []byte{}
 	}
-	return db.inTx(ctx, func(tx *dbTx) error {
-		var ref string
-		var created any
-		err := tx.QueryRowContext(ctx, db.rebind(`SELECT reference, created_at FROM cards
-			WHERE merchant_id = ? AND customer_id = ? AND fingerprint = ?`+db.forUpdate()),
-			c.MerchantID, c.CustomerID, c.Fingerprint).Scan(&ref, &created)
-		switch {
-		case err == sql.ErrNoRows:
-			c.CreatedAt, c.UpdatedAt = now, now
-			_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO cards (reference, merchant_id, customer_id,
-				fingerprint, isin, last4, exp_month, exp_year, name_on_card, nickname, brand, card_type,
-				sub_type, issuer, bank_code, issuer_country, issuer_tokenizes, pan_ciphertext, key_id, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-				c.Reference, c.MerchantID, c.CustomerID, c.Fingerprint, c.ISIN, c.Last4, c.ExpMonth,
-				c.ExpYear, c.NameOnCard, c.Nickname, c.Brand, c.Type, c.SubType, c.Issuer, c.BankCode,
-				c.IssuerCountry, c.IssuerTokenizes, pan, c.KeyID, c.CreatedAt, c.UpdatedAt)
-			return mapError(err, "", "card_reference")
-		case err != nil:
-			return err
-		case ref != c.Reference:
-			return coft.FieldError(coft.ECONFLICT, "card_reference", "The customer already has this card saved as %s.", ref)
-		}
-		c.UpdatedAt = now
-		_, err = tx.ExecContext(ctx, db.rebind(`UPDATE cards SET exp_month = ?, exp_year = ?, name_on_card = ?,
-			brand = ?, card_type = ?, sub_type = ?, issuer = ?, bank_code = ?, issuer_country = ?,
-			issuer_tokenizes = ?, pan_ciphertext = ?, key_id = ?, updated_at = ? WHERE reference = ?`),
-			c.ExpMonth, c.ExpYear, c.NameOnCard, c.Brand, c.Type, c.SubType, c.Issuer, c.BankCode,
-			c.IssuerCountry, c.IssuerTokenizes, pan, c.KeyID, c.UpdatedAt, c.Reference)
+	var ref string
+	var created any
+	err := tx.QueryRowContext(ctx, db.rebind(`SELECT reference, created_at FROM cards
+		WHERE merchant_id = ? AND customer_id = ? AND fingerprint = ?`+db.forUpdate()),
+		c.MerchantID, c.CustomerID, c.Fingerprint).Scan(&ref, &created)
+	switch {
+	case err == sql.ErrNoRows:
+		c.CreatedAt, c.UpdatedAt = now, now
+		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO cards (reference, merchant_id, customer_id,
+			fingerprint, isin, last4, exp_month, exp_year, name_on_card, nickname, brand, card_type,
+			sub_type, issuer, bank_code, issuer_country, issuer_tokenizes, pan_ciphertext, key_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			c.Reference, c.MerchantID, c.CustomerID, c.Fingerprint, c.ISIN, c.Last4, c.ExpMonth,
+			c.ExpYear, c.NameOnCard, c.Nickname, c.Brand, c.Type, c.SubType, c.Issuer, c.BankCode,
+			c.IssuerCountry, c.IssuerTokenizes, pan, c.KeyID, c.CreatedAt, c.UpdatedAt)
+		return mapError(err, "", "card_reference")
+	case err != nil:
 		return err
-	})
+	case ref != c.Reference:
+		return coft.FieldError(coft.ECONFLICT, "card_reference", "The customer already has this card saved as %s.", ref)
+	}
+	c.UpdatedAt = now
+	_, err = tx.ExecContext(ctx, db.rebind(`UPDATE cards SET exp_month = ?, exp_year = ?, name_on_card = ?,
+		brand = ?, card_type = ?, sub_type = ?, issuer = ?, bank_code = ?, issuer_country = ?,
+		issuer_tokenizes = ?, pan_ciphertext = ?, key_id = ?, updated_at = ? WHERE reference = ?`),
+		c.ExpMonth, c.ExpYear, c.NameOnCard, c.Brand, c.Type, c.SubType, c.Issuer, c.BankCode,
+		c.IssuerCountry, c.IssuerTokenizes, pan, c.KeyID, c.UpdatedAt, c.Reference)
+	return err
 }
 
 // FindCardByFingerprint returns the customer's card with the fingerprint,
@@ -71,47 +73,51 @@ func (db *DB) FindCardByFingerprint(ctx context.Context, merchantID, customerID,
 // SaveNetworkToken stores or replaces the network token of a card.
 // Returns ENOTFOUND if the merchant has no such card.
 func (db *DB) SaveNetworkToken(ctx context.Context, merchantID, cardReference string, t *coft.NetworkToken) error {
+	return db.inTx(ctx, func(tx *dbTx) error { return db.saveNetworkToken(ctx, tx, merchantID, cardReference, t) })
+}
+
+func (db *DB) saveNetworkToken(ctx context.Context, tx *dbTx, merchantID, cardReference string, t *coft.NetworkToken) error {
 	now := db.now()
-	return db.inTx(ctx, func(tx *dbTx) error {
-		c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
-			WHERE c.merchant_id = ? AND c.reference = ?`), merchantID, cardReference))
-		if coft.ErrorCode(err) == coft.ENOTFOUND {
-			return coft.FieldError(coft.ENOTFOUND, "card_reference", "Card not found.")
-		} else if err != nil {
+	c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
+		WHERE c.merchant_id = ? AND c.reference = ?`), merchantID, cardReference))
+	if coft.ErrorCode(err) == coft.ENOTFOUND {
+		return coft.FieldError(coft.ENOTFOUND, "card_reference", "Card not found.")
+	} else if err != nil {
+		return err
+	}
+	if t.Status == coft.TokenActive && (c.Token == nil || c.Token.Status == coft.TokenInitiated) {
+		if err := db.tokenEvent(ctx, tx, coft.EventTokenCreated, c, t); err != nil {
 			return err
 		}
-		if t.Status == coft.TokenActive && (c.Token == nil || c.Token.Status == coft.TokenInitiated) {
-			if err := db.tokenEvent(ctx, tx, coft.EventTokenCreated, c, t); err != nil {
-				return err
-			}
-		}
-		if t.CreatedAt.IsZero() {
-			t.CreatedAt = now
-		}
-		t.UpdatedAt = now
-		_, err = tx.ExecContext(ctx, db.rebind(`DELETE FROM network_tokens WHERE card_reference = ?`), cardReference)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO network_tokens (card_reference, reference, last4, isin,
-			exp_month, exp_year, par, status, provider, ciphertext, key_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			cardReference, t.Reference, t.Last4, t.ISIN, t.ExpMonth, t.ExpYear, t.PAR, t.Status,
-			t.Provider, t.Ciphertext, t.KeyID, t.CreatedAt, t.UpdatedAt)
-		return mapError(err, "", "token.card_reference")
-	})
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = now
+	}
+	t.UpdatedAt = now
+	_, err = tx.ExecContext(ctx, db.rebind(`DELETE FROM network_tokens WHERE card_reference = ?`), cardReference)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO network_tokens (card_reference, reference, last4, isin,
+		exp_month, exp_year, par, status, provider, ciphertext, key_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		cardReference, t.Reference, t.Last4, t.ISIN, t.ExpMonth, t.ExpYear, t.PAR, t.Status,
+		t.Provider, t.Ciphertext, t.KeyID, t.CreatedAt, t.UpdatedAt)
+	return mapError(err, "", "token.card_reference")
 }
 
 // DeleteNetworkToken removes a card's network token, if it has one.
 func (db *DB) DeleteNetworkToken(ctx context.Context, merchantID, cardReference string) error {
-	return db.inTx(ctx, func(tx *dbTx) error {
-		if err := db.tokenDeleted(ctx, tx, merchantID, cardReference); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM network_tokens WHERE card_reference IN
-			(SELECT reference FROM cards WHERE merchant_id = ? AND reference = ?)`), merchantID, cardReference)
+	return db.inTx(ctx, func(tx *dbTx) error { return db.deleteNetworkToken(ctx, tx, merchantID, cardReference) })
+}
+
+func (db *DB) deleteNetworkToken(ctx context.Context, tx *dbTx, merchantID, cardReference string) error {
+	if err := db.tokenDeleted(ctx, tx, merchantID, cardReference); err != nil {
 		return err
-	})
+	}
+	_, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM network_tokens WHERE card_reference IN
+		(SELECT reference FROM cards WHERE merchant_id = ? AND reference = ?)`), merchantID, cardReference)
+	return err
 }
 
 // tokenDeleted adds a TOKEN_DELETED event when the card has a token the
@@ -173,41 +179,43 @@ func (db *DB) UpdateCardNickname(ctx context.Context, merchantID, reference, nic
 // (when not nil) as the customer's withdrawal of consent.
 // Returns ENOTFOUND if the merchant has no such card.
 func (db *DB) DeleteCard(ctx context.Context, merchantID, reference string, w *coft.Withdrawal) error {
-	return db.inTx(ctx, func(tx *dbTx) error {
-		if w != nil {
-			c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
-				WHERE c.merchant_id = ? AND c.reference = ?`), merchantID, reference))
-			if err != nil {
-				return coft.FieldError(coft.ENOTFOUND, "card_reference", "Card not found.")
-			}
-			w.ID, w.MerchantID, w.CustomerID, w.CardReference, w.Fingerprint, w.At =
-				coft.NewID("wdr_"), merchantID, c.CustomerID, c.Reference, c.Fingerprint, db.now()
-			if c.Token != nil {
-				w.TokenReference = c.Token.Reference
-			}
-			if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO withdrawals (id, merchant_id, customer_id,
-				card_reference, token_reference, fingerprint, channel, client_ip, user_agent, at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), w.ID, w.MerchantID, w.CustomerID, w.CardReference,
-				w.TokenReference, w.Fingerprint, w.Channel, w.ClientIP, w.UserAgent, w.At); err != nil {
-				return err
-			}
-		}
-		if err := db.tokenDeleted(ctx, tx, merchantID, reference); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM network_tokens WHERE card_reference IN
-			(SELECT reference FROM cards WHERE merchant_id = ? AND reference = ?)`), merchantID, reference); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM cards WHERE merchant_id = ? AND reference = ?`), merchantID, reference)
+	return db.inTx(ctx, func(tx *dbTx) error { return db.deleteCard(ctx, tx, merchantID, reference, w) })
+}
+
+func (db *DB) deleteCard(ctx context.Context, tx *dbTx, merchantID, reference string, w *coft.Withdrawal) error {
+	if w != nil {
+		c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
+			WHERE c.merchant_id = ? AND c.reference = ?`), merchantID, reference))
 		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
 			return coft.FieldError(coft.ENOTFOUND, "card_reference", "Card not found.")
 		}
-		return nil
-	})
+		w.ID, w.MerchantID, w.CustomerID, w.CardReference, w.Fingerprint, w.At =
+			coft.NewID("wdr_"), merchantID, c.CustomerID, c.Reference, c.Fingerprint, db.now()
+		if c.Token != nil {
+			w.TokenReference = c.Token.Reference
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO withdrawals (id, merchant_id, customer_id,
+			card_reference, token_reference, fingerprint, channel, client_ip, user_agent, at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), w.ID, w.MerchantID, w.CustomerID, w.CardReference,
+			w.TokenReference, w.Fingerprint, w.Channel, w.ClientIP, w.UserAgent, w.At); err != nil {
+			return err
+		}
+	}
+	if err := db.tokenDeleted(ctx, tx, merchantID, reference); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM network_tokens WHERE card_reference IN
+		(SELECT reference FROM cards WHERE merchant_id = ? AND reference = ?)`), merchantID, reference); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM cards WHERE merchant_id = ? AND reference = ?`), merchantID, reference)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return coft.FieldError(coft.ENOTFOUND, "card_reference", "Card not found.")
+	}
+	return nil
 }
 
 func scanCard(s scanner) (*coft.Card, error) {

@@ -196,6 +196,46 @@ func (db *DB) UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*c
 	return t, nil
 }
 
+// UpdateTxnWith is UpdateTxn with the card work w written in the same
+// transaction; see coft.TxnStore.
+func (db *DB) UpdateTxnWith(ctx context.Context, merchantID, uuid string, w coft.CardWork, fn func(*coft.Txn) error) (*coft.Txn, error) {
+	var t *coft.Txn
+	err := db.inTx(ctx, func(tx *dbTx) error {
+		var err error
+		if t, err = db.lockTxn(ctx, tx, merchantID, uuid); err != nil {
+			return err
+		}
+		before := *t
+		if err := fn(t); err != nil {
+			return err
+		}
+		switch {
+		case w.Card != nil && w.DropCard:
+			err = db.deleteCard(ctx, tx, merchantID, w.Card.Reference, nil)
+		case w.Card != nil && w.DropToken:
+			err = db.deleteNetworkToken(ctx, tx, merchantID, w.Card.Reference)
+		case w.Card != nil:
+			err = db.saveCard(ctx, tx, w.Card)
+		}
+		if err != nil {
+			return err
+		}
+		if w.Token != nil {
+			if err := db.saveNetworkToken(ctx, tx, merchantID, w.Card.Reference, w.Token); err != nil {
+				return err
+			}
+		}
+		if err := db.writeTxn(ctx, tx, t); err != nil {
+			return err
+		}
+		return db.txnEvents(ctx, tx, &before, t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
 func (db *DB) lockTxn(ctx context.Context, tx *dbTx, merchantID, uuid string) (*coft.Txn, error) {
 	return scanTxn(tx.QueryRowContext(ctx, db.rebind(`SELECT `+txnColumns+` FROM txns
 		WHERE merchant_id = ? AND uuid = ?`+db.forUpdate()), merchantID, uuid))
@@ -220,8 +260,8 @@ func (db *DB) writeTxn(ctx context.Context, tx *dbTx, t *coft.Txn) error {
 	return db.syncOrderStatus(ctx, tx, t.MerchantID, t.OrderID)
 }
 
-// UnfinishedCharges returns charged attempts whose card work a crash
-// interrupted; see coft.TxnStore.
+// UnfinishedCharges returns attempts a crash interrupted, charged without
+// their card work or waiting on the bank; see coft.TxnStore.
 func (db *DB) UnfinishedCharges(ctx context.Context, before time.Time, limit int) ([]*coft.Txn, error) {
 	// Claimed by moving updated_at to now: no other instance selects them
 	// again before the same delay has passed (row locks, skipped, keep two
@@ -233,9 +273,9 @@ func (db *DB) UnfinishedCharges(ctx context.Context, before time.Time, limit int
 	var out []*coft.Txn
 	err := db.inTx(ctx, func(tx *dbTx) error {
 		rows, err := tx.QueryContext(ctx, db.rebind(`UPDATE txns SET updated_at = ? WHERE uuid IN (
-			SELECT uuid FROM txns WHERE status = ? AND card_done = ? AND updated_at < ?
+			SELECT uuid FROM txns WHERE (status = ? AND card_done = ? OR status = ?) AND updated_at < ?
 			ORDER BY updated_at LIMIT ?`+lock+`) RETURNING `+txnColumns),
-			db.now(), string(coft.StatusCharged), false, before.UTC(), limit)
+			db.now(), string(coft.StatusCharged), false, string(coft.StatusAuthorizing), before.UTC(), limit)
 		if err != nil {
 			return err
 		}

@@ -213,7 +213,9 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 }
 
 // handleBankPage serves GET /v2/pay/start/{merchant_id}/{txn_uuid}: the
-// sandbox bank's authentication page. Showing it closes the consent step.
+// sandbox bank's authentication page, once the customer's decision (if
+// asked) is recorded. It writes nothing: the bank step is marked begun
+// with the first password's write.
 func (s *Server) handleBankPage(w http.ResponseWriter, r *http.Request) error {
 	m, t, ok := s.paymentPage(w, r)
 	if !ok {
@@ -226,10 +228,6 @@ func (s *Server) handleBankPage(w http.ResponseWriter, r *http.Request) error {
 	if t.Done() || t.Status == coft.StatusAuthorizing { // the bank has the password: nothing more to type
 		s.finish(w, r, m, t)
 		return nil
-	}
-	t, err := s.payments.OpenBank(r.Context(), m, t)
-	if err != nil {
-		return err
 	}
 	s.renderBank(w, r, m, t, http.StatusOK, "")
 	return nil
@@ -274,7 +272,7 @@ func (s *Server) handleBankSubmit(w http.ResponseWriter, r *http.Request) error 
 		s.finish(w, r, m, t)
 		return nil
 	}
-	if t.ConsentPending() || !t.AuthStarted {
+	if t.ConsentPending() {
 		http.Redirect(w, r, s.authenticationURL(t), http.StatusSeeOther)
 		return nil
 	}

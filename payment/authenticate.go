@@ -33,21 +33,6 @@ func (s *Service) RecordConsent(ctx context.Context, m *coft.Merchant, t *coft.T
 	})
 }
 
-// OpenBank records that the bank's page was shown: the consent step is
-// closed. ECONFLICT while the decision is pending.
-func (s *Service) OpenBank(ctx context.Context, m *coft.Merchant, t *coft.Txn) (*coft.Txn, error) {
-	if t.AuthStarted {
-		return t, nil
-	}
-	return s.Store.UpdateTxn(ctx, m.ID, t.UUID, func(t *coft.Txn) error {
-		if t.ConsentPending() {
-			return coft.Errorf(coft.ECONFLICT, "The customer's decision is pending.")
-		}
-		t.AuthStarted = true
-		return nil
-	})
-}
-
 // Authenticate is the bank step: the customer's one-time password, or the
 // customer's cancellation. The password is checked with the bank before
 // anything is written (checking changes nothing at the bank); then one
@@ -64,7 +49,11 @@ func (s *Service) Authenticate(ctx context.Context, m *coft.Merchant, t *coft.Tx
 	case t.Done():
 		return t, false, nil
 	case t.Status == coft.StatusAuthorizing:
-		return s.exclusive(ctx, t, true, func(t *coft.Txn) *coft.Txn { return s.authorize(ctx, m, t) }), false, nil
+		cur, err := s.Store.FindTxn(ctx, m.ID, t.UUID) // t may predate the answer
+		if err != nil {
+			return nil, false, err
+		}
+		return s.exclusive(ctx, cur, true, func(t *coft.Txn) *coft.Txn { return s.authorize(ctx, m, t) }), false, nil
 	}
 	verified := !cancel && s.Bank.VerifyOTP(ctx, t, otp)
 	authorize := false
@@ -72,6 +61,7 @@ func (s *Service) Authenticate(ctx context.Context, m *coft.Merchant, t *coft.Tx
 		if t.Done() || t.Status == coft.StatusAuthorizing {
 			return errRecorded // a repeated or concurrent post
 		}
+		t.AuthStarted = true
 		switch {
 		case cancel:
 			t.Status, t.ErrorCode, t.ErrorMessage = coft.StatusAuthenticationFailed, "AUTHENTICATION_FAILED", "The customer cancelled the payment."

@@ -156,7 +156,7 @@ func newOTPFixture(t *testing.T) *otpFixture {
 }
 
 // pay starts a payment of a new card for customer asha, with the
-// merchant's declaration, and opens its bank step.
+// merchant's declaration.
 func (f *otpFixture) pay(t *testing.T, orderID string, tokenize, saveToLocker bool) *coft.Txn {
 	t.Helper()
 	ctx := context.Background()
@@ -165,9 +165,6 @@ func (f *otpFixture) pay(t *testing.T, orderID string, tokenize, saveToLocker bo
 		Card:     coft.CardInput{Number: "4242424242424242", ExpMonth: "12", ExpYear: "2031", CVV: "123", Name: "Asha Rao"},
 		Tokenize: &tokenize, SaveToLocker: saveToLocker, ClientIP: "203.0.113.9", UserAgent: "test"}, 0)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if tx, err = f.s.OpenBank(ctx, f.m, tx); err != nil {
 		t.Fatal(err)
 	}
 	return tx

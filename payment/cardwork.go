@@ -14,12 +14,14 @@ import (
 // at once provisioned two network tokens, kept one and announced the other
 // with TOKEN_CREATED: the crash suite found it). Without wait (the
 // reconciler) a busy payment is left as it is; with it (a request) the
-// second waits for the first. work gets the payment as stored now. Across
+// second waits for the first, then works on the payment as stored then;
+// t must be the payment as stored when no other was at it. Across
 // instances, the reconciler's delay keeps it from card work a request is
 // still doing, and the writes are conditional: a charge is recorded only
 // on an AUTHORIZING payment, card work only on an unfinished one.
 func (s *Service) exclusive(ctx context.Context, t *coft.Txn, wait bool, work func(*coft.Txn) *coft.Txn) *coft.Txn {
 	done := make(chan struct{})
+	waited := false
 	for {
 		busy, running := s.busy.LoadOrStore(t.UUID, done)
 		if !running {
@@ -28,6 +30,7 @@ func (s *Service) exclusive(ctx context.Context, t *coft.Txn, wait bool, work fu
 		if !wait {
 			return t
 		}
+		waited = true
 		select {
 		case <-busy.(chan struct{}):
 		case <-ctx.Done():
@@ -35,7 +38,10 @@ func (s *Service) exclusive(ctx context.Context, t *coft.Txn, wait bool, work fu
 		}
 	}
 	defer func() { s.busy.Delete(t.UUID); close(done) }()
-	cur, err := s.Store.FindTxn(ctx, t.MerchantID, t.UUID) // the copy may predate the work just finished
+	if !waited {
+		return work(t)
+	}
+	cur, err := s.Store.FindTxn(ctx, t.MerchantID, t.UUID) // the copy predates the work just finished
 	if err != nil {
 		return t // left for the reconciler
 	}
@@ -66,7 +72,7 @@ func (s *Service) FinishCharges(ctx context.Context, before time.Time) (int, err
 				return s.authorize(ctx, m, cur)
 			case cur.Status == coft.StatusCharged && !cur.CardDone:
 				ran = true
-				return s.finishCardWork(ctx, m, cur)
+				return s.finishCardWork(ctx, m, cur, nil)
 			}
 			return cur // finished meanwhile
 		})
@@ -77,18 +83,6 @@ func (s *Service) FinishCharges(ctx context.Context, before time.Time) (int, err
 		}
 	}
 	return n, nil
-}
-
-// FinishCard does the card work of a charged payment unless it is done,
-// as a request does when it finds it unfinished (wait: after the work of
-// this process's other requests on it).
-func (s *Service) FinishCard(ctx context.Context, m *coft.Merchant, t *coft.Txn, wait bool) *coft.Txn {
-	return s.exclusive(ctx, t, wait, func(cur *coft.Txn) *coft.Txn {
-		if cur.Status != coft.StatusCharged || cur.CardDone {
-			return cur
-		}
-		return s.finishCardWork(ctx, m, cur)
-	})
 }
 
 // cardPlan is what a charged payment's card work does, decided from its
@@ -234,8 +228,16 @@ func (s *Service) charge(ctx context.Context, m *coft.Merchant, t *coft.Txn, cod
 		return t // left AUTHORIZING: asked again, the bank answers the same
 	case done.CardDone:
 		return done
+	case !planned:
+		return s.finishCardWork(ctx, m, done, nil)
 	}
-	return s.finishCardWork(ctx, m, done)
+	if w.Card != nil { // saved now, with its token INITIATED when one is asked for
+		p.isNew = false
+		if p.token != nil {
+			p.card.Token = p.token
+		}
+	}
+	return s.finishCardWork(ctx, m, done, p)
 }
 
 // errRecorded aborts a write that finds the payment's step already
@@ -255,12 +257,15 @@ func (s *Service) current(ctx context.Context, t *coft.Txn) *coft.Txn {
 // answer, the number's erasure, the payment's completion and its events in
 // one write. The one-rupee check of out-of-band tokenization is refunded
 // before that write, whatever became of the token, so that the reconciler
-// retries the refund after a crash.
-func (s *Service) finishCardWork(ctx context.Context, m *coft.Merchant, t *coft.Txn) *coft.Txn {
-	p, err := s.planCard(ctx, m, t)
-	if err != nil {
-		s.Logger.ErrorContext(ctx, "planning the card work failed", "txn_uuid", t.UUID, "error", err.Error())
-		return t // left for the reconciler
+// retries the refund after a crash. p is the plan the charge carried out,
+// or nil to plan from what is stored.
+func (s *Service) finishCardWork(ctx context.Context, m *coft.Merchant, t *coft.Txn, p *cardPlan) *coft.Txn {
+	if p == nil {
+		var err error
+		if p, err = s.planCard(ctx, m, t); err != nil {
+			s.Logger.ErrorContext(ctx, "planning the card work failed", "txn_uuid", t.UUID, "error", err.Error())
+			return t // left for the reconciler
+		}
 	}
 	w := coft.CardWork{}
 	tokenRef, tokenErr := "", p.tokenErr

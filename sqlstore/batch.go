@@ -2,15 +2,24 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
+	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
-// batcher groups concurrent writes into one SQLite transaction (group
-// commit). SQLite has one writer at a time and each commit appends to the
-// write-ahead log, which costs more than a small insert; so while one
-// batch commits, the next one gathers. Each write runs under its own
-// savepoint, so a refused write (a duplicate order_id, say) fails alone.
+// batcher groups concurrent write transactions into one SQLite
+// transaction (group commit). SQLite has one writer at a time, and each
+// commit appends every page it changed to the write-ahead log: concurrent
+// payments change the same pages (the tables' and indexes' newest
+// leaves), so one commit for many of them writes each page once. While
+// one batch commits, the next one gathers.
+//
+// Each write runs under its own savepoint, in the order it arrived, and
+// sees the writes before it: a write that fails (a duplicate order_id, a
+// check of its own) is rolled back alone and returns its own error, as if
+// it had run by itself. Its statements run detached from its caller's
+// context: SQLite answers an interrupted statement inside a transaction by
+// rolling back the whole transaction, the other writes' too.
 //
 // Leadership passes from caller to caller: the caller that finds no batch
 // running commits the pending writes, then hands the lead to the oldest
@@ -21,26 +30,33 @@ type batcher struct {
 	mu      sync.Mutex
 	pending []*write
 	running bool
+	commits atomic.Int64 // batches committed, for the checkpointer
 }
 
-// write is one statement waiting for its batch.
+// write is one transaction's work waiting for its batch.
 type write struct {
-	query string // with ? placeholders
-	args  []any
-	done  chan error    // the write's own result
-	lead  chan struct{} // closed when this caller must commit the next batch
+	fn   func(*dbTx) error
+	done chan result   // the write's own result
+	lead chan struct{} // closed when this caller must commit the next batch
 }
 
-// exec runs query in the next batch and returns its own result.
-func (b *batcher) exec(ctx context.Context, query string, args ...any) error {
-	w := &write{query: query, args: args, done: make(chan error, 1), lead: make(chan struct{})}
+// result is a write's outcome: its error, or the value it panicked with
+// (raised again in its own caller's goroutine).
+type result struct {
+	err      error
+	panicked any
+}
+
+// run runs fn in the next batch and returns its own result.
+func (b *batcher) run(ctx context.Context, fn func(*dbTx) error) error {
+	w := &write{fn: fn, done: make(chan result, 1), lead: make(chan struct{})}
 	b.mu.Lock()
 	b.pending = append(b.pending, w)
 	if b.running {
 		b.mu.Unlock()
 		select {
-		case err := <-w.done:
-			return err
+		case r := <-w.done:
+			return r.get()
 		case <-w.lead:
 		}
 	} else {
@@ -61,29 +77,33 @@ func (b *batcher) exec(ctx context.Context, query string, args ...any) error {
 		b.running = false
 	}
 	b.mu.Unlock()
-	return <-w.done
+	return (<-w.done).get()
+}
+
+func (r result) get() error {
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return r.err
 }
 
 // commit runs a batch in one transaction and delivers each write's result.
 func (b *batcher) commit(ctx context.Context, batch []*write) {
-	results := make([]error, len(batch))
-	// Prepare first: the writer pool's one connection is the transaction's.
-	stmts := make([]*sql.Stmt, len(batch))
-	for i, w := range batch {
-		var err error
-		if stmts[i], err = b.db.prepared(ctx, b.db.w, w.query); err != nil {
-			for _, w := range batch {
-				w.done <- err
+	results := make([]result, len(batch))
+	err := b.db.tx(ctx, func(tx *dbTx) error {
+		tx.detached = true
+		if len(batch) == 1 { // alone: its failure rolls back the transaction
+			results[0] = call(batch[0].fn, tx)
+			if results[0].panicked != nil {
+				return fmt.Errorf("write panicked: %v", results[0].panicked)
 			}
-			return
+			return results[0].err
 		}
-	}
-	err := b.db.inTx(ctx, func(tx *dbTx) error {
 		for i, w := range batch {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 				return err
 			}
-			if _, results[i] = tx.StmtContext(ctx, stmts[i]).ExecContext(ctx, w.args...); results[i] != nil {
+			if results[i] = call(w.fn, tx); results[i].err != nil || results[i].panicked != nil {
 				if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
 					return err
 				}
@@ -94,11 +114,25 @@ func (b *batcher) commit(ctx context.Context, batch []*write) {
 		}
 		return nil
 	})
-	for i, w := range batch {
-		if err != nil {
-			w.done <- err
-		} else {
-			w.done <- results[i]
-		}
+	if err == nil {
+		b.commits.Add(1)
 	}
+	for i, w := range batch {
+		r := results[i]
+		if err != nil && r.err == nil && r.panicked == nil {
+			r.err = err // the commit failed: so did every write in it
+		}
+		w.done <- r
+	}
+}
+
+// call runs a write's fn, catching its panic for its own caller.
+func call(fn func(*dbTx) error, tx *dbTx) (r result) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.panicked = p
+		}
+	}()
+	r.err = fn(tx)
+	return r
 }

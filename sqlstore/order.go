@@ -39,11 +39,7 @@ func (db *DB) CreateOrder(ctx context.Context, o *coft.Order) error {
 	args := []any{o.ID, o.MerchantID, o.OrderID, int64(o.Amount), o.Currency, string(o.Status), o.CustomerID,
 		o.CustomerEmail, o.CustomerPhone, o.ReturnURL, o.WebhookURL, o.Description, o.ProductID,
 		details, o.TxnUUID, o.CreatedAt, o.UpdatedAt}
-	if db.batch != nil {
-		err = db.batch.exec(ctx, query, args...)
-	} else {
-		_, err = db.exec(ctx, query, args...)
-	}
+	_, err = db.exec(ctx, query, args...)
 	return mapError(err, "", "order_id")
 }
 

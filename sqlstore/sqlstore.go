@@ -53,9 +53,11 @@ type DB struct {
 	stmts  sync.Map // (pool, query) → *sql.Stmt, see prepared
 	nstmts atomic.Int64
 
-	// batch groups concurrent order creations into one commit (SQLite
-	// only; nil for PostgreSQL, whose writers run side by side).
+	// batch groups concurrent writes into one commit (SQLite only; nil for
+	// PostgreSQL, whose writers run side by side).
 	batch *batcher
+	// stopCheckpoints ends the SQLite checkpointer; see checkpoints.
+	stopCheckpoints func()
 }
 
 type stmtKey struct {
@@ -92,8 +94,18 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return s.QueryRowContext(ctx, args...)
 }
 
-// exec runs a statement on the writer pool outside any transaction.
+// exec runs one statement as a write of its own (on SQLite, in the next
+// batch of writes).
 func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if db.batch != nil {
+		var res sql.Result
+		err := db.inTx(ctx, func(tx *dbTx) error {
+			var err error
+			res, err = tx.ExecContext(ctx, query, args...)
+			return err
+		})
+		return res, err
+	}
 	s, err := db.prepared(ctx, db.w, query)
 	if err != nil {
 		return nil, err
@@ -129,7 +141,10 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_time_format", "sqlite")
-	w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode()+"&_txlock=immediate")
+	// The writer does not checkpoint the write-ahead log itself (it holds
+	// every write meanwhile): the checkpointer does, beside it.
+	wq := url.Values{"_pragma": append(q["_pragma"], "wal_autocheckpoint(0)"), "_time_format": q["_time_format"]}
+	w, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode()+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -149,7 +164,35 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.stopCheckpoints = db.checkpoints()
 	return db, nil
+}
+
+// checkpoints copies committed writes from SQLite's write-ahead log into
+// the database file, every 100 ms while there are writes, from a reader
+// connection: off the writer's path, and without waiting for readers
+// (PASSIVE). It returns the function that stops it.
+func (db *DB) checkpoints() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		seen := db.batch.commits.Load()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if n := db.batch.commits.Load(); n != seen {
+				seen = n
+				db.r.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)") // a failure is retried on the next tick
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // OpenPostgres connects to PostgreSQL and applies pending migrations.
@@ -178,6 +221,9 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	if db.stopCheckpoints != nil {
+		db.stopCheckpoints()
+	}
 	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	err := db.w.Close()
 	if db.r != db.w {
@@ -227,8 +273,17 @@ func (db *DB) forUpdate() string {
 	return ""
 }
 
-// inTx runs fn in a write transaction, committing if it returns nil.
+// inTx runs fn in a write transaction, committing if it returns nil. On
+// SQLite, concurrent ones share a commit (see batcher).
 func (db *DB) inTx(ctx context.Context, fn func(*dbTx) error) error {
+	if db.batch != nil {
+		return db.batch.run(ctx, fn)
+	}
+	return db.tx(ctx, fn)
+}
+
+// tx runs fn in a write transaction of its own.
+func (db *DB) tx(ctx context.Context, fn func(*dbTx) error) error {
 	sqlTx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -257,6 +312,9 @@ type dbTx struct {
 	db     *DB
 	pool   *sql.DB
 	missed []string
+	// detached runs statements without their callers' cancellation (a
+	// batch's transaction is not one caller's).
+	detached bool
 }
 
 func (t *dbTx) stmt(ctx context.Context, query string) *sql.Stmt {
@@ -270,7 +328,15 @@ func (t *dbTx) stmt(ctx context.Context, query string) *sql.Stmt {
 	return nil
 }
 
+func (t *dbTx) ctx(ctx context.Context) context.Context {
+	if t.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 func (t *dbTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = t.ctx(ctx)
 	if s := t.stmt(ctx, query); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -278,6 +344,7 @@ func (t *dbTx) QueryContext(ctx context.Context, query string, args ...any) (*sq
 }
 
 func (t *dbTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = t.ctx(ctx)
 	if s := t.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
@@ -285,6 +352,7 @@ func (t *dbTx) QueryRowContext(ctx context.Context, query string, args ...any) *
 }
 
 func (t *dbTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = t.ctx(ctx)
 	if s := t.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -317,7 +385,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, name := range names {
-		err := db.inTx(ctx, func(tx *dbTx) error {
+		err := db.tx(ctx, func(tx *dbTx) error {
 			if db.dialect == Postgres {
 				// Instances starting together take turns.
 				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7201)`); err != nil {

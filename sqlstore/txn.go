@@ -185,7 +185,7 @@ func (db *DB) UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*c
 		if err := fn(t); err != nil {
 			return err
 		}
-		if err := db.writeTxn(ctx, tx, t); err != nil {
+		if err := db.writeTxn(ctx, tx, t, before.Status); err != nil {
 			return err
 		}
 		return db.txnEvents(ctx, tx, &before, t)
@@ -225,7 +225,7 @@ func (db *DB) UpdateTxnWith(ctx context.Context, merchantID, uuid string, w coft
 				return err
 			}
 		}
-		if err := db.writeTxn(ctx, tx, t); err != nil {
+		if err := db.writeTxn(ctx, tx, t, before.Status); err != nil {
 			return err
 		}
 		return db.txnEvents(ctx, tx, &before, t)
@@ -241,7 +241,8 @@ func (db *DB) lockTxn(ctx context.Context, tx *dbTx, merchantID, uuid string) (*
 		WHERE merchant_id = ? AND uuid = ?`+db.forUpdate()), merchantID, uuid))
 }
 
-func (db *DB) writeTxn(ctx context.Context, tx *dbTx, t *coft.Txn) error {
+// writeTxn stores t; the order's status too when t's changed from was.
+func (db *DB) writeTxn(ctx context.Context, tx *dbTx, t *coft.Txn, was coft.OrderStatus) error {
 	t.UpdatedAt = db.now()
 	var consent sql.NullBool
 	if t.Consent != nil {
@@ -254,7 +255,7 @@ func (db *DB) writeTxn(ctx context.Context, tx *dbTx, t *coft.Txn) error {
 		string(t.Status), t.CustomerID, t.CardReference, t.PANCiphertext, t.KeyID, t.UsingToken, consent, t.AuthStarted,
 		t.OTPAttempts, t.RespCode, t.RespMessage, t.ErrorCode, t.ErrorMessage, t.TokenReference, t.TokenError,
 		t.CardDone, t.UpdatedAt, t.UUID)
-	if err != nil {
+	if err != nil || t.Status == was {
 		return err
 	}
 	return db.syncOrderStatus(ctx, tx, t.MerchantID, t.OrderID)
@@ -318,7 +319,7 @@ func (db *DB) RecordConsent(ctx context.Context, c *coft.Consent) (*coft.Txn, er
 		}
 		d := c.Decision
 		t.Consent = &d
-		return db.writeTxn(ctx, tx, t)
+		return db.writeTxn(ctx, tx, t, t.Status)
 	})
 	if err != nil {
 		return nil, err

@@ -73,8 +73,13 @@ type Worker struct {
 	Now          func() time.Time
 
 	once   sync.Once
-	wake   chan struct{}
+	wake   chan struct{} // new events (Notify)
+	room   chan struct{} // a merchant's attempts ended: room for more
 	client *http.Client
+	// fruitless: the last claim skipped merchants with events waiting and
+	// found nothing else; new events wait for room or the next poll,
+	// rather than each scanning the waiting ones again.
+	fruitless bool
 
 	mu      sync.Mutex
 	running int                      // attempts running
@@ -86,6 +91,7 @@ type Worker struct {
 func (w *Worker) init() {
 	w.once.Do(func() {
 		w.wake = make(chan struct{}, 1)
+		w.room = make(chan struct{}, 1)
 		if w.Schedule == (coft.RetrySchedule{}) {
 			w.Schedule = coft.DefaultRetrySchedule
 		}
@@ -157,11 +163,16 @@ func (w *Worker) Run(ctx context.Context) {
 	for {
 		for w.dispatch(ctx, &wg) {
 		}
+		wake := w.wake
+		if w.fruitless {
+			wake = nil
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-		case <-w.wake:
+		case <-w.room:
+		case <-wake:
 		}
 	}
 }
@@ -199,6 +210,7 @@ func (w *Worker) dispatch(ctx context.Context, wg *sync.WaitGroup) bool {
 		return false
 	}
 	events, err := w.Store.ClaimEvents(ctx, w.Now(), w.lease(), free, waitingPerSlot*w.PerMerchant, skip)
+	w.fruitless = err == nil && len(events) == 0 && len(skip) > 0
 	if err != nil {
 		if ctx.Err() == nil {
 			w.Logger.Error("claiming webhook events", "error", err.Error())
@@ -257,7 +269,10 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup, e *coft.Event) {
 			}
 			w.mu.Unlock()
 		}
-		w.Notify() // room for more
+		select { // room for more
+		case w.room <- struct{}{}:
+		default:
+		}
 	}()
 }
 

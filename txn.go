@@ -164,14 +164,24 @@ type TxnStore interface {
 type CardWork struct {
 	// Card is saved (added for its customer, or updated in place) when set.
 	Card *Card
+	// CardReference names the card the rest is about when Card is not
+	// set (it is stored already, unchanged).
+	CardReference string
 	// Token, when set, is stored as the card's network token: INITIATED
 	// before the network is asked, ACTIVE (with TOKEN_CREATED) once it
 	// answers.
 	Token *NetworkToken
 	// DropToken deletes the card's token (the network refused it);
 	// DropCard deletes the card too (it was saved only to carry the token).
-	// Both name the card by Card.Reference.
 	DropToken, DropCard bool
+}
+
+// Ref is the reference of the card w is about.
+func (w CardWork) Ref() string {
+	if w.Card != nil {
+		return w.Card.Reference
+	}
+	return w.CardReference
 }
 
 // Bank authenticates the customer (the additional factor of

@@ -96,6 +96,7 @@ type cardPlan struct {
 	customerID string
 	tokenErr   string // why a token consented to is not made
 	outOfBand  bool   // the one-rupee check of out-of-band tokenization: refunded
+	saved      bool   // card is stored as planned (by the charge's write)
 }
 
 // planCard decides the card work of a charged payment. It writes only to
@@ -232,7 +233,7 @@ func (s *Service) charge(ctx context.Context, m *coft.Merchant, t *coft.Txn, cod
 		return s.finishCardWork(ctx, m, done, nil)
 	}
 	if w.Card != nil { // saved now, with its token INITIATED when one is asked for
-		p.isNew = false
+		p.isNew, p.saved = false, true
 		if p.token != nil {
 			p.card.Token = p.token
 		}
@@ -272,17 +273,16 @@ func (s *Service) finishCardWork(ctx context.Context, m *coft.Merchant, t *coft.
 	if p.card != nil && p.card.Token != nil && p.card.HasLiveToken() && !p.tokenize {
 		tokenRef = p.card.Token.Reference
 	}
-	if p.card != nil && (p.tokenize || p.keep) {
-		w.Card = p.card
-		if p.isNew && p.tokenize { // not saved with the charge: saved before the network is asked
-			p.card.Token = p.token
-			if _, err := s.Store.UpdateTxnWith(ctx, m.ID, t.UUID, coft.CardWork{Card: p.card, Token: p.token},
-				func(*coft.Txn) error { return nil }); err != nil {
-				s.Logger.ErrorContext(ctx, "saving card failed", "txn_uuid", t.UUID, "error", err.Error())
-				return t
-			}
+	if p.card != nil && p.isNew && p.tokenize { // not saved with the charge: saved before the network is asked
+		p.card.Token = p.token
+		if _, err := s.Store.UpdateTxnWith(ctx, m.ID, t.UUID, coft.CardWork{Card: p.card, Token: p.token},
+			func(*coft.Txn) error { return nil }); err != nil {
+			s.Logger.ErrorContext(ctx, "saving card failed", "txn_uuid", t.UUID, "error", err.Error())
+			return t
 		}
+		p.saved = true
 	}
+	changed := !p.saved // the card differs from the one stored
 	if p.tokenize {
 		if p.card.Token != nil && p.card.Token.Status == coft.TokenInitiated {
 			p.token = p.card.Token // asked for again
@@ -299,13 +299,20 @@ func (s *Service) finishCardWork(ctx context.Context, m *coft.Merchant, t *coft.
 			// RBI: once tokenized, the number is kept only on the
 			// merchant's explicit save_to_locker.
 			if !p.keep && len(p.card.PANCiphertext) > 0 {
-				p.card.PANCiphertext, p.card.KeyID = []byte{}, ""
+				p.card.PANCiphertext, p.card.KeyID, changed = []byte{}, "", true
 			}
 		}
 	}
 	if p.outOfBand {
 		if _, err := s.Refund(ctx, m, t, "auto-verification", coft.VerificationAmount, true); err != nil {
 			s.Logger.ErrorContext(ctx, "automatic refund failed", "order_id", t.OrderID, "error", coft.ErrorMessage(err))
+		}
+	}
+	if p.card != nil && (p.tokenize || p.keep) {
+		if changed {
+			w.Card = p.card
+		} else {
+			w.CardReference = p.card.Reference
 		}
 	}
 	cardRef := ""

@@ -78,14 +78,18 @@ func (db *DB) SaveNetworkToken(ctx context.Context, merchantID, cardReference st
 
 func (db *DB) saveNetworkToken(ctx context.Context, tx *dbTx, merchantID, cardReference string, t *coft.NetworkToken) error {
 	now := db.now()
-	c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
-		WHERE c.merchant_id = ? AND c.reference = ?`), merchantID, cardReference))
-	if coft.ErrorCode(err) == coft.ENOTFOUND {
+	var customerID string
+	var was sql.NullString // the card's token's status before
+	err := tx.QueryRowContext(ctx, db.rebind(`SELECT c.customer_id, t.status FROM cards c
+		LEFT JOIN network_tokens t ON t.card_reference = c.reference
+		WHERE c.merchant_id = ? AND c.reference = ?`), merchantID, cardReference).Scan(&customerID, &was)
+	if err == sql.ErrNoRows {
 		return coft.FieldError(coft.ENOTFOUND, "card_reference", "Card not found.")
 	} else if err != nil {
 		return err
 	}
-	if t.Status == coft.TokenActive && (c.Token == nil || c.Token.Status == coft.TokenInitiated) {
+	if t.Status == coft.TokenActive && (!was.Valid || was.String == coft.TokenInitiated) {
+		c := &coft.Card{MerchantID: merchantID, CustomerID: customerID, Reference: cardReference}
 		if err := db.tokenEvent(ctx, tx, coft.EventTokenCreated, c, t); err != nil {
 			return err
 		}

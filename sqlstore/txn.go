@@ -209,11 +209,12 @@ func (db *DB) UpdateTxnWith(ctx context.Context, merchantID, uuid string, w coft
 		if err := fn(t); err != nil {
 			return err
 		}
+		ref := w.Ref()
 		switch {
-		case w.Card != nil && w.DropCard:
-			err = db.deleteCard(ctx, tx, merchantID, w.Card.Reference, nil)
-		case w.Card != nil && w.DropToken:
-			err = db.deleteNetworkToken(ctx, tx, merchantID, w.Card.Reference)
+		case ref != "" && w.DropCard:
+			err = db.deleteCard(ctx, tx, merchantID, ref, nil)
+		case ref != "" && w.DropToken:
+			err = db.deleteNetworkToken(ctx, tx, merchantID, ref)
 		case w.Card != nil:
 			err = db.saveCard(ctx, tx, w.Card)
 		}
@@ -221,7 +222,7 @@ func (db *DB) UpdateTxnWith(ctx context.Context, merchantID, uuid string, w coft
 			return err
 		}
 		if w.Token != nil {
-			if err := db.saveNetworkToken(ctx, tx, merchantID, w.Card.Reference, w.Token); err != nil {
+			if err := db.saveNetworkToken(ctx, tx, merchantID, ref, w.Token); err != nil {
 				return err
 			}
 		}

@@ -41,9 +41,12 @@ func Register() {
 	registerOnce.Do(func() {
 		goapp.RouteWithRegexp(ConsentRoute, func() goapp.Composer { return &ConsentPage{} })
 		goapp.RouteWithRegexp(ManageRoute, func() goapp.Composer { return &ManagePage{} })
+		goapp.RouteWithRegexp(ManageViewRoute, func() goapp.Composer { return &ManagePage{} })
 		// The same dialog, embedded in a merchant's page by the drop-in.
 		goapp.RouteWithRegexp(WidgetRoute, func() goapp.Composer { return &ConsentPage{} })
 		// And with sample data, in the demo's gallery.
 		goapp.RouteWithRegexp(DemoDialogRoute, func() goapp.Composer { return &ConsentPage{} })
+		// Prerendered with a given view, by the server at start-up.
+		goapp.RouteWithRegexp(TemplateRoute, func() goapp.Composer { return &ConsentPage{} })
 	})
 }

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -48,13 +50,36 @@ func (v ConsentView) Text() (coft.ConsentText, error) {
 	return t, nil
 }
 
-// PrerenderView gives the server-side ConsentPage its view: it is called
-// with the request path (which matches ConsentRoute) and returns false when
-// the path names no payment awaiting consent, in which case the page says
-// the link is not valid. The server sets it before serving; package webapp
-// sets it itself, under a lock, while it renders its templates. It is not
-// used in the browser, where the view is read from the prerendered DOM.
-var PrerenderView func(path string) (ConsentView, bool)
+// TemplateRoute is the path pattern under which go-app prerenders the
+// consent page for a given view (see TemplatePath): package webapp renders
+// its templates through it, once, at start-up. No public route leads to it.
+const TemplateRoute = `^/coft-template/[A-Za-z0-9_-]+$`
+
+const templatePrefix = "/coft-template/"
+
+// TemplatePath is the path that prerenders the consent page with view v.
+func TemplatePath(v ConsentView) string { return viewPath(templatePrefix, v) }
+
+// viewPath is prefix followed by v, encoded: a path that carries a view to
+// go-app's server-side prerender, so that prerendering needs no state
+// shared between requests.
+func viewPath(prefix string, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // views are structs of strings, bools and slices of them
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// pathView decodes viewPath's view into v; false when path is not one.
+func pathView(path, prefix string, v any) bool {
+	enc, ok := strings.CutPrefix(path, prefix)
+	if !ok {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(enc)
+	return err == nil && json.Unmarshal(b, v) == nil
+}
 
 // Element IDs shared by the markup, the stylesheet and the wasm.
 const (
@@ -125,7 +150,7 @@ func chromeFor(locale string) chrome {
 }
 
 // ConsentPage is the hosted consent dialog. On the server it takes its view
-// from PrerenderView; in the browser it reads it from the data attributes of
+// from its TemplatePath; in the browser it reads it from the data attributes of
 // the prerendered root element (#coft-consent), which go-app replaces only
 // after OnInit.
 type ConsentPage struct {
@@ -185,13 +210,15 @@ func (c *ConsentPage) OnInit() {
 	}
 }
 
-// OnPreRender takes the view from PrerenderView on the server.
+// OnPreRender takes the view from the template path on the server. Any
+// other path leaves the page as it is: without a view, it says the link is
+// not valid.
 func (c *ConsentPage) OnPreRender(ctx goapp.Context) {
-	if PrerenderView == nil {
+	var v ConsentView
+	if !pathView(ctx.Page().URL().Path, templatePrefix, &v) {
 		return
 	}
-	v, ok := PrerenderView(ctx.Page().URL().Path)
-	c.setView(v, ok)
+	c.setView(v, true)
 	if c.valid {
 		ctx.Page().SetLang(c.text.Locale)
 	}

@@ -20,20 +20,16 @@ var sampleView = ConsentView{
 	Locale:       "en",
 }
 
-// withPrerenderView sets PrerenderView for one test.
-func withPrerenderView(t *testing.T, f func(string) (ConsentView, bool)) {
-	t.Helper()
-	prev := PrerenderView
-	PrerenderView = f
-	t.Cleanup(func() { PrerenderView = prev })
-}
-
-// prerender loads a ConsentPage in a test engine, as the server does, and
-// returns it with its HTML.
-func prerender(t *testing.T) (*ConsentPage, string) {
+// prerender loads a ConsentPage with view v (none when nil) in a test
+// engine, as the server does from the view's TemplatePath, and returns it
+// with its HTML.
+func prerender(t *testing.T, v *ConsentView) (*ConsentPage, string) {
 	t.Helper()
 	e := goapp.NewTestEngine()
 	c := &ConsentPage{}
+	if v != nil {
+		c.setView(*v, true)
+	}
 	if err := e.Load(c); err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +61,7 @@ func TestConsentRoute(t *testing.T) {
 func hex32() string { return strings.Repeat("ab", 16) }
 
 func TestConsentPageWithoutView(t *testing.T) {
-	withPrerenderView(t, nil)
-	c, html := prerender(t)
+	c, html := prerender(t, nil)
 	if c.valid {
 		t.Fatal("page is valid without a view")
 	}
@@ -76,25 +71,30 @@ func TestConsentPageWithoutView(t *testing.T) {
 	if strings.Contains(html, "<form") {
 		t.Errorf("invalid page has a form:\n%s", html)
 	}
+}
 
-	withPrerenderView(t, func(string) (ConsentView, bool) { return sampleView, false })
-	if c, _ := prerender(t); c.valid {
-		t.Error("page is valid when PrerenderView says false")
+// TestTemplatePath: the view travels whole in its template path, and a
+// path that is not one carries none.
+func TestTemplatePath(t *testing.T) {
+	v := sampleView
+	v.Error, v.SavedCard = "An error <b>&", true
+	var got ConsentView
+	if p := TemplatePath(v); !pathView(p, templatePrefix, &got) || got != v || !regexp.MustCompile(TemplateRoute).MatchString(p) {
+		t.Fatalf("TemplatePath(%+v) = %q, decoded %+v", v, p, got)
+	}
+	for _, p := range []string{"/", "/coft-template/", "/coft-template/!!", "/coft-template/e30x", "/v2/txns/consent/m/" + hex32()} {
+		var v ConsentView
+		if pathView(p, templatePrefix, &v) && v != (ConsentView{}) {
+			t.Errorf("pathView(%q) = %+v", p, v)
+		}
 	}
 }
 
 func TestConsentPagePrerender(t *testing.T) {
-	var gotPath string
-	withPrerenderView(t, func(path string) (ConsentView, bool) {
-		gotPath = path
-		return sampleView, true
-	})
-	c, html := prerender(t)
+	v := sampleView
+	c, html := prerender(t, &v)
 	if !c.valid {
 		t.Fatal("page not valid")
-	}
-	if gotPath != "/" { // the test engine's page URL
-		t.Errorf("PrerenderView got path %q", gotPath)
 	}
 
 	// Attributes come out in map order: check them one by one.
@@ -136,8 +136,7 @@ func TestConsentPageVariants(t *testing.T) {
 	v := sampleView
 	v.Error = "Your choice could not be recorded. Please choose again."
 	v.SavedCard = true
-	withPrerenderView(t, func(string) (ConsentView, bool) { return v, true })
-	_, html := prerender(t)
+	_, html := prerender(t, &v)
 	for _, want := range []string{
 		`id="coft-error"`, `role="alert"`, v.Error, `aria-describedby="coft-error coft-lead"`,
 		"Your saved Mastercard card ending 4242", " data-saved",
@@ -169,15 +168,14 @@ func TestConsentViewText(t *testing.T) {
 	}
 
 	// The page refuses to show a text other than the one the form records.
-	withPrerenderView(t, func(string) (ConsentView, bool) { return v, true })
-	if c, _ := prerender(t); c.valid {
+	if c, _ := prerender(t, &v); c.valid {
 		t.Error("page valid with a mismatched TextID")
 	}
 }
 
 func TestConsentPagePending(t *testing.T) {
-	withPrerenderView(t, func(string) (ConsentView, bool) { return sampleView, true })
-	c, _ := prerender(t)
+	v := sampleView
+	c, _ := prerender(t, &v)
 	ev := goapp.Event{Value: goapp.Window()}
 	c.onChoice(goapp.Context{}, ev)
 	if !c.pending {

@@ -33,9 +33,16 @@ type ManagedCard struct {
 	CanSecure bool   `json:"can_secure,omitempty"` // eligible and not tokenized
 }
 
-// ManagePrerender is the view the server-side ManagePage renders. The
-// server sets it, under a lock, around one render (see package webapp).
-var ManagePrerender *ManageView
+// ManageViewRoute is the path pattern under which go-app prerenders the
+// saved-cards screen for a given view (see ManageViewPath), as package
+// webapp does per request. No public route leads to it.
+const ManageViewRoute = `^/coft-manage/[A-Za-z0-9_-]+$`
+
+const manageViewPrefix = "/coft-manage/"
+
+// ManageViewPath is the path that prerenders the saved-cards screen with
+// view v.
+func ManageViewPath(v ManageView) string { return viewPath(manageViewPrefix, v) }
 
 // Element IDs of the screen.
 const (
@@ -55,10 +62,11 @@ type ManagePage struct {
 	pending string // the form being submitted: "secure:<ref>" or "remove:<ref>"
 }
 
-// OnPreRender takes the view the server set.
-func (c *ManagePage) OnPreRender(goapp.Context) {
-	if ManagePrerender != nil {
-		c.view = *ManagePrerender
+// OnPreRender takes the view from the path on the server (ManageViewPath).
+func (c *ManagePage) OnPreRender(ctx goapp.Context) {
+	var v ManageView
+	if pathView(ctx.Page().URL().Path, manageViewPrefix, &v) {
+		c.view = v
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/app"
@@ -160,13 +159,9 @@ func writeEscaped(w io.Writer, s string) error {
 	return err
 }
 
-// prerenderMu serializes the template rendering of every Server, which
-// swaps the global app.PrerenderView.
-var prerenderMu sync.Mutex
-
-// templatePath is the path prefix of the template requests; it must not
-// appear in a rendered page.
-const templatePath = "/v2/txns/consent/coft-template/"
+// templateMark is in the path of the template requests (app.TemplatePath);
+// it must not appear in a rendered page.
+const templateMark = "coft-template"
 
 // renderTemplates prerenders every variant through go-app's handler.
 func (s *Server) renderTemplates() (map[variant]*template, error) {
@@ -195,7 +190,6 @@ func (s *Server) renderTemplates() (map[variant]*template, error) {
 			for _, withError := range []bool{false, true} {
 				for _, themed := range []bool{false, true} {
 					for _, logo := range []bool{false, true} {
-						path := fmt.Sprintf("%s%032x", templatePath, len(views))
 						v := app.ConsentView{
 							MerchantName: slot(fieldMerchant),
 							Amount:       slot(fieldAmount),
@@ -216,26 +210,13 @@ func (s *Server) renderTemplates() (map[variant]*template, error) {
 						if logo {
 							v.Logo = slot(fieldLogo)
 						}
+						path := app.TemplatePath(v)
 						views[path] = v
 						variants[path] = variant{textID: t.ID, saved: saved, error: withError, themed: themed, logo: logo}
 					}
 				}
 			}
 		}
-	}
-
-	prerenderMu.Lock()
-	defer prerenderMu.Unlock()
-	prev := app.PrerenderView
-	defer func() { app.PrerenderView = prev }()
-	app.PrerenderView = func(path string) (app.ConsentView, bool) {
-		if v, ok := views[path]; ok {
-			return v, true
-		}
-		if prev != nil {
-			return prev(path)
-		}
-		return app.ConsentView{}, false
 	}
 
 	templates := make(map[variant]*template, len(views))
@@ -248,7 +229,7 @@ func (s *Server) renderTemplates() (map[variant]*template, error) {
 		page := rec.Body.String()
 		page = dropTags(page, "<meta", ` property="og:`)
 		page = restoreTrueARIA(page)
-		if strings.Contains(page, templatePath) {
+		if strings.Contains(page, templateMark) {
 			return nil, fmt.Errorf("webapp: the prerendered consent page contains its template path")
 		}
 		tpl, err := splitTemplate(page, slotPrefix, vr)
@@ -345,16 +326,15 @@ func restoreTrueARIA(page string) string {
 // "text/html; charset=utf-8", its Content-Security-Policy to ConsentCSP,
 // and Cache-Control to no-store (the page carries the customer's token).
 func (s *Server) RenderManage(w io.Writer, v app.ManageView) error {
-	prerenderMu.Lock()
-	app.ManagePrerender = &v
 	rec := httptest.NewRecorder()
-	s.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/cards/manage", nil))
-	app.ManagePrerender = nil
-	prerenderMu.Unlock()
+	s.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, app.ManageViewPath(v), nil))
 	if rec.Code != http.StatusOK {
 		return fmt.Errorf("webapp: prerendering the saved-cards screen: status %d", rec.Code)
 	}
 	page := dropTags(rec.Body.String(), "<meta", ` property="og:`)
+	if strings.Contains(page, "coft-manage/") { // the path carries the customer's token
+		return fmt.Errorf("webapp: the prerendered saved-cards screen contains its view path")
+	}
 	_, err := io.WriteString(w, restoreTrueARIA(page))
 	return err
 }

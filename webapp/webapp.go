@@ -51,10 +51,9 @@ const (
 )
 
 // New loads the wasm from cfg.WebDir and renders the consent page's
-// templates. It calls app.Register, and sets app.PrerenderView for the
-// duration of the rendering (restoring it after), so call it before serving.
-// It fails, saying to run `make wasm`, when the wasm files are missing or
-// stale.
+// templates (each view travels in its prerender request's path: Servers
+// share no state). It calls app.Register. It fails, saying to run
+// `make wasm`, when the wasm files are missing or stale.
 func New(cfg Config) (*Server, error) {
 	if cfg.WebDir == "" {
 		return nil, errors.New("webapp: Config.WebDir is empty")

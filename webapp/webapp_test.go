@@ -343,14 +343,8 @@ func TestRenderMatchesGoApp(t *testing.T) {
 	} {
 		_, ours := render(t, s, v)
 
-		path := "/v2/txns/consent/demo/0123456789abcdef0123456789abcdef"
-		prerenderMu.Lock()
-		prev := app.PrerenderView
-		app.PrerenderView = func(string) (app.ConsentView, bool) { return v, true }
 		rec := httptest.NewRecorder()
-		s.handler.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
-		app.PrerenderView = prev
-		prerenderMu.Unlock()
+		s.handler.ServeHTTP(rec, httptest.NewRequest("GET", app.TemplatePath(v), nil))
 
 		page := restoreTrueARIA(dropTags(rec.Body.String(), "<meta", ` property="og:`))
 		theirs, err := goquery.NewDocumentFromReader(strings.NewReader(page))
@@ -626,12 +620,7 @@ func BenchmarkRenderConsentOnly(b *testing.B) {
 // BenchmarkGoAppPrerender is what a page costs through go-app's handler.
 func BenchmarkGoAppPrerender(b *testing.B) {
 	s := newTestServer(b)
-	prerenderMu.Lock()
-	defer prerenderMu.Unlock()
-	prev := app.PrerenderView
-	defer func() { app.PrerenderView = prev }()
-	app.PrerenderView = func(string) (app.ConsentView, bool) { return sampleView, true }
-	r := httptest.NewRequest("GET", sampleView.Action, nil)
+	r := httptest.NewRequest("GET", app.TemplatePath(sampleView), nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		s.handler.ServeHTTP(httptest.NewRecorder(), r)

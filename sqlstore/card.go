@@ -19,7 +19,8 @@ const cardFrom = ` FROM cards c LEFT JOIN network_tokens t ON t.card_reference =
 // assigns before sealing the number (the locker binds the ciphertext to the
 // reference). If the customer already has the card under the same
 // reference it is updated in place; under another reference, ECONFLICT.
-func (db *DB) SaveCard(ctx context.Context, c *coft.Card) error {
+func (db *DB) SaveCard(ctx context.Context, c *coft.Card) (err error) {
+	defer failed(&err, "SaveCard", c.Reference)
 	if c.Reference == "" {
 		return coft.Errorf(coft.EINTERNAL, "SaveCard: card has no reference")
 	}
@@ -64,7 +65,8 @@ func (db *DB) saveCard(ctx context.Context, tx *dbTx, c *coft.Card) error {
 
 // FindCardByFingerprint returns the customer's card with the fingerprint,
 // or ENOTFOUND.
-func (db *DB) FindCardByFingerprint(ctx context.Context, merchantID, customerID, fingerprint string) (*coft.Card, error) {
+func (db *DB) FindCardByFingerprint(ctx context.Context, merchantID, customerID, fingerprint string) (_ *coft.Card, err error) {
+	defer failed(&err, "FindCardByFingerprint", merchantID, customerID, fingerprint)
 	row := db.queryRow(ctx, `SELECT `+cardColumns+cardFrom+`
 		WHERE c.merchant_id = ? AND c.customer_id = ? AND c.fingerprint = ?`, merchantID, customerID, fingerprint)
 	return scanCard(row)
@@ -72,7 +74,8 @@ func (db *DB) FindCardByFingerprint(ctx context.Context, merchantID, customerID,
 
 // SaveNetworkToken stores or replaces the network token of a card.
 // Returns ENOTFOUND if the merchant has no such card.
-func (db *DB) SaveNetworkToken(ctx context.Context, merchantID, cardReference string, t *coft.NetworkToken) error {
+func (db *DB) SaveNetworkToken(ctx context.Context, merchantID, cardReference string, t *coft.NetworkToken) (err error) {
+	defer failed(&err, "SaveNetworkToken", merchantID, cardReference)
 	return db.inTx(ctx, func(tx *dbTx) error { return db.saveNetworkToken(ctx, tx, merchantID, cardReference, t) })
 }
 
@@ -111,7 +114,8 @@ func (db *DB) saveNetworkToken(ctx context.Context, tx *dbTx, merchantID, cardRe
 }
 
 // DeleteNetworkToken removes a card's network token, if it has one.
-func (db *DB) DeleteNetworkToken(ctx context.Context, merchantID, cardReference string) error {
+func (db *DB) DeleteNetworkToken(ctx context.Context, merchantID, cardReference string) (err error) {
+	defer failed(&err, "DeleteNetworkToken", merchantID, cardReference)
 	return db.inTx(ctx, func(tx *dbTx) error { return db.deleteNetworkToken(ctx, tx, merchantID, cardReference) })
 }
 
@@ -141,7 +145,8 @@ func (db *DB) tokenDeleted(ctx context.Context, tx *dbTx, merchantID, cardRefere
 }
 
 // ListCards returns the customer's cards, newest first.
-func (db *DB) ListCards(ctx context.Context, merchantID, customerID string) ([]*coft.Card, error) {
+func (db *DB) ListCards(ctx context.Context, merchantID, customerID string) (_ []*coft.Card, err error) {
+	defer failed(&err, "ListCards", merchantID, customerID)
 	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
 		WHERE c.merchant_id = ? AND c.customer_id = ? ORDER BY c.created_at DESC, c.reference`), merchantID, customerID)
 	if err != nil {
@@ -160,14 +165,16 @@ func (db *DB) ListCards(ctx context.Context, merchantID, customerID string) ([]*
 }
 
 // FindCard returns ENOTFOUND if the merchant has no card with the reference.
-func (db *DB) FindCard(ctx context.Context, merchantID, reference string) (*coft.Card, error) {
+func (db *DB) FindCard(ctx context.Context, merchantID, reference string) (_ *coft.Card, err error) {
+	defer failed(&err, "FindCard", merchantID, reference)
 	row := db.queryRow(ctx, `SELECT `+cardColumns+cardFrom+`
 		WHERE c.merchant_id = ? AND c.reference = ?`, merchantID, reference)
 	return scanCard(row)
 }
 
 // UpdateCardNickname returns ENOTFOUND if the merchant has no such card.
-func (db *DB) UpdateCardNickname(ctx context.Context, merchantID, reference, nickname string) (*coft.Card, error) {
+func (db *DB) UpdateCardNickname(ctx context.Context, merchantID, reference, nickname string) (_ *coft.Card, err error) {
+	defer failed(&err, "UpdateCardNickname", merchantID, reference, nickname)
 	res, err := db.exec(ctx, `UPDATE cards SET nickname = ?, updated_at = ?
 		WHERE merchant_id = ? AND reference = ?`, nickname, db.now(), merchantID, reference)
 	if err != nil {
@@ -182,7 +189,8 @@ func (db *DB) UpdateCardNickname(ctx context.Context, merchantID, reference, nic
 // DeleteCard removes a card and its token from the locker, recording w
 // (when not nil) as the customer's withdrawal of consent.
 // Returns ENOTFOUND if the merchant has no such card.
-func (db *DB) DeleteCard(ctx context.Context, merchantID, reference string, w *coft.Withdrawal) error {
+func (db *DB) DeleteCard(ctx context.Context, merchantID, reference string, w *coft.Withdrawal) (err error) {
+	defer failed(&err, "DeleteCard", merchantID, reference)
 	return db.inTx(ctx, func(tx *dbTx) error { return db.deleteCard(ctx, tx, merchantID, reference, w) })
 }
 
@@ -250,7 +258,8 @@ var _ coft.CardStore = (*DB)(nil)
 
 // FindCardByTokenReference returns the card holding the network token, or
 // ENOTFOUND.
-func (db *DB) FindCardByTokenReference(ctx context.Context, merchantID, tokenReference string) (*coft.Card, error) {
+func (db *DB) FindCardByTokenReference(ctx context.Context, merchantID, tokenReference string) (_ *coft.Card, err error) {
+	defer failed(&err, "FindCardByTokenReference", merchantID, tokenReference)
 	row := db.queryRow(ctx, `SELECT `+cardColumns+cardFrom+`
 		WHERE c.merchant_id = ? AND t.reference = ?`, merchantID, tokenReference)
 	c, err := scanCard(row)
@@ -263,9 +272,10 @@ func (db *DB) FindCardByTokenReference(ctx context.Context, merchantID, tokenRef
 // UpdateNetworkToken applies fn to a token and writes it back, in one
 // transaction. Returns ENOTFOUND if the merchant has no such token.
 func (db *DB) UpdateNetworkToken(ctx context.Context, merchantID, tokenReference string,
-	fn func(*coft.Card, *coft.NetworkToken) error) (*coft.Card, error) {
+	fn func(*coft.Card, *coft.NetworkToken) error) (_ *coft.Card, err error) {
+	defer failed(&err, "UpdateNetworkToken", merchantID, tokenReference)
 	var card *coft.Card
-	err := db.inTx(ctx, func(tx *dbTx) error {
+	err = db.inTx(ctx, func(tx *dbTx) error {
 		c, err := scanCard(tx.QueryRowContext(ctx, db.rebind(`SELECT `+cardColumns+cardFrom+`
 			WHERE c.merchant_id = ? AND t.reference = ?`+db.forUpdate()), merchantID, tokenReference))
 		if coft.ErrorCode(err) == coft.ENOTFOUND {
@@ -297,7 +307,8 @@ func (db *DB) UpdateNetworkToken(ctx context.Context, merchantID, tokenReference
 }
 
 // ListWithdrawals returns a customer's withdrawals, oldest first.
-func (db *DB) ListWithdrawals(ctx context.Context, merchantID, customerID string) ([]*coft.Withdrawal, error) {
+func (db *DB) ListWithdrawals(ctx context.Context, merchantID, customerID string) (_ []*coft.Withdrawal, err error) {
+	defer failed(&err, "ListWithdrawals", merchantID, customerID)
 	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT id, merchant_id, customer_id, card_reference,
 		token_reference, fingerprint, channel, client_ip, user_agent, at FROM withdrawals
 		WHERE merchant_id = ? AND customer_id = ? ORDER BY at, id`), merchantID, customerID)

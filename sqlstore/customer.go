@@ -12,14 +12,15 @@ const customerColumns = `id, merchant_id, object_reference_id, mobile_number, mo
 
 // CreateCustomer stores a new customer, assigning its id. Returns ECONFLICT
 // if the merchant has a customer with the same object_reference_id.
-func (db *DB) CreateCustomer(ctx context.Context, c *coft.Customer) error {
+func (db *DB) CreateCustomer(ctx context.Context, c *coft.Customer) (err error) {
+	defer failed(&err, "CreateCustomer", c.ObjectReferenceID)
 	if err := c.Validate(); err != nil {
 		return err
 	}
 	c.ID = coft.NewID("cst_")
 	c.CreatedAt = db.now()
 	c.UpdatedAt = c.CreatedAt
-	_, err := db.exec(ctx, `INSERT INTO customers (`+customerColumns+`)
+	_, err = db.exec(ctx, `INSERT INTO customers (`+customerColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.MerchantID, nullString(c.ObjectReferenceID), c.MobileNumber, c.MobileCountryCode,
 		c.EmailAddress, c.FirstName, c.LastName, c.Implicit, c.CreatedAt, c.UpdatedAt)
@@ -27,7 +28,8 @@ func (db *DB) CreateCustomer(ctx context.Context, c *coft.Customer) error {
 }
 
 // UpdateCustomer replaces the customer's fields.
-func (db *DB) UpdateCustomer(ctx context.Context, c *coft.Customer) error {
+func (db *DB) UpdateCustomer(ctx context.Context, c *coft.Customer) (err error) {
+	defer failed(&err, "UpdateCustomer", c.ObjectReferenceID)
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -47,14 +49,15 @@ func (db *DB) UpdateCustomer(ctx context.Context, c *coft.Customer) error {
 }
 
 // FindCustomer finds a customer by id (cst_…) or object_reference_id.
-func (db *DB) FindCustomer(ctx context.Context, merchantID, idOrReference string) (*coft.Customer, error) {
+func (db *DB) FindCustomer(ctx context.Context, merchantID, idOrReference string) (_ *coft.Customer, err error) {
+	defer failed(&err, "FindCustomer", merchantID, idOrReference)
 	row := db.r.QueryRowContext(ctx, db.rebind(`SELECT `+customerColumns+` FROM customers
 		WHERE merchant_id = ? AND (id = ? OR object_reference_id = ?)
 		ORDER BY CASE WHEN id = ? THEN 0 ELSE 1 END LIMIT 1`),
 		merchantID, idOrReference, idOrReference, idOrReference)
 	var c coft.Customer
 	var ref sql.NullString
-	err := row.Scan(&c.ID, &c.MerchantID, &ref, &c.MobileNumber, &c.MobileCountryCode,
+	err = row.Scan(&c.ID, &c.MerchantID, &ref, &c.MobileNumber, &c.MobileCountryCode,
 		&c.EmailAddress, &c.FirstName, &c.LastName, &c.Implicit, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return nil, mapError(err, "Customer not found.", "")

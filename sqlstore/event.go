@@ -87,7 +87,8 @@ func scanEvent(s scanner) (*coft.Event, error) {
 // in the worker and is skipped meanwhile, which lets the others' events
 // through. On PostgreSQL, workers of several instances skip each other's
 // rows (FOR UPDATE SKIP LOCKED); SQLite has one writer at a time.
-func (db *DB) ClaimEvents(ctx context.Context, now time.Time, lease time.Duration, limit, perMerchant int, skip []string) ([]*coft.Event, error) {
+func (db *DB) ClaimEvents(ctx context.Context, now time.Time, lease time.Duration, limit, perMerchant int, skip []string) (_ []*coft.Event, err error) {
+	defer failed(&err, "ClaimEvents")
 	now = now.UTC()
 	lock := ""
 	if db.dialect == Postgres {
@@ -114,7 +115,7 @@ func (db *DB) ClaimEvents(ctx context.Context, now time.Time, lease time.Duratio
 		) due WHERE n <= ? ORDER BY next_attempt_at LIMIT ?)
 		RETURNING `
 	var out []*coft.Event
-	err := db.inTx(ctx, func(tx *dbTx) error {
+	err = db.inTx(ctx, func(tx *dbTx) error {
 		rows, err := tx.QueryContext(ctx, db.rebind(fmt.Sprintf(claim, notIn, lock)+eventColumns), args...)
 		if err != nil {
 			return err
@@ -134,7 +135,8 @@ func (db *DB) ClaimEvents(ctx context.Context, now time.Time, lease time.Duratio
 
 // RecordDelivery stores an attempt and the event's new state, ending its
 // lease.
-func (db *DB) RecordDelivery(ctx context.Context, e *coft.Event, a *coft.DeliveryAttempt) error {
+func (db *DB) RecordDelivery(ctx context.Context, e *coft.Event, a *coft.DeliveryAttempt) (err error) {
+	defer failed(&err, "RecordDelivery", e.ID)
 	var delivered any
 	if !e.DeliveredAt.IsZero() {
 		delivered = e.DeliveredAt.UTC()
@@ -156,7 +158,8 @@ func (db *DB) RecordDelivery(ctx context.Context, e *coft.Event, a *coft.Deliver
 
 // ListEvents returns the merchant's events, newest first; for one order
 // when orderID is not empty.
-func (db *DB) ListEvents(ctx context.Context, merchantID, orderID string, limit int) ([]*coft.Event, error) {
+func (db *DB) ListEvents(ctx context.Context, merchantID, orderID string, limit int) (_ []*coft.Event, err error) {
+	defer failed(&err, "ListEvents", merchantID, orderID)
 	q := `SELECT ` + eventColumns + ` FROM events WHERE merchant_id = ?`
 	args := []any{merchantID}
 	if orderID != "" {
@@ -180,7 +183,8 @@ func (db *DB) ListEvents(ctx context.Context, merchantID, orderID string, limit 
 }
 
 // FindEvent returns an event with its delivery attempts, oldest first.
-func (db *DB) FindEvent(ctx context.Context, merchantID, id string) (*coft.Event, []*coft.DeliveryAttempt, error) {
+func (db *DB) FindEvent(ctx context.Context, merchantID, id string) (_ *coft.Event, _ []*coft.DeliveryAttempt, err error) {
+	defer failed(&err, "FindEvent", merchantID, id)
 	e, err := scanEvent(db.r.QueryRowContext(ctx, db.rebind(`SELECT `+eventColumns+` FROM events
 		WHERE merchant_id = ? AND id = ?`), merchantID, id))
 	if err != nil {
@@ -206,7 +210,8 @@ func (db *DB) FindEvent(ctx context.Context, merchantID, id string) (*coft.Event
 }
 
 // RedeliverEvent makes an event due now, whatever its status.
-func (db *DB) RedeliverEvent(ctx context.Context, merchantID, id string, now time.Time) error {
+func (db *DB) RedeliverEvent(ctx context.Context, merchantID, id string, now time.Time) (err error) {
+	defer failed(&err, "RedeliverEvent", merchantID, id)
 	res, err := db.exec(ctx, `UPDATE events SET status = ?, next_attempt_at = ?, claimed_until = NULL
 		WHERE merchant_id = ? AND id = ?`, coft.DeliveryPending, now.UTC(), merchantID, id)
 	if err != nil {

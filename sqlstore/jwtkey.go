@@ -12,20 +12,23 @@ const jwtKeyColumns = `id, merchant_id, merchant_public_key, service_public_key,
 	service_key_locker, created_at, revoked_at`
 
 // CreateJWTKey stores a new key. Returns ECONFLICT if the id is taken.
-func (db *DB) CreateJWTKey(ctx context.Context, k *coft.JWTKey) error {
+func (db *DB) CreateJWTKey(ctx context.Context, k *coft.JWTKey) (err error) {
+	defer failed(&err, "CreateJWTKey", k.ID)
 	k.CreatedAt = db.now()
-	_, err := db.exec(ctx, `INSERT INTO jwt_keys (`+jwtKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
+	_, err = db.exec(ctx, `INSERT INTO jwt_keys (`+jwtKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
 		k.ID, k.MerchantID, k.MerchantPublicKey, k.ServicePublicKey, k.ServiceKeySealed, k.ServiceKeyLocker, k.CreatedAt)
 	return mapError(err, "", "key_id")
 }
 
 // FindJWTKey returns the key with the id. Returns ENOTFOUND if there is none.
-func (db *DB) FindJWTKey(ctx context.Context, id string) (*coft.JWTKey, error) {
+func (db *DB) FindJWTKey(ctx context.Context, id string) (_ *coft.JWTKey, err error) {
+	defer failed(&err, "FindJWTKey", id)
 	return scanJWTKey(db.r.QueryRowContext(ctx, db.rebind(`SELECT `+jwtKeyColumns+` FROM jwt_keys WHERE id = ?`), id))
 }
 
 // ListJWTKeys returns a merchant's keys, oldest first.
-func (db *DB) ListJWTKeys(ctx context.Context, merchantID string) ([]*coft.JWTKey, error) {
+func (db *DB) ListJWTKeys(ctx context.Context, merchantID string) (_ []*coft.JWTKey, err error) {
+	defer failed(&err, "ListJWTKeys", merchantID)
 	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT `+jwtKeyColumns+` FROM jwt_keys
 		WHERE merchant_id = ? ORDER BY created_at, id`), merchantID)
 	if err != nil {
@@ -45,7 +48,8 @@ func (db *DB) ListJWTKeys(ctx context.Context, merchantID string) ([]*coft.JWTKe
 
 // RevokeJWTKey ends a merchant's key. Returns ENOTFOUND if the merchant has
 // no such key.
-func (db *DB) RevokeJWTKey(ctx context.Context, merchantID, id string, at time.Time) error {
+func (db *DB) RevokeJWTKey(ctx context.Context, merchantID, id string, at time.Time) (err error) {
+	defer failed(&err, "RevokeJWTKey", merchantID, id)
 	res, err := db.exec(ctx, `UPDATE jwt_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE merchant_id = ? AND id = ?`,
 		at.UTC().Truncate(time.Microsecond), merchantID, id)
 	if err != nil {

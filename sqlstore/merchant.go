@@ -12,13 +12,14 @@ const merchantColumns = `id, name, api_key_hash, response_key, tokenization_enab
 	return_url, webhook_url, webhook_username, webhook_password, frame_origins, brand_color, logo_url, created_at, updated_at`
 
 // CreateMerchant stores a new merchant. Returns ECONFLICT if the id is taken.
-func (db *DB) CreateMerchant(ctx context.Context, m *coft.Merchant) error {
+func (db *DB) CreateMerchant(ctx context.Context, m *coft.Merchant) (err error) {
+	defer failed(&err, "CreateMerchant", m.ID)
 	if err := m.Validate(); err != nil {
 		return err
 	}
 	m.CreatedAt = db.now()
 	m.UpdatedAt = m.CreatedAt
-	_, err := db.exec(ctx, `INSERT INTO merchants (`+merchantColumns+`)
+	_, err = db.exec(ctx, `INSERT INTO merchants (`+merchantColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.Name, m.APIKeyHash, m.ResponseKey, m.TokenizationEnabled, m.HostedConsent,
 		m.ReturnURL, m.WebhookURL, m.WebhookUsername, m.WebhookPassword, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.LogoURL, m.CreatedAt, m.UpdatedAt)
@@ -27,7 +28,8 @@ func (db *DB) CreateMerchant(ctx context.Context, m *coft.Merchant) error {
 
 // UpdateMerchant replaces a merchant's settings and key hash.
 // Returns ENOTFOUND if the merchant does not exist.
-func (db *DB) UpdateMerchant(ctx context.Context, m *coft.Merchant) error {
+func (db *DB) UpdateMerchant(ctx context.Context, m *coft.Merchant) (err error) {
+	defer failed(&err, "UpdateMerchant", m.ID)
 	if err := m.Validate(); err != nil {
 		return err
 	}
@@ -47,19 +49,22 @@ func (db *DB) UpdateMerchant(ctx context.Context, m *coft.Merchant) error {
 }
 
 // FindMerchantByID returns ENOTFOUND if the merchant does not exist.
-func (db *DB) FindMerchantByID(ctx context.Context, id string) (*coft.Merchant, error) {
+func (db *DB) FindMerchantByID(ctx context.Context, id string) (_ *coft.Merchant, err error) {
+	defer failed(&err, "FindMerchantByID", id)
 	row := db.queryRow(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE id = ?`, id)
 	return scanMerchant(row)
 }
 
 // FindMerchantByAPIKeyHash returns ENOTFOUND if no merchant has the key.
-func (db *DB) FindMerchantByAPIKeyHash(ctx context.Context, hash []byte) (*coft.Merchant, error) {
+func (db *DB) FindMerchantByAPIKeyHash(ctx context.Context, hash []byte) (_ *coft.Merchant, err error) {
+	defer failed(&err, "FindMerchantByAPIKeyHash")
 	row := db.queryRow(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE api_key_hash = ?`, hash)
 	return scanMerchant(row)
 }
 
 // ListMerchants returns every merchant, ordered by id.
-func (db *DB) ListMerchants(ctx context.Context) ([]*coft.Merchant, error) {
+func (db *DB) ListMerchants(ctx context.Context) (_ []*coft.Merchant, err error) {
+	defer failed(&err, "ListMerchants")
 	rows, err := db.r.QueryContext(ctx, `SELECT `+merchantColumns+` FROM merchants ORDER BY id`)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,8 @@ import (
 // earlier ones; networks not yet asked are added with their status in
 // o.Status, and the ones already asked keep theirs. o is then filled with
 // the stored state.
-func (db *DB) SaveOnboarding(ctx context.Context, o *coft.Onboarding) error {
+func (db *DB) SaveOnboarding(ctx context.Context, o *coft.Onboarding) (err error) {
+	defer failed(&err, "SaveOnboarding", o.AssociateID)
 	now := db.now()
 	c := &o.Company
 	return db.inTx(ctx, func(tx *dbTx) error {
@@ -56,7 +57,8 @@ func (db *DB) SaveOnboarding(ctx context.Context, o *coft.Onboarding) error {
 
 // FindOnboarding returns ENOTFOUND if the associate was never onboarded for
 // the flow.
-func (db *DB) FindOnboarding(ctx context.Context, merchantID, associateID, flow string) (*coft.Onboarding, error) {
+func (db *DB) FindOnboarding(ctx context.Context, merchantID, associateID, flow string) (_ *coft.Onboarding, err error) {
+	defer failed(&err, "FindOnboarding", merchantID, associateID, flow)
 	sqlTx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
@@ -99,7 +101,8 @@ func findOnboarding(ctx context.Context, db *DB, tx *dbTx, merchantID, associate
 
 // SetOnboardingStatus records a network's answer. Returns ENOTFOUND if the
 // network was never asked.
-func (db *DB) SetOnboardingStatus(ctx context.Context, merchantID, associateID, flow, brand, status string) error {
+func (db *DB) SetOnboardingStatus(ctx context.Context, merchantID, associateID, flow, brand, status string) (err error) {
+	defer failed(&err, "SetOnboardingStatus", merchantID, associateID, flow, brand, status)
 	res, err := db.exec(ctx, `UPDATE onboarding_networks SET status = ?, updated_at = ?
 		WHERE merchant_id = ? AND associate_id = ? AND flow = ? AND network = ?`,
 		status, db.now(), merchantID, associateID, flow, brand)
@@ -115,6 +118,7 @@ func (db *DB) SetOnboardingStatus(ctx context.Context, merchantID, associateID, 
 // OnboardedNetworks returns the networks that onboarded the associate, for
 // COFT and for ALT_ID.
 func (db *DB) OnboardedNetworks(ctx context.Context, merchantID, associateID string) (cof, alt coft.NetworkSet, err error) {
+	defer failed(&err, "OnboardedNetworks", merchantID, associateID)
 	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT flow, network FROM onboarding_networks
 		WHERE merchant_id = ? AND associate_id = ? AND status = ?`), merchantID, associateID, coft.OnboardingOnboarded)
 	if err != nil {
@@ -137,7 +141,8 @@ func (db *DB) OnboardedNetworks(ctx context.Context, merchantID, associateID str
 
 // PendingOnboardings returns onboardings, of every merchant, with a network
 // still pending, oldest first.
-func (db *DB) PendingOnboardings(ctx context.Context, limit int) ([]*coft.Onboarding, error) {
+func (db *DB) PendingOnboardings(ctx context.Context, limit int) (_ []*coft.Onboarding, err error) {
+	defer failed(&err, "PendingOnboardings")
 	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT merchant_id, associate_id, flow, MIN(updated_at) FROM onboarding_networks
 		WHERE status = ? GROUP BY merchant_id, associate_id, flow ORDER BY 4 LIMIT ?`), coft.OnboardingPending, limit)
 	if err != nil {

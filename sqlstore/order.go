@@ -24,7 +24,8 @@ type orderDetails struct {
 
 // CreateOrder stores a new order, assigning its id. Returns ECONFLICT
 // (field order_id) if the merchant already has an order with that order_id.
-func (db *DB) CreateOrder(ctx context.Context, o *coft.Order) error {
+func (db *DB) CreateOrder(ctx context.Context, o *coft.Order) (err error) {
+	defer failed(&err, "CreateOrder", o.OrderID)
 	if err := o.Validate(); err != nil {
 		return err
 	}
@@ -44,22 +45,25 @@ func (db *DB) CreateOrder(ctx context.Context, o *coft.Order) error {
 }
 
 // FindOrder finds an order by the merchant's order_id.
-func (db *DB) FindOrder(ctx context.Context, merchantID, orderID string) (*coft.Order, error) {
+func (db *DB) FindOrder(ctx context.Context, merchantID, orderID string) (_ *coft.Order, err error) {
+	defer failed(&err, "FindOrder", merchantID, orderID)
 	row := db.queryRow(ctx, `SELECT `+orderColumns+` FROM orders
 		WHERE merchant_id = ? AND order_id = ?`, merchantID, orderID)
 	return scanOrder(row)
 }
 
 // FindOrderByID finds an order by its ord_… id.
-func (db *DB) FindOrderByID(ctx context.Context, id string) (*coft.Order, error) {
+func (db *DB) FindOrderByID(ctx context.Context, id string) (_ *coft.Order, err error) {
+	defer failed(&err, "FindOrderByID", id)
 	return scanOrder(db.queryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ?`, id))
 }
 
 // UpdateOrder reads the order, applies fn and writes the result in one
 // transaction. fn's error aborts the update and is returned as is.
-func (db *DB) UpdateOrder(ctx context.Context, merchantID, orderID string, fn func(*coft.Order) error) (*coft.Order, error) {
+func (db *DB) UpdateOrder(ctx context.Context, merchantID, orderID string, fn func(*coft.Order) error) (_ *coft.Order, err error) {
+	defer failed(&err, "UpdateOrder", merchantID, orderID)
 	var o *coft.Order
-	err := db.inTx(ctx, func(tx *dbTx) error {
+	err = db.inTx(ctx, func(tx *dbTx) error {
 		var err error
 		row := tx.QueryRowContext(ctx, db.rebind(`SELECT `+orderColumns+` FROM orders
 			WHERE merchant_id = ? AND order_id = ?`+db.forUpdate()), merchantID, orderID)

@@ -11,7 +11,8 @@ import (
 // dialog shown: the same dialog (order, card and ShownAt, which its form
 // token carries) decided again leaves the first record, copied into c, or
 // is ECONFLICT when the decision differs.
-func (db *DB) RecordPageConsent(ctx context.Context, c *coft.PageConsent) error {
+func (db *DB) RecordPageConsent(ctx context.Context, c *coft.PageConsent) (err error) {
+	defer failed(&err, "RecordPageConsent", c.OrderID)
 	return db.inTx(ctx, func(tx *dbTx) error {
 		// The order's row serializes the decisions taken about it.
 		var one int
@@ -77,14 +78,16 @@ func scanPageConsent(s scanner) (*coft.PageConsent, error) {
 }
 
 // FindPageConsent returns ENOTFOUND if the merchant has no such decision.
-func (db *DB) FindPageConsent(ctx context.Context, merchantID, id string) (*coft.PageConsent, error) {
+func (db *DB) FindPageConsent(ctx context.Context, merchantID, id string) (_ *coft.PageConsent, err error) {
+	defer failed(&err, "FindPageConsent", merchantID, id)
 	return scanPageConsent(db.queryRow(ctx, `SELECT `+pageConsentColumns+` FROM page_consents WHERE merchant_id = ? AND id = ?`, merchantID, id))
 }
 
 // UsePageConsent links a decision to a payment, once.
-func (db *DB) UsePageConsent(ctx context.Context, merchantID, id, txnUUID string) (*coft.PageConsent, error) {
+func (db *DB) UsePageConsent(ctx context.Context, merchantID, id, txnUUID string) (_ *coft.PageConsent, err error) {
+	defer failed(&err, "UsePageConsent", merchantID, id, txnUUID)
 	var out *coft.PageConsent
-	err := db.inTx(ctx, func(tx *dbTx) error {
+	err = db.inTx(ctx, func(tx *dbTx) error {
 		var err error
 		out, err = scanPageConsent(tx.QueryRowContext(ctx, db.rebind(`SELECT `+pageConsentColumns+` FROM page_consents
 			WHERE merchant_id = ? AND id = ?`+db.forUpdate()), merchantID, id))

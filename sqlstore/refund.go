@@ -22,10 +22,11 @@ func scanRefund(s scanner) (*coft.Refund, error) {
 
 // StartRefund records a PENDING refund of a CHARGED order; see
 // coft.RefundStore.
-func (db *DB) StartRefund(ctx context.Context, r *coft.Refund) (*coft.Refund, bool, error) {
+func (db *DB) StartRefund(ctx context.Context, r *coft.Refund) (_ *coft.Refund, _ bool, err error) {
+	defer failed(&err, "StartRefund", r.OrderID)
 	var out *coft.Refund
 	var existing bool
-	err := db.inTx(ctx, func(tx *dbTx) error {
+	err = db.inTx(ctx, func(tx *dbTx) error {
 		o, err := scanOrder(tx.QueryRowContext(ctx, db.rebind(`SELECT `+orderColumns+` FROM orders
 			WHERE merchant_id = ? AND order_id = ?`+db.forUpdate()), r.MerchantID, r.OrderID))
 		if err != nil {
@@ -64,13 +65,14 @@ func (db *DB) StartRefund(ctx context.Context, r *coft.Refund) (*coft.Refund, bo
 
 // FinishRefund records the gateway's answer; a success writes the refund
 // event in the same transaction.
-func (db *DB) FinishRefund(ctx context.Context, merchantID, id string, a coft.RefundAnswer) (*coft.Refund, error) {
+func (db *DB) FinishRefund(ctx context.Context, merchantID, id string, a coft.RefundAnswer) (_ *coft.Refund, err error) {
+	defer failed(&err, "FinishRefund", merchantID, id)
 	status := coft.RefundFailure
 	if a.Approved {
 		status = coft.RefundSuccess
 	}
 	var out *coft.Refund
-	err := db.inTx(ctx, func(tx *dbTx) error {
+	err = db.inTx(ctx, func(tx *dbTx) error {
 		r, err := scanRefund(tx.QueryRowContext(ctx, db.rebind(`SELECT `+refundColumns+` FROM refunds
 			WHERE merchant_id = ? AND id = ?`+db.forUpdate()), merchantID, id))
 		if err != nil {
@@ -102,7 +104,8 @@ func (db *DB) FinishRefund(ctx context.Context, merchantID, id string, a coft.Re
 }
 
 // ListRefunds returns an order's refunds, oldest first.
-func (db *DB) ListRefunds(ctx context.Context, merchantID, orderID string) ([]*coft.Refund, error) {
+func (db *DB) ListRefunds(ctx context.Context, merchantID, orderID string) (_ []*coft.Refund, err error) {
+	defer failed(&err, "ListRefunds", merchantID, orderID)
 	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT `+refundColumns+` FROM refunds
 		WHERE merchant_id = ? AND order_id = ? ORDER BY created_at, id`), merchantID, orderID)
 	if err != nil {

@@ -449,3 +449,22 @@ func mapError(err error, notFound, conflictField string) error {
 	}
 	return err
 }
+
+// failed wraps a storage failure with the operation that met it and what
+// it was about, e.g. FindTxn("m1", "9f2c…"): the error is logged once, by
+// whoever answers it, with that detail. The domain's errors (not found, a
+// conflict) pass unchanged: they are answers, not failures.
+func failed(err *error, op string, args ...string) {
+	if *err == nil {
+		return
+	}
+	var e *coft.Error
+	if errors.As(*err, &e) {
+		return
+	}
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = strconv.Quote(a)
+	}
+	*err = fmt.Errorf("%s(%s): %w", op, strings.Join(quoted, ", "), *err)
+}

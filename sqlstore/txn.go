@@ -70,10 +70,11 @@ const txnPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 
 // StartTxn stores a new attempt on its order, or returns a pending one for
 // the same card; see coft.TxnStore.
-func (db *DB) StartTxn(ctx context.Context, t *coft.Txn, reuseAfter time.Time, declared *coft.Consent) (*coft.Txn, bool, error) {
+func (db *DB) StartTxn(ctx context.Context, t *coft.Txn, reuseAfter time.Time, declared *coft.Consent) (_ *coft.Txn, _ bool, err error) {
+	defer failed(&err, "StartTxn", t.OrderID, t.UUID)
 	var out *coft.Txn
 	var reused bool
-	err := db.inTx(ctx, func(tx *dbTx) error {
+	err = db.inTx(ctx, func(tx *dbTx) error {
 		o, err := scanOrder(tx.QueryRowContext(ctx, db.rebind(`SELECT `+orderColumns+` FROM orders
 			WHERE merchant_id = ? AND order_id = ?`+db.forUpdate()), t.MerchantID, t.OrderID))
 		if err != nil {
@@ -153,13 +154,15 @@ func (db *DB) syncOrderStatus(ctx context.Context, tx *dbTx, merchantID, orderID
 }
 
 // FindTxn returns ENOTFOUND if the merchant has no such transaction.
-func (db *DB) FindTxn(ctx context.Context, merchantID, uuid string) (*coft.Txn, error) {
+func (db *DB) FindTxn(ctx context.Context, merchantID, uuid string) (_ *coft.Txn, err error) {
+	defer failed(&err, "FindTxn", merchantID, uuid)
 	return scanTxn(db.queryRow(ctx, `SELECT `+txnColumns+` FROM txns WHERE merchant_id = ? AND uuid = ?`, merchantID, uuid))
 }
 
 // FindOrderStatus returns an order with the attempt it reports, nil when
 // it has none: a read by key of each.
-func (db *DB) FindOrderStatus(ctx context.Context, merchantID, orderID string) (*coft.Order, *coft.Txn, error) {
+func (db *DB) FindOrderStatus(ctx context.Context, merchantID, orderID string) (_ *coft.Order, _ *coft.Txn, err error) {
+	defer failed(&err, "FindOrderStatus", merchantID, orderID)
 	o, err := db.FindOrder(ctx, merchantID, orderID)
 	if err != nil || o.TxnUUID == "" {
 		return o, nil, err
@@ -173,9 +176,10 @@ func (db *DB) FindOrderStatus(ctx context.Context, merchantID, orderID string) (
 
 // UpdateTxn reads the attempt, applies fn and writes it back with the
 // order's status, in one transaction.
-func (db *DB) UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*coft.Txn) error) (*coft.Txn, error) {
+func (db *DB) UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*coft.Txn) error) (_ *coft.Txn, err error) {
+	defer failed(&err, "UpdateTxn", merchantID, uuid)
 	var t *coft.Txn
-	err := db.inTx(ctx, func(tx *dbTx) error {
+	err = db.inTx(ctx, func(tx *dbTx) error {
 		var err error
 		t, err = db.lockTxn(ctx, tx, merchantID, uuid)
 		if err != nil {
@@ -198,9 +202,10 @@ func (db *DB) UpdateTxn(ctx context.Context, merchantID, uuid string, fn func(*c
 
 // UpdateTxnWith is UpdateTxn with the card work w written in the same
 // transaction; see coft.TxnStore.
-func (db *DB) UpdateTxnWith(ctx context.Context, merchantID, uuid string, w coft.CardWork, fn func(*coft.Txn) error) (*coft.Txn, error) {
+func (db *DB) UpdateTxnWith(ctx context.Context, merchantID, uuid string, w coft.CardWork, fn func(*coft.Txn) error) (_ *coft.Txn, err error) {
+	defer failed(&err, "UpdateTxnWith", merchantID, uuid)
 	var t *coft.Txn
-	err := db.inTx(ctx, func(tx *dbTx) error {
+	err = db.inTx(ctx, func(tx *dbTx) error {
 		var err error
 		if t, err = db.lockTxn(ctx, tx, merchantID, uuid); err != nil {
 			return err
@@ -264,7 +269,8 @@ func (db *DB) writeTxn(ctx context.Context, tx *dbTx, t *coft.Txn, was coft.Orde
 
 // UnfinishedCharges returns attempts a crash interrupted, charged without
 // their card work or waiting on the bank; see coft.TxnStore.
-func (db *DB) UnfinishedCharges(ctx context.Context, before time.Time, limit int) ([]*coft.Txn, error) {
+func (db *DB) UnfinishedCharges(ctx context.Context, before time.Time, limit int) (_ []*coft.Txn, err error) {
+	defer failed(&err, "UnfinishedCharges")
 	// Claimed by moving updated_at to now: no other instance selects them
 	// again before the same delay has passed (row locks, skipped, keep two
 	// instances from claiming one at the same moment on PostgreSQL).
@@ -273,7 +279,7 @@ func (db *DB) UnfinishedCharges(ctx context.Context, before time.Time, limit int
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	var out []*coft.Txn
-	err := db.inTx(ctx, func(tx *dbTx) error {
+	err = db.inTx(ctx, func(tx *dbTx) error {
 		rows, err := tx.QueryContext(ctx, db.rebind(`UPDATE txns SET updated_at = ? WHERE uuid IN (
 			SELECT uuid FROM txns WHERE (status = ? AND card_done = ? OR status = ?) AND updated_at < ?
 			ORDER BY updated_at LIMIT ?`+lock+`) RETURNING `+txnColumns),
@@ -298,9 +304,10 @@ const consentColumns = `id, merchant_id, txn_uuid, customer_id, fingerprint, dec
 	client_ip, user_agent, shown_at, decided_at`
 
 // RecordConsent stores a decision and its evidence once; see coft.TxnStore.
-func (db *DB) RecordConsent(ctx context.Context, c *coft.Consent) (*coft.Txn, error) {
+func (db *DB) RecordConsent(ctx context.Context, c *coft.Consent) (_ *coft.Txn, err error) {
+	defer failed(&err, "RecordConsent", c.TxnUUID)
 	var t *coft.Txn
-	err := db.inTx(ctx, func(tx *dbTx) error {
+	err = db.inTx(ctx, func(tx *dbTx) error {
 		var err error
 		if t, err = db.lockTxn(ctx, tx, c.MerchantID, c.TxnUUID); err != nil {
 			return err
@@ -345,7 +352,8 @@ func (db *DB) insertConsent(ctx context.Context, tx *dbTx, t *coft.Txn, c *coft.
 }
 
 // ListConsents returns the consent records of a transaction, oldest first.
-func (db *DB) ListConsents(ctx context.Context, merchantID, txnUUID string) ([]*coft.Consent, error) {
+func (db *DB) ListConsents(ctx context.Context, merchantID, txnUUID string) (_ []*coft.Consent, err error) {
+	defer failed(&err, "ListConsents", merchantID, txnUUID)
 	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT `+consentColumns+` FROM consents
 		WHERE merchant_id = ? AND txn_uuid = ? ORDER BY decided_at, id`), merchantID, txnUUID)
 	if err != nil {

@@ -3,8 +3,10 @@ package webapp
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/app"
+	"github.com/coftkit/coft/static"
 )
 
 // The consent page is rendered by go-app once per variant, not per request.
@@ -226,7 +229,10 @@ func (s *Server) renderTemplates() (map[variant]*template, error) {
 		if rec.Code != http.StatusOK {
 			return nil, fmt.Errorf("webapp: prerendering the consent page: status %d", rec.Code)
 		}
-		page := rec.Body.String()
+		page, err := inlineStyle(rec.Body.String(), s.style)
+		if err != nil {
+			return nil, err
+		}
 		page = dropTags(page, "<meta", ` property="og:`)
 		page = restoreTrueARIA(page)
 		if strings.Contains(page, templateMark) {
@@ -337,4 +343,80 @@ func (s *Server) RenderManage(w io.Writer, v app.ManageView) error {
 	}
 	_, err := io.WriteString(w, restoreTrueARIA(page))
 	return err
+}
+
+// pageStyle is what the consent page's two stylesheets hold, go-app's
+// /app.css then /static/consent.css, to inline in the page: a stylesheet
+// linked from the head blocks the first paint until it has arrived, one
+// round trip or more on a phone's network, and the page is small.
+func (s *Server) pageStyle() (string, error) {
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/app.css", nil))
+	if rec.Code != http.StatusOK {
+		return "", fmt.Errorf("webapp: go-app's /app.css: status %d", rec.Code)
+	}
+	own, err := fs.ReadFile(static.FS, strings.TrimPrefix(stylePath, "/static/"))
+	if err != nil {
+		return "", fmt.Errorf("webapp: %w", err)
+	}
+	css := minifyCSS(rec.Body.String() + "\n" + string(own))
+	if strings.Contains(strings.ToLower(css), "</style") {
+		return "", errors.New("webapp: a stylesheet contains </style")
+	}
+	return css, nil
+}
+
+// inlineStyle replaces the page's stylesheet links (go-app's and ours, in
+// the head) by one <style> element holding style.
+func inlineStyle(page, style string) (string, error) {
+	head := strings.Index(page, "</head>")
+	if head < 0 {
+		return "", errors.New("webapp: the prerendered page has no </head>")
+	}
+	at := -1
+	for _, href := range []string{`href="/app.css"`, `href="` + stylePath + `"`} {
+		i := strings.Index(page[:head], href)
+		if i < 0 {
+			return "", fmt.Errorf("webapp: the prerendered page links no %s", href)
+		}
+		start := strings.LastIndex(page[:i], "<link")
+		end := strings.Index(page[i:], ">") + i + 1
+		for start > 0 && (page[start-1] == ' ' || page[start-1] == '\t') {
+			start--
+		}
+		if end < len(page) && page[end] == '\n' {
+			end++
+		}
+		if at < 0 || start < at {
+			at = start
+		}
+		page = page[:start] + page[end:]
+		head -= end - start
+	}
+	return page[:at] + "    <style>" + style + "</style>\n" + page[at:], nil
+}
+
+// minifyCSS drops comments and the whitespace CSS does not need: fewer
+// bytes in every page, and less to parse.
+func minifyCSS(css string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(css, "/*")
+		if i < 0 {
+			b.WriteString(css)
+			break
+		}
+		b.WriteString(css[:i])
+		j := strings.Index(css[i+2:], "*/")
+		if j < 0 {
+			break
+		}
+		css = css[i+2+j+2:]
+	}
+	out := strings.Join(strings.Fields(b.String()), " ")
+	for _, p := range []string{"{", "}", ";", ","} {
+		out = strings.ReplaceAll(out, " "+p, p)
+		out = strings.ReplaceAll(out, p+" ", p)
+	}
+	return strings.ReplaceAll(out, ";}", "}")
 }

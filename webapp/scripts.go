@@ -38,8 +38,11 @@ const storageShim = `(function () {
 const storageShimTag = "<script>" + storageShim + "</script>"
 
 // shimHash is the CSP source of storageShim: 'sha256-…'.
-func shimHash() string {
-	sum := sha256.Sum256([]byte(storageShim))
+func shimHash() string { return hashSource(storageShim) }
+
+// hashSource is the CSP source allowing an inline script or style: 'sha256-…'.
+func hashSource(inline string) string {
+	sum := sha256.Sum256([]byte(inline))
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 

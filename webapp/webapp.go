@@ -36,6 +36,7 @@ type Server struct {
 	handler   *goapp.Handler
 	wasm      *wasmBundle
 	csp       csp.Policy // the consent page's, without frame-ancestors
+	style     string     // the consent page's stylesheets, inlined (see pageStyle)
 	templates map[variant]*template
 }
 
@@ -73,12 +74,12 @@ func New(cfg Config) (*Server, error) {
 			Icon:            goapp.Icon{Default: iconPath, SVG: iconPath},
 			ThemeColor:      "#0b5cad",
 			BackgroundColor: "#f6f8fa",
-			Styles:          []string{stylePath}, // after go-app's /app.css
+			Styles:          []string{stylePath}, // after go-app's /app.css; both inlined (pageStyle)
 			LoadingLabel:    "{progress}%",
-			// The preload starts the wasm download while the page parses,
-			// instead of after app.js and wasm_exec.js have arrived.
-			RawHeaders: []string{`<link rel="preload" href="` + wasm.path + `" as="fetch" type="application/wasm" crossorigin>`,
-				storageShimTag, `<script defer src="` + framePath + `"></script>`},
+			// No preload of the wasm: on a phone's network its 1.45 MB
+			// compete with the page for the link and delay the first
+			// paint. app.js asks for it once the page is parsed.
+			RawHeaders: []string{storageShimTag, `<script defer src="` + framePath + `"></script>`},
 			Resources: wasmResolver{path: wasm.path},
 			Version:   wasm.hash,
 			// The wasm is served compressed: the progress label needs the
@@ -86,10 +87,13 @@ func New(cfg Config) (*Server, error) {
 			WasmContentLength:     strconv.Itoa(wasm.rawSize),
 			ServiceWorkerTemplate: serviceWorker,
 		},
-		csp: csp.Parse("default-src 'none'; script-src 'self' 'wasm-unsafe-eval' " + shimHash() +
-			"; style-src 'self'; img-src 'self' data:; connect-src 'self'; manifest-src 'self'" +
-			"; worker-src 'self'; form-action 'self'; base-uri 'none'"),
 	}
+	if s.style, err = s.pageStyle(); err != nil {
+		return nil, err
+	}
+	s.csp = csp.Parse("default-src 'none'; script-src 'self' 'wasm-unsafe-eval' " + shimHash() +
+		"; style-src 'self' " + hashSource(s.style) + "; img-src 'self' data:; connect-src 'self'; manifest-src 'self'" +
+		"; worker-src 'self'; form-action 'self'; base-uri 'none'")
 	if s.templates, err = s.renderTemplates(); err != nil {
 		return nil, err
 	}

@@ -223,14 +223,9 @@ func TestConsentForm(t *testing.T) {
 		t.Error("data-saved on a new card")
 	}
 
-	// Own icon and styles, never go-app's hot-linked ones.
+	// Own icon, never go-app's hot-linked one; styles inline (TestConsentCSP).
 	if href, _ := doc.Find(`link[rel="icon"]`).Attr("href"); href != "/static/favicon.svg" {
 		t.Errorf("icon %q", href)
-	}
-	var styles []string
-	doc.Find(`link[rel="stylesheet"]`).Each(func(_ int, l *goquery.Selection) { h, _ := l.Attr("href"); styles = append(styles, h) })
-	if !slices.Equal(styles, []string{"/app.css", "/static/consent.css"}) {
-		t.Errorf("stylesheets %q", styles)
 	}
 	if lang, _ := doc.Find("html").Attr("lang"); lang != "en" {
 		t.Errorf("lang %q", lang)
@@ -346,7 +341,11 @@ func TestRenderMatchesGoApp(t *testing.T) {
 		rec := httptest.NewRecorder()
 		s.handler.ServeHTTP(rec, httptest.NewRequest("GET", app.TemplatePath(v), nil))
 
-		page := restoreTrueARIA(dropTags(rec.Body.String(), "<meta", ` property="og:`))
+		page, err := inlineStyle(rec.Body.String(), s.style)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page = restoreTrueARIA(dropTags(page, "<meta", ` property="og:`))
 		theirs, err := goquery.NewDocumentFromReader(strings.NewReader(page))
 		if err != nil {
 			t.Fatal(err)
@@ -409,9 +408,33 @@ func TestConsentCSP(t *testing.T) {
 	if !strings.HasSuffix(s.ConsentCSP().String(), "frame-ancestors 'none'") {
 		t.Error("no frameAncestors does not default to 'none'")
 	}
-	// No inline style or handler the policy would block.
-	if n := doc.Find("[style], [onclick], [onload], style").Length(); n != 0 {
-		t.Errorf("%d inline styles or handlers", n)
+	// One inline style element, in the head, allowed by its hash, instead
+	// of stylesheets that block the first paint; no inline style attribute
+	// or handler the policy would block.
+	styles := doc.Find("style")
+	if styles.Length() != 1 || doc.Find("head style").Length() != 1 {
+		t.Fatalf("%d style elements, want one in the head", styles.Length())
+	}
+	sum = sha256.Sum256([]byte(styles.Text()))
+	if hash := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp, "style-src 'self' "+hash+";") {
+		t.Errorf("CSP %q does not allow the inline style (%s)", csp, hash)
+	}
+	for _, want := range []string{".goapp-app-info", ".coft-dialog"} { // go-app's, then ours
+		if !strings.Contains(styles.Text(), want) {
+			t.Errorf("the inline style lacks %s", want)
+		}
+	}
+	if i, j := strings.Index(styles.Text(), ".goapp-app-info"), strings.LastIndex(styles.Text(), ".goapp-app-info"); i == j {
+		t.Error("the inline style does not restyle go-app's loader after go-app's own rules")
+	}
+	if n := doc.Find(`head link[rel="stylesheet"]`).Length(); n != 0 {
+		t.Errorf("%d stylesheets block the first paint", n)
+	}
+	if n := doc.Find("[style], [onclick], [onload]").Length(); n != 0 {
+		t.Errorf("%d inline style attributes or handlers", n)
+	}
+	if doc.Find(`link[rel="preload"]`).Length() != 0 {
+		t.Error("a preload competes with the first paint")
 	}
 }
 
@@ -672,5 +695,13 @@ func TestRenderManage(t *testing.T) {
 	var back app.ManageView
 	if !ok || err != nil || json.Unmarshal(data, &back) != nil || back.MerchantName != v.MerchantName || len(back.Cards) != 2 {
 		t.Fatalf("data-view %q does not decode to the view (%v)", raw, err)
+	}
+}
+
+func TestMinifyCSS(t *testing.T) {
+	in := "/* loader */\n.a :focus-visible ,\n.b > p {\n  color: red ;\n  font: 1rem \"Segoe UI\", sans-serif;\n}\n@media (max-width: 30rem) { .c { margin: 0 } }\n"
+	want := `.a :focus-visible,.b > p{color: red;font: 1rem "Segoe UI",sans-serif}@media (max-width: 30rem){.c{margin: 0}}`
+	if got := minifyCSS(in); got != want {
+		t.Errorf("minifyCSS:\n got %s\nwant %s", got, want)
 	}
 }

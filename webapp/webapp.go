@@ -80,8 +80,8 @@ func New(cfg Config) (*Server, error) {
 			// compete with the page for the link and delay the first
 			// paint. app.js asks for it once the page is parsed.
 			RawHeaders: []string{storageShimTag, `<script defer src="` + framePath + `"></script>`},
-			Resources: wasmResolver{path: wasm.path},
-			Version:   wasm.hash,
+			Resources:  wasmResolver{path: wasm.path},
+			Version:    wasm.hash,
 			// The wasm is served compressed: the progress label needs the
 			// uncompressed size.
 			WasmContentLength:     strconv.Itoa(wasm.rawSize),

@@ -95,12 +95,27 @@ func TestDropIn(t *testing.T) {
 	if got := evalString(t, ctx, field); got != "" {
 		t.Fatalf("tokenize field %q before the customer chose", got)
 	}
+	// The frame is as tall as the dialog: no blank band under it, nothing
+	// cut off. Inside the frame, the viewport is the frame.
+	inFrame(t, ctx, "/v2/consent/widget", `(() => {
+		const d = document.querySelector(".coft-dialog"), p = document.querySelector(".coft-page");
+		if (!d || !p || !document.querySelector(".coft-live")) return "not yet"; // the wasm has rendered it
+		const band = innerHeight - (d.getBoundingClientRect().bottom + scrollY) - parseFloat(getComputedStyle(p).paddingBottom);
+		return Math.abs(band) <= 1 ? "fits" : "band of " + band + "px (frame " + innerHeight + "px)";
+	})()`, func(got string) bool { return got == "fits" })
 	// The dialog's iframe is another origin: the test clicks in it through
 	// the DevTools protocol, in the frame's own world.
 	clickInFrame(t, ctx, "/v2/consent/widget", `button[name="decision"][value="accept"]`)
 	if err := chromedp.Run(ctx, waitFor(`events.includes("decision:accept")`)); err != nil {
 		t.Fatal(err)
 	}
+	// The message that replaced the dialog is shorter: the frame shrank
+	// with it.
+	inFrame(t, ctx, "/v2/consent/widget", `(() => {
+		if (document.readyState !== "complete") return "not yet";
+		const band = innerHeight - document.body.getBoundingClientRect().height;
+		return Math.abs(band) <= 1 ? "fits" : "band of " + band + "px (frame " + innerHeight + "px)";
+	})()`, func(got string) bool { return got == "fits" })
 	consentID := evalString(t, ctx, `document.querySelector('#checkout input[name="consent_id"]').value`)
 	if got := evalString(t, ctx, field); got != "true" || !strings.HasPrefix(consentID, "pcn_") {
 		t.Fatalf("after accepting: tokenize %q, consent_id %q", got, consentID)
@@ -126,12 +141,23 @@ func TestDropIn(t *testing.T) {
 // URL contains path, once both exist.
 func clickInFrame(t *testing.T, ctx context.Context, path, selector string) {
 	t.Helper()
+	inFrame(t, ctx, path, `(() => { const el = document.querySelector(`+strconv.Quote(selector)+
+		`); if (!el) return "not found in: " + document.readyState + " " + (document.body ? document.body.innerText.slice(0, 300) : "");`+
+		` el.click(); return "clicked"; })()`, func(got string) bool { return got == "clicked" })
+}
+
+// inFrame evaluates expr, which returns a string, in the frame whose URL
+// contains path (in an isolated world: the page's own scripts cannot
+// interfere) until done accepts the result, and returns it.
+func inFrame(t *testing.T, ctx context.Context, path, expr string, done func(string) bool) string {
+	t.Helper()
 	// seen is what the frames showed at the last look: on a timeout it
-	// says why (no such frame, or a page without the element).
+	// says why (no such frame, or not yet the expected result).
 	var seen []string
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		var clicked bool
+		var result string
+		ok := false
 		seen = seen[:0]
 		err := chromedp.Run(ctx, chromedp.ActionFunc(func(c context.Context) error {
 			tree, err := page.GetFrameTree().Do(c)
@@ -147,24 +173,21 @@ func clickInFrame(t *testing.T, ctx context.Context, path, selector string) {
 				if err != nil {
 					return err
 				}
-				res, exc, err := runtime.Evaluate(`(() => { const el = document.querySelector(` + strconv.Quote(selector) +
-					`); if (!el) return "not found in: " + document.readyState + " " + (document.body ? document.body.innerText.slice(0, 300) : "");` +
-					` el.click(); return "clicked"; })()`).WithContextID(world).Do(c)
+				res, exc, err := runtime.Evaluate(expr).WithContextID(world).Do(c)
 				if err != nil || exc != nil {
 					return err
 				}
-				var got string
-				json.Unmarshal(res.Value, &got)
-				clicked = got == "clicked"
-				seen = append(seen, child.Frame.URL+": "+got)
+				json.Unmarshal(res.Value, &result)
+				ok = done(result)
+				seen = append(seen, child.Frame.URL+": "+result)
 			}
 			return nil
 		}))
-		if err == nil && clicked {
-			return
+		if err == nil && ok {
+			return result
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s in the frame at %s (error %v); frames: %q", selector, path, err, seen)
+			t.Fatalf("timed out evaluating %s in the frame at %s (error %v); frames: %q", expr, path, err, seen)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -10,15 +10,21 @@
   var target = location.pathname === "/v2/consent/widget" ? new URLSearchParams(location.search).get("origin") || "" :
     origins && origins.length ? origins[0] : "";
   if (!target || target === "null") return;
+  // The frame follows the page's height: the page must not follow the
+  // frame's (coft-framed drops the full-viewport layouts), and the height
+  // sent is the content's, not the viewport's, so that the frame also
+  // shrinks when the content does (after the customer chose, say).
+  document.documentElement.classList.add("coft-framed");
   var last = 0;
   function send() {
-    var h = Math.ceil(document.documentElement.scrollHeight);
+    var b = document.body, cs = getComputedStyle(b);
+    var h = Math.ceil(b.getBoundingClientRect().height + parseFloat(cs.marginTop) + parseFloat(cs.marginBottom));
     if (h === last) return;
     last = h;
     window.parent.postMessage({ type: "coft:resize", height: h, page: document.title }, target);
   }
   window.addEventListener("load", send);
-  if (window.ResizeObserver) new ResizeObserver(send).observe(document.documentElement);
+  if (window.ResizeObserver) new ResizeObserver(send).observe(document.body);
   send();
 
   // The dialog embedded by the drop-in (coft.js) also says whether it is

@@ -100,6 +100,22 @@ type part struct {
 	field   field
 }
 
+// share makes the templates' copies of shared (the inlined style, the
+// same in every variant) one string in memory: the literal holding it is
+// split around it.
+func (t *template) share(shared string) {
+	for i, p := range t.parts {
+		before, after, ok := strings.Cut(p.literal, shared)
+		if !ok {
+			continue
+		}
+		// Copies: substrings would keep the whole literal alive.
+		t.parts = slices.Insert(t.parts, i, part{literal: strings.Clone(before), field: noField}, part{literal: shared, field: noField})
+		t.parts[i+2].literal = strings.Clone(after)
+		return
+	}
+}
+
 // RenderConsent writes the consent page for v: a complete HTML document
 // whose dialog is a working native form (POST to v.Action) and which loads
 // the wasm to enhance it. Set the response's Content-Type to
@@ -242,6 +258,7 @@ func (s *Server) renderTemplates() (map[variant]*template, error) {
 		if err != nil {
 			return nil, err
 		}
+		tpl.share(s.style)
 		templates[vr] = tpl
 	}
 	return templates, nil

@@ -1,11 +1,14 @@
 package webapp
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -15,7 +18,8 @@ import (
 	"time"
 )
 
-// wasmFile is one encoding of app.wasm, held in memory.
+// wasmFile is one encoding of app.wasm, held in memory (the identity
+// encoding is not: see ServeHTTP).
 type wasmFile struct {
 	encoding string // "", "br" or "gzip"
 	etag     string
@@ -55,7 +59,17 @@ func loadWasm(dir string) (*wasmBundle, error) {
 		}
 		return b, fi.ModTime(), nil
 	}
-	raw, rawTime, err := read("app.wasm")
+	// app.wasm itself is only hashed, not kept: 7 MB of memory for the
+	// rare client that accepts neither brotli nor gzip (see ServeHTTP).
+	rawPath := filepath.Join(dir, "app.wasm")
+	rawInfo, err := os.Stat(rawPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("webapp: %s is missing: %w", rawPath, errNoWasm)
+	} else if err != nil {
+		return nil, fmt.Errorf("webapp: %w", err)
+	}
+	rawTime := rawInfo.ModTime()
+	sum, err := hashFile(rawPath)
 	if err != nil {
 		return nil, err
 	}
@@ -71,17 +85,16 @@ func loadWasm(dir string) (*wasmBundle, error) {
 	if brTime.Before(rawTime.Add(-time.Second)) || gzTime.Before(rawTime.Add(-time.Second)) {
 		return nil, fmt.Errorf("webapp: the compressed copies in %s are older than app.wasm: %w", dir, errNoWasm)
 	}
-	if len(gz) < 4 || binary.LittleEndian.Uint32(gz[len(gz)-4:]) != uint32(len(raw)) {
+	if len(gz) < 4 || binary.LittleEndian.Uint32(gz[len(gz)-4:]) != uint32(rawInfo.Size()) {
 		return nil, fmt.Errorf("webapp: %s does not match app.wasm: %w", filepath.Join(dir, "app.wasm.gz"), errNoWasm)
 	}
 
-	sum := sha256.Sum256(raw)
 	hash := hex.EncodeToString(sum[:8])
 	return &wasmBundle{
 		hash:     hash,
 		path:     "/web/app." + hash + ".wasm",
-		rawSize:  len(raw),
-		identity: wasmFile{etag: `"` + hash + `"`, data: raw},
+		rawSize:  int(rawInfo.Size()),
+		identity: wasmFile{etag: `"` + hash + `"`},
 		br:       wasmFile{encoding: "br", etag: `"` + hash + `-br"`, data: br},
 		gzip:     wasmFile{encoding: "gzip", etag: `"` + hash + `-gz"`, data: gz},
 	}, nil
@@ -116,11 +129,38 @@ func (b *wasmBundle) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	if f == &b.identity {
+		// Decompressed from the gzip copy, whose size trailer matched
+		// app.wasm's when it was loaded.
+		h.Set("Content-Length", strconv.Itoa(b.rawSize))
+		if r.Method == http.MethodHead {
+			return
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(b.gzip.data))
+		if err == nil {
+			io.Copy(w, zr)
+		}
+		return
+	}
 	h.Set("Content-Length", strconv.Itoa(len(f.data)))
 	if r.Method == http.MethodHead {
 		return
 	}
 	w.Write(f.data)
+}
+
+// hashFile returns the SHA-256 of a file, read as a stream.
+func hashFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("webapp: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, fmt.Errorf("webapp: %w", err)
+	}
+	return h.Sum(nil), nil
 }
 
 // etagMatch reports whether an If-None-Match header value matches etag

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/brotli"
@@ -703,5 +704,25 @@ func TestMinifyCSS(t *testing.T) {
 	want := `.a :focus-visible,.b > p{color: red;font: 1rem "Segoe UI",sans-serif}@media (max-width: 30rem){.c{margin: 0}}`
 	if got := minifyCSS(in); got != want {
 		t.Errorf("minifyCSS:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestTemplatesShareStyle: the inlined style is one string in memory, not
+// one copy per template.
+func TestTemplatesShareStyle(t *testing.T) {
+	s := newTestServer(t)
+	for vr, tpl := range s.templates {
+		n := 0
+		for _, p := range tpl.parts {
+			if p.literal == s.style && unsafe.StringData(p.literal) == unsafe.StringData(s.style) {
+				n++
+			}
+			if p.literal != s.style && strings.Contains(p.literal, s.style) {
+				t.Fatalf("template %+v holds a copy of the style", vr)
+			}
+		}
+		if n != 1 {
+			t.Fatalf("template %+v refers to the shared style %d times", vr, n)
+		}
 	}
 }

@@ -10,7 +10,11 @@ import (
 // iframes with storage blocked, some private modes), it puts an in-memory
 // storage in its place: go-app's engine reads localStorage when it starts,
 // and an exception there stops its event loop silently (GO-APP-NOTES pitfall
-// 4). Its CSP hash is computed at start-up (shimHash).
+// 4). The probe runs as the first task after the head is parsed, not while
+// it is: a first access to the storage costs tens of milliseconds on a slow
+// phone, and the page would wait for it to be painted. The wasm, which
+// needs the shim, starts seconds later (after app.js, the download and the
+// compilation). Its CSP hash is computed at start-up (shimHash).
 const storageShim = `(function () {
   function memoryStorage() {
     var m = new Map();
@@ -23,15 +27,17 @@ const storageShim = `(function () {
       clear: function () { m.clear(); }
     };
   }
-  ["localStorage", "sessionStorage"].forEach(function (name) {
-    try {
-      var s = window[name], k = "coft-storage-probe";
-      s.setItem(k, k);
-      s.removeItem(k);
-    } catch (e) {
-      try { Object.defineProperty(window, name, { value: memoryStorage(), configurable: true }); } catch (e2) {}
-    }
-  });
+  setTimeout(function () {
+    ["localStorage", "sessionStorage"].forEach(function (name) {
+      try {
+        var s = window[name], k = "coft-storage-probe";
+        s.setItem(k, k);
+        s.removeItem(k);
+      } catch (e) {
+        try { Object.defineProperty(window, name, { value: memoryStorage(), configurable: true }); } catch (e2) {}
+      }
+    });
+  }, 0);
 })();`
 
 // storageShimTag is the <script> element put in the page's head.

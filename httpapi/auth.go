@@ -11,6 +11,7 @@ import (
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/authtoken"
+	"github.com/coftkit/coft/juspay"
 )
 
 // auth is who a request acts for: a merchant, through its API key, or a
@@ -160,13 +161,13 @@ func clientToken(r *http.Request) string {
 	if r.Method != http.MethodPost || r.Body == nil {
 		return ""
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, juspay.MaxBodyBytes+1))
 	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
 	if err != nil {
 		return ""
 	}
-	p := params{}
-	if readBodyBytes(r, body, p) != nil {
+	p := juspay.Params{}
+	if juspay.DecodeBody(r, body, p) != nil {
 		return ""
 	}
 	return strings.TrimSpace(p["client_auth_token"])

@@ -3,14 +3,10 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -20,6 +16,7 @@ import (
 	"github.com/coftkit/coft/app"
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/csp"
+	"github.com/coftkit/coft/juspay"
 	"github.com/coftkit/coft/payment"
 )
 
@@ -273,7 +270,7 @@ func (s *Server) handleBankSubmit(w http.ResponseWriter, r *http.Request) error 
 		return nil
 	}
 	if t.ConsentPending() {
-		http.Redirect(w, r, s.authenticationURL(t), http.StatusSeeOther)
+		http.Redirect(w, r, s.views.AuthenticationURL(t), http.StatusSeeOther)
 		return nil
 	}
 	t, wrong, err := s.payments.Authenticate(r.Context(), m, t, r.PostForm.Get("otp"), r.PostForm.Get("action") == "cancel")
@@ -304,7 +301,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, m *coft.Merchant
 		return
 	}
 	if o.ReturnURL != "" {
-		http.Redirect(w, r, signedReturnURL(o.ReturnURL, m.ResponseKey, o), http.StatusSeeOther)
+		http.Redirect(w, r, juspay.ReturnURL(o.ReturnURL, m.ResponseKey, o), http.StatusSeeOther)
 		return
 	}
 	v := components.ResultView{MerchantName: m.DisplayName(), OrderID: o.OrderID, Amount: coft.DisplayAmount(o.Amount),
@@ -323,42 +320,6 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, m *coft.Merchant
 		v.CardSaved = "Your " + coft.BrandName(t.Brand) + " card ending " + t.Last4 + " is saved as a secure token."
 	}
 	s.page(w, r, http.StatusOK, components.ResultPage(v))
-}
-
-// signedReturnURL adds order_id, status, status_id and their HMAC-SHA256
-// signature (keyed with the merchant's response key, over the
-// percent-encoded, key-sorted pairs joined by &, base64) to a return URL.
-func signedReturnURL(base, responseKey string, o *coft.Order) string {
-	params := map[string]string{"order_id": o.OrderID, "status": string(o.Status), "status_id": strconv.Itoa(o.Status.ID())}
-	sig := Signature(responseKey, params)
-	q := url.Values{}
-	for k, v := range params {
-		q.Set(k, v)
-	}
-	q.Set("signature", sig)
-	q.Set("signature_algorithm", "HMAC-SHA256")
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + q.Encode()
-}
-
-// Signature is the return URL's signature of params (which must not
-// include signature and signature_algorithm).
-func Signature(responseKey string, params map[string]string) string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	pairs := make([]string, len(keys))
-	for i, k := range keys {
-		pairs[i] = url.QueryEscape(k) + "=" + url.QueryEscape(params[k])
-	}
-	h := hmac.New(sha256.New, []byte(responseKey))
-	h.Write([]byte(strings.Join(pairs, "&")))
-	return base64.StdEncoding.EncodeToString(h.Sum(nil))
 }
 
 // page writes a templ page with the pages' security policy.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/httpapi"
+	"github.com/coftkit/coft/juspay"
 	"github.com/coftkit/coft/sandbox"
 )
 
@@ -223,7 +224,7 @@ func TestCheckoutAcceptTokenizes(t *testing.T) {
 		if q.Get("order_id") != "buy1" || q.Get("status") != "CHARGED" || q.Get("status_id") != "21" || q.Get("signature_algorithm") != "HMAC-SHA256" {
 			t.Fatalf("return params %v", q)
 		}
-		want := httpapi.Signature("rk", map[string]string{"order_id": "buy1", "status": "CHARGED", "status_id": "21"})
+		want := juspay.Signature("rk", map[string]string{"order_id": "buy1", "status": "CHARGED", "status_id": "21"})
 		if q.Get("signature") != want {
 			t.Fatalf("signature %q, want %q", q.Get("signature"), want)
 		}

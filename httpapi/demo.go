@@ -9,6 +9,7 @@ import (
 	"github.com/coftkit/coft/app"
 	"github.com/coftkit/coft/authtoken"
 	"github.com/coftkit/coft/components"
+	"github.com/coftkit/coft/juspay"
 )
 
 // DemoMerchant is the sandbox merchant the demo pays.
@@ -123,7 +124,7 @@ func (s *Server) handleDemoCheckout(w http.ResponseWriter, r *http.Request) erro
 	if err := s.cfg.Store.CreateOrder(ctx, o); err != nil {
 		return err
 	}
-	links := s.paymentLinks(o)
+	links := s.views.PaymentLinks(o)
 	switch r.PostForm.Get("mode") {
 	case "iframe":
 		w.Header().Set("Content-Security-Policy", demoCSP)
@@ -151,17 +152,17 @@ func (s *Server) handleDemoPay(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := params{"payment_method_type": "CARD"}
+	p := juspay.Params{"payment_method_type": "CARD"}
 	for _, k := range []string{"order_id", "card_number", "card_exp_month", "card_exp_year", "card_security_code", "tokenize", "consent_id"} {
 		if v := r.PostForm.Get(k); v != "" {
 			p[k] = strings.ReplaceAll(v, " ", "")
 		}
 	}
-	t, err := s.startPayment(r, &auth{merchant: m}, p, false)
+	t, err := s.startPayment(r, &auth{merchant: m}, p)
 	if err != nil {
 		w.Header().Set("Content-Security-Policy", demoCSP)
 		return titled("Payment not started", err)
 	}
-	http.Redirect(w, r, s.authenticationURL(t), http.StatusSeeOther)
+	http.Redirect(w, r, s.views.AuthenticationURL(t), http.StatusSeeOther)
 	return nil
 }

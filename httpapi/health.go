@@ -4,21 +4,22 @@ import (
 	"net/http"
 
 	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/juspay"
 )
 
 // handleHealth answers while the process runs.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	juspay.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // handleReady answers 200 only when the database does.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if err := s.cfg.Store.Ping(r.Context()); err != nil {
 		logOf(r.Context()).WarnContext(r.Context(), "database not ready", "error", err.Error())
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+		juspay.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+	juspay.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
 }
 
 // handleNotFound answers paths and methods the API does not serve.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/juspay"
 	"github.com/coftkit/coft/jweauth"
 )
 
@@ -31,7 +32,7 @@ func acceptsJWE(r *http.Request) bool {
 // with the merchant's. The decrypted JSON replaces the body. It returns
 // nil, nil when the body is not encrypted.
 func (s *Server) openJWE(w http.ResponseWriter, r *http.Request) (*jweSession, *coft.Merchant, error) {
-	body, err := readAllBody(w, r)
+	body, err := juspay.ReadAllBody(w, r)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/app"
 	"github.com/coftkit/coft/authtoken"
+	"github.com/coftkit/coft/juspay"
 	"github.com/coftkit/coft/payment"
 )
 
@@ -17,7 +18,7 @@ import (
 // client token.
 var errManageLinkExpired = coft.Errorf(coft.EUNAUTHORIZED, "This link to your saved cards is no longer valid. Please open it again from the store.")
 
-var cardTokenizeFields = fields{"card_token", "tokenize", "return_url"}
+var cardTokenizeFields = juspay.Fields{"card_token", "tokenize", "return_url"}
 
 // handleCardTokenize serves POST /card/tokenize: out-of-band tokenization
 // of a saved card. It creates a ₹1.00 order and a payment on the card;
@@ -26,11 +27,11 @@ var cardTokenizeFields = fields{"card_token", "tokenize", "return_url"}
 // bank; the token is provisioned and the rupee refunded automatically.
 func (s *Server) handleCardTokenize(w http.ResponseWriter, r *http.Request) error {
 	a := authFrom(r.Context())
-	p, err := readParams(w, r, cardTokenizeFields)
+	p, err := juspay.ReadParams(w, r, cardTokenizeFields)
 	if err != nil {
 		return err
 	}
-	tokenize, err := p.bool("tokenize")
+	tokenize, err := p.Bool("tokenize")
 	if err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func (s *Server) handleCardTokenize(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.txnResponseOf(txn))
+	juspay.WriteJSON(w, http.StatusOK, s.views.TxnResponse(txn))
 	return nil
 }
 
@@ -165,7 +166,7 @@ func (s *Server) handleManageSecure(w http.ResponseWriter, r *http.Request) erro
 		s.renderManage(w, r, m, scope, token, http.StatusBadRequest, coft.ErrorMessage(err), true)
 		return nil
 	}
-	http.Redirect(w, r, s.authenticationURL(t), http.StatusSeeOther)
+	http.Redirect(w, r, s.views.AuthenticationURL(t), http.StatusSeeOther)
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/csp"
+	"github.com/coftkit/coft/juspay"
 )
 
 type ctxKey int
@@ -217,6 +218,15 @@ func secureHeaders(next http.Handler) http.Handler {
 
 // handlerFunc is an HTTP handler that returns its error, which serveError
 // renders in the Juspay shape.
+// writeError answers err in the Juspay error shape; internal errors are
+// logged with their cause (the answer says only "Internal error.").
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if code, _ := juspay.Status(err); code == coft.EINTERNAL {
+		logOf(r.Context()).ErrorContext(r.Context(), "request failed", "error", err.Error())
+	}
+	juspay.WriteError(w, r, err, requestID(r.Context()))
+}
+
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 func (f handlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {

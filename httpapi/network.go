@@ -9,63 +9,16 @@ import (
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/cardjwe"
+	"github.com/coftkit/coft/juspay"
 	"github.com/coftkit/coft/jweauth"
 )
-
-// cardGetView is the /v4/card/get response.
-type cardGetView struct {
-	Reference             string          `json:"reference"` // the token's reference
-	CardReference         string          `json:"card_reference"`
-	CustomerID            string          `json:"customer_id"`
-	NameOnCard            string          `json:"name_on_card"`
-	Nickname              *string         `json:"nickname"` // null when the card has none, as Juspay's
-	Fingerprint           string          `json:"fingerprint"`
-	CardType              string          `json:"card_type"`
-	SubType               *string         `json:"sub_type"` // null when unknown, as Juspay's
-	Network               string          `json:"network"`
-	Issuer                string          `json:"issuer"`
-	IssuerCountry         string          `json:"issuer_country"`
-	TokenDetails          tokenDetails    `json:"token_details"`
-	AuthenticationDetails authDetails     `json:"authentication_details"`
-	CardDetails           cardDetailsView `json:"card_details"`
-	// ECI and TokenRequestorID come with the cryptogram from the network:
-	// its electronic commerce indicator, and the id (TRID) the network
-	// knows the service by as the token's requestor.
-	ECI              string `json:"eci"`
-	TokenRequestorID string `json:"token_requestor_id"`
-	// IssuerCountryCode is null, as in Juspay's samples: issuer_country
-	// names the country.
-	IssuerCountryCode *jsonNull `json:"issuer_country_code"`
-}
-
-type tokenDetails struct {
-	Status           string `json:"status"`
-	FirstSix         string `json:"first_six"`
-	LastFour         string `json:"last_four"`
-	ExpMonth         string `json:"exp_month"`
-	ExpYear          string `json:"exp_year"`
-	Provider         string `json:"provider"`
-	ProviderCategory string `json:"provider_category"`
-}
-
-type authDetails struct {
-	Cryptogram string `json:"cryptogram"`
-	Token      string `json:"token"`
-}
-
-type cardDetailsView struct {
-	LastFour string `json:"last_four"`
-	PAR      string `json:"par"`
-	ExpMonth string `json:"exp_month"`
-	ExpYear  string `json:"exp_year"`
-}
 
 // handleCardGet serves POST /v4/card/get: a saved card's network token
 // and a fresh cryptogram for one payment, for ACTIVE tokens only.
 func (s *Server) handleCardGet(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := authFrom(ctx)
-	p, err := readParams(w, r, fields{"card_reference", "customer_id", "check_cvv_less_support", "submerchantId"})
+	p, err := juspay.ReadParams(w, r, juspay.Fields{"card_reference", "customer_id", "check_cvv_less_support", "submerchantId"})
 	if err != nil {
 		return err
 	}
@@ -90,15 +43,15 @@ func (s *Server) handleCardGet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, cardGetView{
+	juspay.WriteJSON(w, http.StatusOK, juspay.CardGet{
 		Reference: t.Reference, CardReference: c.Reference, CustomerID: custID, NameOnCard: c.NameOnCard,
 		Nickname: nonEmpty(c.Nickname), Fingerprint: c.Fingerprint, CardType: c.Type, SubType: nonEmpty(c.SubType),
 		Network: c.Brand, Issuer: c.Issuer, IssuerCountry: c.IssuerCountry,
-		TokenDetails: tokenDetails{Status: t.Status, FirstSix: t.ISIN, LastFour: t.Last4, ExpMonth: t.ExpMonth,
+		TokenDetails: juspay.TokenDetails{Status: t.Status, FirstSix: t.ISIN, LastFour: t.Last4, ExpMonth: t.ExpMonth,
 			ExpYear: t.ExpYear, Provider: t.Provider, ProviderCategory: "NETWORK"},
 		ECI: crypt.ECI, TokenRequestorID: crypt.TokenRequestorID,
-		AuthenticationDetails: authDetails{Cryptogram: crypt.Value, Token: number},
-		CardDetails:           cardDetailsView{LastFour: c.Last4, PAR: t.PAR, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear},
+		AuthenticationDetails: juspay.AuthDetails{Cryptogram: crypt.Value, Token: number},
+		CardDetails:           juspay.CardDetails{LastFour: c.Last4, PAR: t.PAR, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear},
 	})
 	return nil
 }
@@ -113,7 +66,7 @@ func nonEmpty(s string) *string {
 
 // customerCard finds the card a {card_reference, customer_id} request
 // names; it returns the customer_id as given.
-func (s *Server) customerCard(ctx context.Context, m *coft.Merchant, p params) (*coft.Card, string, error) {
+func (s *Server) customerCard(ctx context.Context, m *coft.Merchant, p juspay.Params) (*coft.Card, string, error) {
 	ref, custID := strings.TrimSpace(p["card_reference"]), strings.TrimSpace(p["customer_id"])
 	if ref == "" {
 		return nil, "", coft.Missing("card_reference")
@@ -134,51 +87,8 @@ func (s *Server) customerCard(ctx context.Context, m *coft.Merchant, p params) (
 	return c, custID, err
 }
 
-var altIDFields = fields{"cardData", "keyId", "cardBrand", "correlationId", "submerchantId",
+var altIDFields = juspay.Fields{"cardData", "keyId", "cardBrand", "correlationId", "submerchantId",
 	"orderData.amount", "orderData.currency", "orderData.authRefNumber"}
-
-// altIDView is the /get/altId response. The Alt ID is never stored.
-// Juspay answers {status, payload{…, altIdDetails (the Alt ID's details
-// sealed to the merchant's key)}, errorCode: null, errorMessage: null};
-// this service also gives the details in the clear at the top level, as
-// it always has.
-type altIDView struct {
-	Status string `json:"status"`
-	altIDDetails
-	altIDCard
-	// ErrorCode and ErrorMessage are null: no error.
-	ErrorCode    *string      `json:"errorCode"`
-	ErrorMessage *string      `json:"errorMessage"`
-	Payload      altIDPayload `json:"payload"`
-}
-
-// altIDDetails are what only the merchant may read.
-type altIDDetails struct {
-	AltID    string `json:"altId"`
-	ExpMonth string `json:"expMonth"`
-	ExpYear  string `json:"expYear"`
-	TAVV     string `json:"tavv"`
-	PAR      string `json:"par"`
-}
-
-// altIDCard describes the card, at the top level and in the payload.
-type altIDCard struct {
-	CardBrand         string `json:"cardBrand"`
-	CardIssuerBank    string `json:"cardIssuerBank"`
-	CardIssuerCountry string `json:"cardIssuerCountry"`
-	Provider          string `json:"provider"`
-	ProviderCategory  string `json:"providerCategory"`
-	CorrelationID     string `json:"correlationId"`
-}
-
-// altIDPayload is Juspay's payload block of /get/altId.
-type altIDPayload struct {
-	altIDCard
-	// AltIDDetails is {altId, expMonth, expYear, tavv, par} as a JWE
-	// (RSA-OAEP-256, A128GCM) to the merchant's newest live JWE key (see
-	// `merchants jwt-keys`); absent when the merchant has none.
-	AltIDDetails string `json:"altIdDetails,omitempty"`
-}
 
 // handleAltID serves POST /get/altId: an Alt ID and its TAVV for a guest's
 // card, which arrives as a JWE encrypted to the service's key.
@@ -188,7 +98,7 @@ func (s *Server) handleAltID(w http.ResponseWriter, r *http.Request) error {
 	if err := requireHeaders(r, hdrMerchantID, hdrContentType); err != nil {
 		return err
 	}
-	p, err := readParams(w, r, altIDFields)
+	p, err := juspay.ReadParams(w, r, altIDFields)
 	if err != nil {
 		return err
 	}
@@ -219,22 +129,22 @@ func (s *Server) handleAltID(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if failure != "" {
-		writeJSON(w, http.StatusBadRequest, camelError(r, errorKinds[coft.EINVALID], "ALT_ID_GENERATION_FAILED", failure, ""))
+		juspay.WriteCamelError(w, coft.Errorf(coft.EINVALID, "%s", failure), "ALT_ID_GENERATION_FAILED", requestID(ctx))
 		return nil
 	}
 	corr := p["correlationId"]
 	if corr == "" {
 		corr = coft.RandomHex(16)
 	}
-	card := altIDCard{CardBrand: req.Brand, CardIssuerBank: bin.Bank, CardIssuerCountry: bin.Country,
+	card := juspay.AltIDCard{CardBrand: req.Brand, CardIssuerBank: bin.Bank, CardIssuerCountry: bin.Country,
 		Provider: req.Brand, ProviderCategory: "NETWORK", CorrelationID: corr}
-	v := altIDView{Status: "SUCCESS", altIDDetails: altIDDetails{AltID: id.Number, ExpMonth: id.ExpMonth, ExpYear: id.ExpYear,
-		TAVV: id.TAVV, PAR: id.PAR}, altIDCard: card, Payload: altIDPayload{altIDCard: card}}
-	if v.Payload.AltIDDetails, err = s.sealToMerchant(ctx, a.merchant.ID, v.altIDDetails); err != nil {
+	v := juspay.AltID{Status: "SUCCESS", AltIDDetails: juspay.AltIDDetails{AltID: id.Number, ExpMonth: id.ExpMonth, ExpYear: id.ExpYear,
+		TAVV: id.TAVV, PAR: id.PAR}, AltIDCard: card, Payload: juspay.AltIDPayload{AltIDCard: card}}
+	if v.Payload.AltIDDetails, err = s.sealToMerchant(ctx, a.merchant.ID, v.AltIDDetails); err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, v)
+	juspay.WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -264,7 +174,7 @@ func (s *Server) sealToMerchant(ctx context.Context, merchantID string, v any) (
 }
 
 // altIDRequest reads and checks an Alt ID request, opening its card data.
-func (s *Server) altIDRequest(p params) (coft.AltIDRequest, error) {
+func (s *Server) altIDRequest(p juspay.Params) (coft.AltIDRequest, error) {
 	var req coft.AltIDRequest
 	if s.cfg.CardKey == nil {
 		return req, coft.Errorf(coft.EINTERNAL, "no card data key configured")
@@ -363,7 +273,7 @@ func (s *Server) handleCardKeys(w http.ResponseWriter, r *http.Request) error {
 // handleSandboxToken serves POST /sandbox/tokens/{reference}/{action}.
 func (s *Server) handleSandboxToken(w http.ResponseWriter, r *http.Request) error {
 	a := authFrom(r.Context())
-	if _, err := readParams(w, r, nil); err != nil {
+	if _, err := juspay.ReadParams(w, r, nil); err != nil {
 		return err
 	}
 	c, err := s.payments.SandboxChangeToken(r.Context(), a.merchant.ID, r.PathValue("reference"), r.PathValue("action"))
@@ -374,14 +284,14 @@ func (s *Server) handleSandboxToken(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, v)
+	juspay.WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 
 // handleSandboxOnboarding serves POST /sandbox/onboarding.
 func (s *Server) handleSandboxOnboarding(w http.ResponseWriter, r *http.Request) error {
 	a := authFrom(r.Context())
-	p, err := readParams(w, r, fields{"associate_id", "flow", "network", "status"})
+	p, err := juspay.ReadParams(w, r, juspay.Fields{"associate_id", "flow", "network", "status"})
 	if err != nil {
 		return err
 	}
@@ -390,6 +300,6 @@ func (s *Server) handleSandboxOnboarding(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, onboardingView{Status: "SUCCESS", AssociateID: o.AssociateID, Response: onboardingResponse(o)})
+	juspay.WriteJSON(w, http.StatusOK, juspay.Onboarding{Status: "SUCCESS", AssociateID: o.AssociateID, Response: juspay.NetworkStatusesOf(o)})
 	return nil
 }

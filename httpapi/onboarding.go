@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/juspay"
 )
 
 // Headers the tokenization APIs require.
@@ -52,32 +53,6 @@ func printableASCII(s string) bool {
 	return true
 }
 
-var onboardingFields = fields{"associateId", "testMode", "flow", "network", "companyDetails.legalName",
-	"companyDetails.tradeName", "companyDetails.websiteURL", "companyDetails.contactEmail",
-	"companyDetails.businessIdentificationType", "companyDetails.businessIdentificationValue"}
-
-// onboardingView is the onboarding API's response.
-type onboardingView struct {
-	Status      string          `json:"status"` // SUCCESS, or FAILURE when every network rejected
-	AssociateID string          `json:"associateId"`
-	Response    networkStatuses `json:"response"`
-}
-
-// networkStatuses lists every network's onboarding status, in the order
-// Juspay's response lists them.
-type networkStatuses struct {
-	Visa       string `json:"visa"`
-	Mastercard string `json:"mastercard"`
-	RuPay      string `json:"rupay"`
-	Amex       string `json:"amex"`
-	Diners     string `json:"diners"`
-}
-
-func onboardingResponse(o *coft.Onboarding) networkStatuses {
-	return networkStatuses{Visa: o.NetworkStatus(coft.BrandVisa), Mastercard: o.NetworkStatus(coft.BrandMastercard),
-		RuPay: o.NetworkStatus(coft.BrandRuPay), Amex: o.NetworkStatus(coft.BrandAmex), Diners: o.NetworkStatus(coft.BrandDiners)}
-}
-
 // handleOnboarding serves POST /tokenization/onboarding: it onboards the
 // merchant (associateId = its merchant id) or a sub-merchant to the card
 // networks for COFT or ALT_ID. Calling it again is idempotent and can add
@@ -88,11 +63,11 @@ func (s *Server) handleOnboarding(w http.ResponseWriter, r *http.Request) error 
 	if err := requireHeaders(r, hdrMerchantID, hdrVersion, hdrContentType, hdrRoutingID); err != nil {
 		return err
 	}
-	p, err := readParams(w, r, onboardingFields)
+	p, err := juspay.ReadParams(w, r, juspay.OnboardingFields)
 	if err != nil {
 		return err
 	}
-	testMode, err := p.flag("testMode")
+	testMode, err := p.Flag("testMode")
 	if err != nil {
 		return err
 	}
@@ -111,7 +86,7 @@ func (s *Server) handleOnboarding(w http.ResponseWriter, r *http.Request) error 
 	if o, err = s.payments.Onboard(ctx, o, networks); err != nil {
 		return err
 	}
-	v := onboardingView{Status: "SUCCESS", AssociateID: o.AssociateID, Response: onboardingResponse(o)}
+	v := juspay.Onboarding{Status: "SUCCESS", AssociateID: o.AssociateID, Response: juspay.NetworkStatusesOf(o)}
 	rejected := 0
 	for _, brand := range networks {
 		if o.NetworkStatus(brand) == coft.OnboardingRejected {
@@ -121,34 +96,8 @@ func (s *Server) handleOnboarding(w http.ResponseWriter, r *http.Request) error 
 	if rejected == len(networks) {
 		v.Status = "FAILURE"
 	}
-	writeJSON(w, http.StatusOK, v)
+	juspay.WriteJSON(w, http.StatusOK, v)
 	return nil
-}
-
-// onboardingStatusView is the fetch-onboarding response: one entry per
-// flow the associate was onboarded for.
-type onboardingStatusView struct {
-	Status        string               `json:"status"`
-	SubmerchantID string               `json:"submerchantId"`
-	Onboardings   []onboardingFlowView `json:"onboardings"`
-}
-
-type onboardingFlowView struct {
-	Flow           string          `json:"flow"`
-	TestMode       bool            `json:"testMode"`
-	Response       networkStatuses `json:"response"`
-	CompanyDetails companyView     `json:"companyDetails"`
-	CreatedAt      string          `json:"createdAt"`
-	UpdatedAt      string          `json:"updatedAt"`
-}
-
-type companyView struct {
-	LegalName                   string `json:"legalName"`
-	TradeName                   string `json:"tradeName"`
-	WebsiteURL                  string `json:"websiteURL"`
-	ContactEmail                string `json:"contactEmail,omitempty"`
-	BusinessIdentificationType  string `json:"businessIdentificationType"`
-	BusinessIdentificationValue string `json:"businessIdentificationValue"`
 }
 
 // handleOnboardingStatus serves GET /tokenization/onboarding/status?submerchantId=…[&flow=…].
@@ -158,7 +107,7 @@ func (s *Server) handleOnboardingStatus(w http.ResponseWriter, r *http.Request) 
 	if err := requireHeaders(r, hdrMerchantID, hdrVersion); err != nil {
 		return err
 	}
-	p, err := readParams(w, r, fields{"submerchantId", "flow"})
+	p, err := juspay.ReadParams(w, r, juspay.Fields{"submerchantId", "flow"})
 	if err != nil {
 		return err
 	}
@@ -173,7 +122,7 @@ func (s *Server) handleOnboardingStatus(w http.ResponseWriter, r *http.Request) 
 		}
 		flows = []string{f}
 	}
-	v := onboardingStatusView{Status: "SUCCESS", SubmerchantID: id, Onboardings: []onboardingFlowView{}}
+	v := juspay.OnboardingStatus{Status: "SUCCESS", SubmerchantID: id, Onboardings: []juspay.OnboardingFlow{}}
 	for _, flow := range flows {
 		o, err := s.cfg.Store.FindOnboarding(ctx, a.merchant.ID, id, flow)
 		if coft.ErrorCode(err) == coft.ENOTFOUND {
@@ -182,15 +131,16 @@ func (s *Server) handleOnboardingStatus(w http.ResponseWriter, r *http.Request) 
 			return err
 		}
 		c := o.Company
-		v.Onboardings = append(v.Onboardings, onboardingFlowView{Flow: flow, TestMode: o.TestMode,
-			Response:       onboardingResponse(o),
-			CompanyDetails: companyView{c.LegalName, c.TradeName, c.WebsiteURL, c.ContactEmail, c.BusinessIDType, c.BusinessIDValue},
-			CreatedAt:      o.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: o.UpdatedAt.UTC().Format(time.RFC3339)})
+		v.Onboardings = append(v.Onboardings, juspay.OnboardingFlow{Flow: flow, TestMode: o.TestMode,
+			Response: juspay.NetworkStatusesOf(o),
+			CompanyDetails: juspay.Company{LegalName: c.LegalName, TradeName: c.TradeName, WebsiteURL: c.WebsiteURL,
+				ContactEmail: c.ContactEmail, BusinessIdentificationType: c.BusinessIDType, BusinessIdentificationValue: c.BusinessIDValue},
+			CreatedAt: o.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: o.UpdatedAt.UTC().Format(time.RFC3339)})
 	}
 	if len(v.Onboardings) == 0 {
 		return coft.FieldError(coft.ENOTFOUND, "submerchantId", "%s has not been onboarded.", id)
 	}
-	writeJSON(w, http.StatusOK, v)
+	juspay.WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 

@@ -1,12 +1,17 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
+	"sync"
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/components"
+	"github.com/coftkit/coft/juspay"
 )
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // pageWords are what a customer page says for each error code: a title,
 // and a text where the error's own message is not for customers (internal
@@ -40,19 +45,10 @@ func (e *titledError) Unwrap() error { return e.err }
 func titled(title string, err error) error { return &titledError{title, err} }
 
 // pageError answers a customer page's error with a page, never JSON: the
-// HTTP status from the same table as the API's errors (errorKinds), the
+// HTTP status from the same table as the API's errors (juspay.Status), the
 // words from pageWords. Internal errors are logged with their cause.
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
-	code := coft.ErrorCode(err)
-	kind, ok := errorKinds[code]
-	if !ok {
-		code, kind = coft.EINTERNAL, errorKinds[coft.EINTERNAL]
-	}
-	status := kind.httpStatus
-	var se *statusError
-	if errors.As(err, &se) {
-		status = se.status
-	}
+	code, status := juspay.Status(err)
 	words := pageWords[code]
 	title, text := words.title, words.text
 	if text == "" {

@@ -7,10 +7,11 @@ import (
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/authtoken"
 	"github.com/coftkit/coft/components"
+	"github.com/coftkit/coft/juspay"
 )
 
 // payPageFields are what the hosted payment page's form may post.
-var payPageFields = fields{"card_number", "name_on_card", "card_exp_month", "card_exp_year", "card_security_code"}
+var payPageFields = juspay.Fields{"card_number", "name_on_card", "card_exp_month", "card_exp_year", "card_security_code"}
 
 // handlePayPage serves GET /orders/{id}/payment-page: the order's hosted
 // payment page (its payment links). The ord_… id in the URL is the
@@ -35,15 +36,15 @@ func (s *Server) handlePayPageSubmit(w http.ResponseWriter, r *http.Request) err
 		s.renderPayPage(w, r, m, o, http.StatusBadRequest, components.PayView{Error: "The form could not be read. Please try again."})
 		return nil
 	}
-	p := params{"order_id": o.OrderID, "payment_method_type": "CARD"}
+	p := juspay.Params{"order_id": o.OrderID, "payment_method_type": "CARD"}
 	for k, vs := range r.PostForm {
-		if !payPageFields.allows(k) {
+		if !payPageFields.Allows(k) {
 			continue // nothing but the card's fields comes from the page
 		}
 		p[k] = vs[0]
 	}
 	scope := authtoken.Scope{MerchantID: m.ID, OrderID: o.OrderID}
-	t, err := s.startPayment(r, &auth{merchant: m, client: &scope}, p, false)
+	t, err := s.startPayment(r, &auth{merchant: m, client: &scope}, p)
 	if err != nil {
 		if coft.ErrorCode(err) == coft.EINTERNAL {
 			s.pageError(w, r, err)
@@ -53,7 +54,7 @@ func (s *Server) handlePayPageSubmit(w http.ResponseWriter, r *http.Request) err
 			ErrorField: coft.ErrorField(err), NameOnCard: p["name_on_card"], ExpMonth: p["card_exp_month"], ExpYear: p["card_exp_year"]})
 		return nil
 	}
-	http.Redirect(w, r, s.authenticationURL(t), http.StatusSeeOther)
+	http.Redirect(w, r, s.views.AuthenticationURL(t), http.StatusSeeOther)
 	return nil
 }
 
@@ -73,8 +74,8 @@ func (s *Server) payPageOrder(w http.ResponseWriter, r *http.Request) (*coft.Mer
 		return nil, nil, false
 	}
 	if o.Expired(s.cfg.Now()) {
-		s.pageError(w, r, titled("Payment link expired", &statusError{http.StatusGone,
-			coft.Errorf(coft.ECONFLICT, "This payment link has expired. Please return to the store and try again.")}))
+		s.pageError(w, r, titled("Payment link expired", &juspay.StatusError{Status: http.StatusGone,
+			Err: coft.Errorf(coft.ECONFLICT, "This payment link has expired. Please return to the store and try again.")}))
 		return nil, nil, false
 	}
 	return m, o, true

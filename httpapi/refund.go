@@ -6,74 +6,8 @@ import (
 	"strings"
 
 	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/juspay"
 )
-
-// refundView is one refund in order status, as Juspay shows it: id is
-// the unique_request_id (Juspay maps it there when the gateway gives no
-// reference of its own), ref the gateway's id for the refund.
-type refundView struct {
-	ID              string      `json:"id"`
-	Ref             *string     `json:"ref"`
-	UniqueRequestID string      `json:"unique_request_id"`
-	Amount          coft.Amount `json:"amount"`
-	Status          string      `json:"status"`
-	Created         string      `json:"created"`
-	ErrorCode       *string     `json:"error_code"`
-	ErrorMessage    string      `json:"error_message"`
-	SentToGateway   bool        `json:"sent_to_gateway"`
-	InitiatedBy     string      `json:"initiated_by"`
-	RefundType      string      `json:"refund_type"`
-	RefundSource    string      `json:"refund_source"`
-	PGProcessedAt   string      `json:"pg_processed_at,omitempty"`
-}
-
-// Juspay's initiated_by: "API" for refunds the merchant asked for through
-// the API, AUTO_REFUNDED for the service's own (the one-rupee check).
-const (
-	initiatedByAPI  = "API"
-	initiatedByAuto = "AUTO_REFUNDED"
-)
-
-// refundTypeStandard is the only refund type served: to the card, through
-// the gateway that charged it.
-const refundTypeStandard = "STANDARD"
-
-func initiatedBy(r *coft.Refund) string {
-	if r.Auto {
-		return initiatedByAuto
-	}
-	return initiatedByAPI
-}
-
-// refundViews shows an order's refunds and sums those that succeeded.
-func (s *Server) refundViews(rs []*coft.Refund) (views []refundView, refunded coft.Amount) {
-	views = make([]refundView, len(rs))
-	gw := s.cfg.Bank.Gateway()
-	for i, r := range rs {
-		v := refundView{ID: r.UniqueRequestID, UniqueRequestID: r.UniqueRequestID, Amount: r.Amount,
-			Status: r.Status, Created: timestamp(r.CreatedAt), ErrorMessage: r.ErrorMessage,
-			SentToGateway: r.Status != coft.RefundPending, InitiatedBy: initiatedBy(r),
-			RefundType: refundTypeStandard, RefundSource: gw.Name}
-		if r.GatewayRef != "" {
-			v.Ref = &r.GatewayRef
-		}
-		if r.Status != coft.RefundPending {
-			v.ErrorCode = &r.ErrorCode
-		}
-		if r.Status == coft.RefundSuccess {
-			v.PGProcessedAt = timestamp(r.UpdatedAt)
-			refunded += r.Amount
-		}
-		views[i] = v
-	}
-	return views, refunded
-}
-
-// refundFields are what a refund request may carry. order_id repeats the
-// path's (Juspay's .NET and PHP SDKs send it) or names the order (POST
-// /order/refund); refund_type is accepted, and every refund of the
-// sandbox's issuer is STANDARD.
-var refundFields = fields{"order_id", "unique_request_id", "amount", "refund_type", "order_type", "metadata."}
 
 // refundable is what a refund without an amount returns: what is left of
 // the order after the refunds that have not failed, or the amount of the
@@ -101,7 +35,7 @@ func (s *Server) refundable(ctx context.Context, o *coft.Order, uid string) (cof
 // refundOrder refunds the charged payment of order id as the request p
 // asks (unique_request_id, amount, refund_type); field names the request's
 // field that named the order, for errors.
-func (s *Server) refundOrder(ctx context.Context, m *coft.Merchant, p params, id, field string) (*coft.Order, *coft.Txn, *coft.Refund, error) {
+func (s *Server) refundOrder(ctx context.Context, m *coft.Merchant, p juspay.Params, id, field string) (*coft.Order, *coft.Txn, *coft.Refund, error) {
 	switch rt := strings.ToUpper(p["refund_type"]); rt {
 	case "", "STANDARD", "INSTANT", "INSTANT_WITH_FALLBACK", "GATEWAY":
 	default:
@@ -144,7 +78,7 @@ func (s *Server) refundOrder(ctx context.Context, m *coft.Merchant, p params, id
 func (s *Server) handleRefund(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := authFrom(ctx)
-	p, err := readParams(w, r, refundFields)
+	p, err := juspay.ReadParams(w, r, juspay.RefundFields)
 	if err != nil {
 		return err
 	}
@@ -156,11 +90,11 @@ func (s *Server) handleRefund(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.orderStatusView(ctx, o, t)
+	v, err := s.orderStatus(ctx, o, t)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, v)
+	juspay.WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -168,35 +102,7 @@ func (s *Server) handleRefund(w http.ResponseWriter, r *http.Request) error {
 // with the order named by order_id or txn_id (or both, agreeing).
 // beneficiary_details is read only to refuse it: it sends an instant
 // refund to a bank account or UPI id, and refunds here go back to the card.
-var refundByTxnFields = append(fields{"txn_id", "beneficiary_details", "beneficiary_details."}, refundFields...)
-
-// refundObject is POST /refunds' answer: one refund, as Juspay's
-// "Transaction ID based and Instant refund" API answers it.
-type refundObject struct {
-	UniqueRequestID string      `json:"unique_request_id"`
-	OrderID         string      `json:"order_id"`
-	TxnID           string      `json:"txn_id"`
-	Amount          coft.Amount `json:"amount"`
-	Created         string      `json:"created"`
-	Status          string      `json:"status"`
-	SentToGateway   bool        `json:"sent_to_gateway"`
-	InitiatedBy     string      `json:"initiated_by"`
-	RefundType      string      `json:"refund_type"`
-	RefundSource    string      `json:"refund_source"`
-	Gateway         string      `json:"gateway"`
-	// The gateway's answer: its id for the refund, response code and
-	// message; null until it answers.
-	EpgTxnID     *string `json:"epg_txn_id"`
-	ResponseCode *string `json:"response_code"`
-	ErrorMessage *string `json:"error_message"`
-	// What the sandbox gateway does not give: a reference number other
-	// than its refund id, the acquirer's reference (ARN) and the issuer's
-	// authorization code for the refund. null, as Juspay gives them when
-	// a gateway has none.
-	ReferenceID     *jsonNull `json:"reference_id"`
-	RefundARN       *jsonNull `json:"refund_arn"`
-	AuthorizationID *jsonNull `json:"authorization_id"`
-}
+var refundByTxnFields = append(juspay.Fields{"txn_id", "beneficiary_details", "beneficiary_details."}, juspay.RefundFields...)
 
 // handleRefundByTxn serves POST /refunds: a refund of a charged payment
 // named by txn_id or order_id, answered with the refund alone. It is the
@@ -205,11 +111,11 @@ type refundObject struct {
 func (s *Server) handleRefundByTxn(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := authFrom(ctx)
-	p, err := readParams(w, r, refundByTxnFields)
+	p, err := juspay.ReadParams(w, r, refundByTxnFields)
 	if err != nil {
 		return err
 	}
-	if len(p.withPrefix("beneficiary_details.")) > 0 || p["beneficiary_details"] != "" {
+	if len(p.WithPrefix("beneficiary_details.")) > 0 || p["beneficiary_details"] != "" {
 		return coft.Invalid("beneficiary_details", "beneficiary_details is for instant refunds to a bank account or UPI id; refunds here go back to the card paid with.")
 	}
 	txnID, orderID := strings.TrimSpace(p["txn_id"]), strings.TrimSpace(p["order_id"])
@@ -242,17 +148,8 @@ func (s *Server) handleRefundByTxn(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	gw := s.cfg.Bank.Gateway()
-	v := refundObject{UniqueRequestID: rf.UniqueRequestID, OrderID: rf.OrderID, TxnID: t.ID, Amount: rf.Amount,
-		Created: timestamp(rf.CreatedAt), Status: rf.Status, SentToGateway: rf.Status != coft.RefundPending,
-		InitiatedBy: initiatedBy(rf), RefundType: refundTypeStandard, RefundSource: gw.Name, Gateway: gw.Name}
-	if rf.Status != coft.RefundPending {
-		v.ResponseCode, v.ErrorMessage = &rf.ErrorCode, &rf.ErrorMessage
-	}
-	if rf.GatewayRef != "" {
-		v.EpgTxnID = &rf.GatewayRef
-	}
-	writeJSON(w, http.StatusOK, v)
+	v := s.views.RefundObject(t, rf)
+	juspay.WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 

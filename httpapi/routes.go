@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/juspay"
 	"github.com/coftkit/coft/static"
 )
 
@@ -126,26 +127,17 @@ func (s *Server) routes() http.Handler {
 	return s.recoverPanics(s.observe(secureHeaders(mux)))
 }
 
-// camelCaseAPI reports whether the request is for one of the newer JSON
-// APIs, whose errors take the camelCase shape. (/v4/txns, /v4/order-status,
-// /v4/orders/… and /v4/session are the classic APIs under JWE+JWS: their
-// errors keep the classic shape.)
-func camelCaseAPI(r *http.Request) bool {
-	p := r.URL.Path
-	return strings.HasPrefix(p, "/tokenization/") || strings.HasPrefix(p, "/v4/card/") || p == "/get/altId"
-}
-
 // limitBody bounds the body of the customer pages' form posts: a larger
 // one is answered 413 with a page before the handler runs, and one that
 // cannot be read (a client too slow for READ_TIMEOUT) 400.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, juspay.MaxBodyBytes))
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				s.pageError(w, r, &statusError{http.StatusRequestEntityTooLarge,
-					coft.Errorf(coft.EINVALID, "This form sent more than a payment page ever does. Please go back and try again.")})
+				s.pageError(w, r, &juspay.StatusError{Status: http.StatusRequestEntityTooLarge,
+					Err: coft.Errorf(coft.EINVALID, "This form sent more than a payment page ever does. Please go back and try again.")})
 				return
 			}
 			s.pageError(w, r, coft.Errorf(coft.EINVALID, "Please go back and try again."))
@@ -174,7 +166,7 @@ func (s *Server) notFound(mux *http.ServeMux) http.Handler {
 			return s.handleNotFound(w, r)
 		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		return &statusError{http.StatusMethodNotAllowed,
-			coft.Errorf(coft.EINVALID, "%s %s is not served: use %s.", r.Method, r.URL.Path, strings.Join(allow, " or "))}
+		return &juspay.StatusError{Status: http.StatusMethodNotAllowed,
+			Err: coft.Errorf(coft.EINVALID, "%s %s is not served: use %s.", r.Method, r.URL.Path, strings.Join(allow, " or "))}
 	})
 }

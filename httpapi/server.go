@@ -14,6 +14,7 @@ import (
 	"github.com/coftkit/coft/authtoken"
 	"github.com/coftkit/coft/cardjwe"
 	"github.com/coftkit/coft/components"
+	"github.com/coftkit/coft/juspay"
 	"github.com/coftkit/coft/payment"
 	"github.com/gorilla/sessions"
 )
@@ -97,7 +98,9 @@ type Server struct {
 	// payments runs the use cases, over the same store (notifying the
 	// webhook worker), locker, network and bank.
 	payments *payment.Service
-	handler  http.Handler
+	// views builds the answers' objects.
+	views   juspay.Views
+	handler http.Handler
 }
 
 // New checks the configuration, fills its defaults and returns the
@@ -148,7 +151,7 @@ func New(c Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: c, metrics: newMetrics(), payments: payments}
+	s := &Server{cfg: c, metrics: newMetrics(), payments: payments, views: juspay.Views{BaseURL: c.BaseURL, Bank: c.Bank}}
 	s.merchants.ttl = c.MerchantCacheTTL
 	s.handler = s.routes()
 	return s, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/coftkit/coft/app"
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/csp"
+	"github.com/coftkit/coft/juspay"
 	"github.com/coftkit/coft/static"
 )
 
@@ -235,7 +236,7 @@ var dropInScript, dropInIntegrity = func() ([]byte, string) {
 // handleDropIn serves GET /v2/consent/drop-in.json: the drop-in script's
 // URL and integrity, for the merchant's <script> tag.
 func (s *Server) handleDropIn(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, struct {
+	juspay.WriteJSON(w, http.StatusOK, struct {
 		Src       string `json:"src"`
 		Integrity string `json:"integrity"`
 		Tag       string `json:"tag"`

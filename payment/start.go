@@ -71,6 +71,9 @@ func (s *Service) Start(ctx context.Context, req StartRequest, reuseWindow time.
 			return nil, err
 		}
 	}
+	if req.NewOrder != nil && customer == nil && strings.HasPrefix(order.CustomerID, "cst_") { // see CreateOrder
+		return nil, coft.FieldError(coft.EINVALID, "order.customer_id", "customer_id does not name a customer of this merchant.")
+	}
 
 	t := &coft.Txn{UUID: coft.RandomHex(16), MerchantID: m.ID, OrderID: order.OrderID, Status: coft.StatusPendingVBV,
 		SaveToLocker: req.SaveToLocker, ReturnURL: order.ReturnURL}

@@ -1,4 +1,4 @@
-package httpapi
+package juspay
 
 import (
 	"bytes"
@@ -13,24 +13,24 @@ import (
 	"github.com/coftkit/coft"
 )
 
-// maxBodyBytes bounds every request body.
-const maxBodyBytes = 64 << 10
+// MaxBodyBytes bounds every request body.
+const MaxBodyBytes = 64 << 10
 
-// params are a request's input: the query string merged with a
+// Params are a request's input: the query string merged with a
 // form-encoded or JSON body (body values win). JSON objects are flattened
 // to the dotted keys the form encoding uses ({"options":{"a":true}} →
 // "options.a" = "true").
-type params map[string]string
+type Params map[string]string
 
-// fields declares the keys an endpoint accepts: exact names, and prefixes
+// Fields declares the keys an endpoint accepts: exact names, and prefixes
 // ending in "." or "_" (e.g. "metadata.", "billing_address_").
-type fields []string
+type Fields []string
 
 // commonFields are accepted everywhere: merchants' clients send them
 // with every call.
-var commonFields = fields{"merchant_id", "format", "version", "client_auth_token"}
+var commonFields = Fields{"merchant_id", "format", "version", "client_auth_token"}
 
-func (f fields) allows(key string) bool {
+func (f Fields) Allows(key string) bool {
 	for _, a := range f {
 		if a == key || (strings.HasSuffix(a, ".") || strings.HasSuffix(a, "_")) && strings.HasPrefix(key, a) && len(key) > len(a) {
 			return true
@@ -39,10 +39,10 @@ func (f fields) allows(key string) bool {
 	return false
 }
 
-// readParams decodes the request's input and refuses keys that allowed
+// ReadParams decodes the request's input and refuses keys that allowed
 // does not name, so a misspelt field is reported instead of ignored.
-func readParams(w http.ResponseWriter, r *http.Request, allowed fields) (params, error) {
-	p := params{}
+func ReadParams(w http.ResponseWriter, r *http.Request, allowed Fields) (Params, error) {
+	p := Params{}
 	for k, vs := range r.URL.Query() {
 		p[k] = vs[0]
 	}
@@ -52,38 +52,38 @@ func readParams(w http.ResponseWriter, r *http.Request, allowed fields) (params,
 		}
 	}
 	for k := range p {
-		if !allowed.allows(k) && !commonFields.allows(k) {
-			k = safeKey(k)
+		if !allowed.Allows(k) && !commonFields.Allows(k) {
+			k = SafeKey(k)
 			return nil, coft.FieldError(coft.EINVALID, k, "%s is not a known field.", k)
 		}
 	}
 	return p, nil
 }
 
-func readBody(w http.ResponseWriter, r *http.Request, p params) error {
-	body, err := readAllBody(w, r)
+func readBody(w http.ResponseWriter, r *http.Request, p Params) error {
+	body, err := ReadAllBody(w, r)
 	if err != nil {
 		return err
 	}
-	return readBodyBytes(r, body, p)
+	return DecodeBody(r, body, p)
 }
 
-// readAllBody reads the request's body, at most maxBodyBytes of it: a
+// ReadAllBody reads the request's body, at most MaxBodyBytes of it: a
 // larger one is 413.
-func readAllBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+func ReadAllBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, &statusError{http.StatusRequestEntityTooLarge, coft.Errorf(coft.EINVALID, "Request body is larger than %d bytes.", maxBodyBytes)}
+			return nil, &StatusError{http.StatusRequestEntityTooLarge, coft.Errorf(coft.EINVALID, "Request body is larger than %d bytes.", MaxBodyBytes)}
 		}
 		return nil, coft.Errorf(coft.EINVALID, "Request body could not be read.")
 	}
 	return body, nil
 }
 
-// readBodyBytes decodes a form-encoded or JSON body into p.
-func readBodyBytes(r *http.Request, body []byte, p params) error {
+// DecodeBody decodes a form-encoded or JSON body into p.
+func DecodeBody(r *http.Request, body []byte, p Params) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
@@ -110,15 +110,15 @@ func readBodyBytes(r *http.Request, body []byte, p params) error {
 		}
 		return flatten(p, "", obj)
 	default:
-		return &statusError{http.StatusUnsupportedMediaType,
+		return &StatusError{http.StatusUnsupportedMediaType,
 			coft.FieldError(coft.EINVALID, "Content-Type", "Content-Type must be application/x-www-form-urlencoded or application/json.")}
 	}
 }
 
-// safeKey is a client's field name as an error may repeat it: not when it
+// SafeKey is a client's field name as an error may repeat it: not when it
 // could hold a card number (12 digits or more, spaces and dashes aside),
 // which would then be sent back and kept in the client's logs.
-func safeKey(k string) string {
+func SafeKey(k string) string {
 	digits := 0
 	for i := 0; i < len(k); i++ {
 		switch c := k[i]; {
@@ -133,7 +133,7 @@ func safeKey(k string) string {
 	return k
 }
 
-func flatten(p params, prefix string, obj map[string]any) error {
+func flatten(p Params, prefix string, obj map[string]any) error {
 	for k, v := range obj {
 		key := prefix + k
 		switch v := v.(type) {
@@ -158,7 +158,7 @@ func flatten(p params, prefix string, obj map[string]any) error {
 			// fields (mutual_fund_details, payment_filter options, …).
 			b, err := json.Marshal(v)
 			if err != nil {
-				return coft.Invalid(safeKey(key), "%s could not be read.", safeKey(key))
+				return coft.Invalid(SafeKey(key), "%s could not be read.", SafeKey(key))
 			}
 			p[key] = string(b)
 		}
@@ -169,7 +169,7 @@ func flatten(p params, prefix string, obj map[string]any) error {
 // bool reads a boolean field: absent or empty is nil; "true"/"false" (any
 // case) and "1"/"0" (what PHP's http_build_query makes of booleans) are the
 // accepted values.
-func (p params) bool(key string) (*bool, error) {
+func (p Params) Bool(key string) (*bool, error) {
 	v, ok := p[key]
 	if !ok || v == "" {
 		return nil, nil
@@ -186,13 +186,13 @@ func (p params) bool(key string) (*bool, error) {
 }
 
 // flag reads a boolean field that defaults to false.
-func (p params) flag(key string) (bool, error) {
-	b, err := p.bool(key)
+func (p Params) Flag(key string) (bool, error) {
+	b, err := p.Bool(key)
 	return b != nil && *b, err
 }
 
-// withPrefix returns the fields under prefix, with the prefix removed.
-func (p params) withPrefix(prefix string) map[string]string {
+// WithPrefix returns the fields under prefix, with the prefix removed.
+func (p Params) WithPrefix(prefix string) map[string]string {
 	var m map[string]string
 	for k, v := range p {
 		if rest, ok := strings.CutPrefix(k, prefix); ok && rest != "" {

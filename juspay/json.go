@@ -1,4 +1,4 @@
-package httpapi
+package juspay
 
 import (
 	"bytes"
@@ -10,9 +10,9 @@ import (
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// writeJSON encodes v into a buffer first, so that a failed encode never
+// WriteJSON encodes v into a buffer first, so that a failed encode never
 // leaves half a response, then writes status and body.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
 	enc := json.NewEncoder(buf)

@@ -1,8 +1,12 @@
-package httpapi
+// Package juspay is Juspay's wire format: how requests' fields are read
+// (query, form or JSON), the objects answers carry, the error shape, and
+// the signed return URL.
+package juspay
 
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/coftkit/coft"
 )
@@ -29,15 +33,32 @@ var errorKinds = map[string]errorKind{
 	coft.EUNAVAILABLE:  {http.StatusServiceUnavailable, "error", "internal_error", "INTERNAL_SERVER_ERROR", "SERVER_ERROR"},
 }
 
-// statusError is an error that also sets the HTTP status, for transport
+// StatusError is an error that also sets the HTTP status, for transport
 // failures that have no domain code of their own (body too large, …).
-type statusError struct {
-	status int
-	err    *coft.Error
+type StatusError struct {
+	Status int
+	Err    *coft.Error
 }
 
-func (e *statusError) Error() string { return e.err.Error() }
-func (e *statusError) Unwrap() error { return e.err }
+func (e *StatusError) Error() string { return e.Err.Error() }
+func (e *StatusError) Unwrap() error { return e.Err }
+
+// Status is the HTTP status err is answered with, and its domain code
+// (EINTERNAL for an error without one): the same table serves the API's
+// JSON errors and the customer pages' error pages.
+func Status(err error) (code string, status int) {
+	code = coft.ErrorCode(err)
+	kind, ok := errorKinds[code]
+	if !ok {
+		code, kind = coft.EINTERNAL, errorKinds[coft.EINTERNAL]
+	}
+	status = kind.httpStatus
+	var se *StatusError
+	if errors.As(err, &se) {
+		status = se.Status
+	}
+	return code, status
+}
 
 type errorBody struct {
 	Status       string    `json:"status"`
@@ -84,14 +105,14 @@ type camelErrorBody struct {
 // camelError is the camelCase APIs' error body: errorCode is code (one of
 // camelCodes, or an API's own such as ALT_ID_GENERATION_FAILED), kind the
 // domain error's classic codes for error_info.
-func camelError(r *http.Request, kind errorKind, code, msg, field string) camelErrorBody {
+func camelError(requestID string, kind errorKind, code, msg, field string) camelErrorBody {
 	return camelErrorBody{ErrorCode: code, ErrorMessage: msg, Field: field, Error: true, Status: "FAILURE",
-		SnakeCode: code, SnakeMessage: code, UserMessage: msg, ErrorInfo: classicInfo(r, kind, msg, field)}
+		SnakeCode: code, SnakeMessage: code, UserMessage: msg, ErrorInfo: classicInfo(requestID, kind, msg, field)}
 }
 
 // classicInfo is the error_info block of an error.
-func classicInfo(r *http.Request, kind errorKind, msg, field string) errorInfo {
-	info := errorInfo{Category: kind.category, Code: kind.infoCode, RequestID: requestID(r.Context()),
+func classicInfo(requestID string, kind errorKind, msg, field string) errorInfo {
+	info := errorInfo{Category: kind.category, Code: kind.infoCode, RequestID: requestID,
 		DeveloperMessage: msg, UserMessage: msg, Href: "NA"}
 	if field != "" {
 		info.Fields = []fieldError{{FieldName: field, Reason: msg}}
@@ -99,30 +120,36 @@ func classicInfo(r *http.Request, kind errorKind, msg, field string) errorInfo {
 	return info
 }
 
-// writeError renders err in the Juspay error shape. Internal errors are
-// logged with the request's context and shown only as "Internal error.".
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code := coft.ErrorCode(err)
+// WriteError renders err in the Juspay error shape of the API r asked:
+// the classic one, or the camelCase APIs'. requestID is shown in
+// error_info. Internal errors show only their message ("Internal error.").
+func WriteError(w http.ResponseWriter, r *http.Request, err error, requestID string) {
+	code, httpStatus := Status(err)
 	kind := errorKinds[code]
-	if kind.httpStatus == 0 {
-		kind = errorKinds[coft.EINTERNAL]
-	}
-	httpStatus := kind.httpStatus
-	var se *statusError
-	if errors.As(err, &se) {
-		httpStatus = se.status
-	}
-	if code == coft.EINTERNAL {
-		logOf(r.Context()).ErrorContext(r.Context(), "request failed", "error", err.Error())
-	}
 	msg := coft.ErrorMessage(err)
 	field := coft.ErrorField(err)
-	if camelCaseAPI(r) {
-		writeJSON(w, httpStatus, camelError(r, kind, camelCodes[code], msg, field))
+	if CamelCaseAPI(r) {
+		WriteJSON(w, httpStatus, camelError(requestID, kind, camelCodes[code], msg, field))
 		return
 	}
-	writeJSON(w, httpStatus, errorBody{Status: kind.status, ErrorCode: kind.errorCode, ErrorMessage: msg, UserMessage: msg,
-		ErrorInfo: classicInfo(r, kind, msg, field)})
+	WriteJSON(w, httpStatus, errorBody{Status: kind.status, ErrorCode: kind.errorCode, ErrorMessage: msg, UserMessage: msg,
+		ErrorInfo: classicInfo(requestID, kind, msg, field)})
+}
+
+// WriteCamelError renders err in the camelCase APIs' shape, with an
+// errorCode of the API's own (ALT_ID_GENERATION_FAILED, …).
+func WriteCamelError(w http.ResponseWriter, err error, errorCode, requestID string) {
+	code, httpStatus := Status(err)
+	WriteJSON(w, httpStatus, camelError(requestID, errorKinds[code], errorCode, coft.ErrorMessage(err), coft.ErrorField(err)))
+}
+
+// CamelCaseAPI reports whether the request is for one of the newer JSON
+// APIs, whose errors take the camelCase shape. (/v4/txns, /v4/order-status,
+// /v4/orders/… and /v4/session are the classic APIs under JWE+JWS: their
+// errors keep the classic shape.)
+func CamelCaseAPI(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/tokenization/") || strings.HasPrefix(p, "/v4/card/") || p == "/get/altId"
 }
 
 // camelCodes are the errorCode values of the camelCase APIs.

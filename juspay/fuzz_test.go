@@ -1,4 +1,4 @@
-package httpapi
+package juspay
 
 import (
 	"net/http/httptest"
@@ -21,8 +21,8 @@ func FuzzReadBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, contentType, body string) {
 		r := httptest.NewRequest("POST", "/orders", strings.NewReader(body))
 		r.Header.Set("Content-Type", contentType)
-		p := params{}
-		err := readBodyBytes(r, []byte(body), p)
+		p := Params{}
+		err := DecodeBody(r, []byte(body), p)
 		if err != nil && coft.ErrorCode(err) == coft.EINTERNAL {
 			t.Fatalf("internal error for %q: %v", body, err)
 		}

@@ -19,7 +19,7 @@ func ParseAmount(field, s string) (Amount, error) {
 		return 0, Missing(field)
 	}
 	whole, frac, hasDot := strings.Cut(s, ".")
-	if whole == "" || !allDigits(whole) || (hasDot && (frac == "" || !allDigits(frac))) {
+	if whole == "" || !AllDigits(whole) || (hasDot && (frac == "" || !AllDigits(frac))) {
 		return 0, Invalid(field, "%s must be a decimal number such as 100.00.", field)
 	}
 	if len(frac) > 2 {
@@ -64,7 +64,8 @@ func (a Amount) MarshalJSON() ([]byte, error) {
 	return []byte(a.String()), nil
 }
 
-func allDigits(s string) bool {
+// AllDigits reports whether s is one or more ASCII digits.
+func AllDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false

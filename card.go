@@ -112,7 +112,7 @@ func CardExpired(mm, yyyy string, now time.Time) bool {
 var ist = time.FixedZone("IST", 5*3600+1800)
 
 func atoi(s string) int {
-	if !allDigits(s) || len(s) > 9 {
+	if !AllDigits(s) || len(s) > 9 {
 		return 0
 	}
 	n := 0

@@ -41,12 +41,12 @@ func TokenizeSupport(m *Merchant, b CardBin, onboarded NetworkSet) bool {
 
 // ValidBIN reports whether s is 6 to 9 digits.
 func ValidBIN(s string) bool {
-	return len(s) >= 6 && len(s) <= 9 && allDigits(s)
+	return len(s) >= 6 && len(s) <= 9 && AllDigits(s)
 }
 
 // LuhnValid reports whether the digits pass the Luhn check.
 func LuhnValid(digits string) bool {
-	if !allDigits(digits) {
+	if !AllDigits(digits) {
 		return false
 	}
 	sum, double := 0, false

@@ -44,15 +44,15 @@ func (c *CardInput) Validate(now time.Time) error {
 	if len(mm) == 1 {
 		mm = "0" + mm
 	}
-	if len(mm) != 2 || mm < "01" || mm > "12" || !allDigits(mm) {
+	if len(mm) != 2 || mm < "01" || mm > "12" || !AllDigits(mm) {
 		return Invalid("card_exp_month", "card_exp_month must be 01 to 12.")
 	}
 	switch {
 	case yy == "":
 		return Missing("card_exp_year")
-	case len(yy) == 2 && allDigits(yy):
+	case len(yy) == 2 && AllDigits(yy):
 		yy = "20" + yy
-	case len(yy) == 4 && allDigits(yy):
+	case len(yy) == 4 && AllDigits(yy):
 	default:
 		return Invalid("card_exp_year", "card_exp_year must be YY or YYYY.")
 	}
@@ -81,7 +81,7 @@ func ValidateCVV(cvv, brand string, required bool) error {
 	if brand == BrandAmex {
 		n = 4
 	}
-	if len(cvv) != n || !allDigits(cvv) {
+	if len(cvv) != n || !AllDigits(cvv) {
 		return Invalid("card_security_code", "card_security_code must be %d digits for %s cards.", n, brand)
 	}
 	return nil

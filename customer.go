@@ -30,7 +30,7 @@ func (c *Customer) Validate() error {
 	if c.ObjectReferenceID != "" && !ValidReference(c.ObjectReferenceID, 128) {
 		return Invalid("object_reference_id", "object_reference_id must be at most 128 letters, digits or one of _-.@+:")
 	}
-	if c.MobileNumber != "" && (!allDigits(c.MobileNumber) || len(c.MobileNumber) < 6 || len(c.MobileNumber) > 15) {
+	if c.MobileNumber != "" && (!AllDigits(c.MobileNumber) || len(c.MobileNumber) < 6 || len(c.MobileNumber) > 15) {
 		return Invalid("mobile_number", "mobile_number must be 6 to 15 digits.")
 	}
 	if c.MobileCountryCode != "" && !validCountryCode(c.MobileCountryCode) {
@@ -98,7 +98,7 @@ func validCountryCode(s string) bool {
 	if len(s) > 0 && s[0] == '+' {
 		s = s[1:]
 	}
-	return allDigits(s) && len(s) <= 4
+	return AllDigits(s) && len(s) <= 4
 }
 
 // ValidReference reports whether s is 1..max characters of [A-Za-z0-9_-.@+:].

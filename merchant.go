@@ -90,7 +90,7 @@ func ValidOrigin(s string) bool {
 		}
 	}
 	host, port, hasPort := strings.Cut(rest, ":")
-	if host == "" || len(host) > 253 || hasPort && (port == "" || len(port) > 5 || !allDigits(port)) {
+	if host == "" || len(host) > 253 || hasPort && (port == "" || len(port) > 5 || !AllDigits(port)) {
 		return false
 	}
 	for i := 0; i < len(host); i++ {

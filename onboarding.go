@@ -197,7 +197,7 @@ func ValidPAN(s string) bool {
 // validGSTIN checks a GST identification number's layout and check
 // character.
 func validGSTIN(s string) bool {
-	if len(s) != 15 || !allDigits(s[:2]) || !ValidPAN(s[2:12]) || s[13] != 'Z' {
+	if len(s) != 15 || !AllDigits(s[:2]) || !ValidPAN(s[2:12]) || s[13] != 'Z' {
 		return false
 	}
 	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -217,11 +217,11 @@ func validCIN(s string) bool {
 	if len(s) != 21 || (s[0] != 'U' && s[0] != 'L') {
 		return false
 	}
-	return allDigits(s[1:6]) && upperLetters(s[6:8]) && allDigits(s[8:12]) && upperLetters(s[12:15]) && allDigits(s[15:])
+	return AllDigits(s[1:6]) && upperLetters(s[6:8]) && AllDigits(s[8:12]) && upperLetters(s[12:15]) && AllDigits(s[15:])
 }
 
 func validLLPIN(s string) bool {
-	return len(s) == 8 && upperLetters(s[:3]) && s[3] == '-' && allDigits(s[4:])
+	return len(s) == 8 && upperLetters(s[:3]) && s[3] == '-' && AllDigits(s[4:])
 }
 
 func upperLetters(s string) bool {

@@ -90,7 +90,7 @@ func (o *Order) Validate() error {
 	if err := ValidateEmail("customer_email", o.CustomerEmail); err != nil {
 		return err
 	}
-	if o.CustomerPhone != "" && (!allDigits(o.CustomerPhone) || len(o.CustomerPhone) < 6 || len(o.CustomerPhone) > 15) {
+	if o.CustomerPhone != "" && (!AllDigits(o.CustomerPhone) || len(o.CustomerPhone) < 6 || len(o.CustomerPhone) > 15) {
 		return Invalid("customer_phone", "customer_phone must be 6 to 15 digits.")
 	}
 	if err := ValidateHTTPURL("return_url", o.ReturnURL); err != nil {

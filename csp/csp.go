@@ -90,3 +90,7 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// None is the policy of answers that are not pages: nothing loads, and
+// nothing frames them.
+var None = Parse("default-src 'none'; frame-ancestors 'none'")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/juspay"
+	"github.com/coftkit/coft/pages"
 )
 
 // juspay.Card shows a saved card. A card can be tokenized when its BIN is
@@ -97,7 +98,7 @@ func (s *Server) handleCardDelete(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.payments.RemoveCard(r.Context(), a.merchant, c, withdrawal(r, coft.ChannelMerchantDeclared)); err != nil {
+	if err := s.payments.RemoveCard(r.Context(), a.merchant, c, pages.Withdrawal(r, coft.ChannelMerchantDeclared)); err != nil {
 		return err
 	}
 	juspay.WriteJSON(w, http.StatusOK, struct {
@@ -162,7 +163,7 @@ func (s *Server) handleCardDeleteV4(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if err := s.payments.RemoveCard(r.Context(), a.merchant, c, withdrawal(r, coft.ChannelMerchantDeclared)); err != nil {
+	if err := s.payments.RemoveCard(r.Context(), a.merchant, c, pages.Withdrawal(r, coft.ChannelMerchantDeclared)); err != nil {
 		return err
 	}
 	juspay.WriteJSON(w, http.StatusOK, struct {
@@ -223,10 +224,4 @@ func (s *Server) handleCardBin(w http.ResponseWriter, r *http.Request) error {
 	}
 	juspay.WriteJSON(w, http.StatusOK, v)
 	return nil
-}
-
-// withdrawal is the evidence of a customer's withdrawal of consent by this
-// request: the channel, the client's address and user agent.
-func withdrawal(r *http.Request, channel string) coft.Withdrawal {
-	return coft.Withdrawal{Channel: channel, ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512)}
 }

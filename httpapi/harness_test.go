@@ -22,6 +22,7 @@ import (
 	"github.com/coftkit/coft/cardjwe"
 	"github.com/coftkit/coft/httpapi"
 	"github.com/coftkit/coft/locker"
+	"github.com/coftkit/coft/pages"
 	"github.com/coftkit/coft/sandbox"
 	"github.com/coftkit/coft/sqlstore"
 	"github.com/coftkit/coft/sqlstore/sqltest"
@@ -339,7 +340,7 @@ func newJar() http.CookieJar {
 
 // testFrontend serves the real go-app frontend over a small stand-in wasm,
 // so API tests need no wasm build (the browser tests use the real one).
-func testFrontend(t testing.TB) (httpapi.ConsentRenderer, http.Handler, []string) {
+func testFrontend(t testing.TB) (pages.ConsentRenderer, http.Handler, []string) {
 	t.Helper()
 	front, err := webapp.New(webapp.Config{WebDir: webapptest.StandInDir(t), Title: "Secure your card"})
 	if err != nil {

@@ -198,7 +198,7 @@ func loggedPath(p string) string {
 }
 
 // secureCSP is the policy of every response that sets none of its own.
-var secureCSP = csp.Parse("default-src 'none'; frame-ancestors 'none'").String()
+var secureCSP = csp.None.String()
 
 // secureHeaders sets headers every response should carry. Pages that must
 // be framed or need scripts set their own policy over these.

@@ -208,11 +208,11 @@ func (s *Server) altIDRequest(p juspay.Params) (coft.AltIDRequest, error) {
 		return req, coft.Invalid("cardData.cardNumber", "cardData.cardNumber is not a valid card number.")
 	case len(card.ExpMonth) != 2 || card.ExpMonth < "01" || card.ExpMonth > "12":
 		return req, coft.Invalid("cardData.expMonth", "cardData.expMonth must be MM.")
-	case len(card.ExpYear) != 4 || !allDigitsASCII(card.ExpYear):
+	case len(card.ExpYear) != 4 || !coft.AllDigits(card.ExpYear):
 		return req, coft.Invalid("cardData.expYear", "cardData.expYear must be YYYY.")
 	case coft.CardExpired(card.ExpMonth, card.ExpYear, s.cfg.Now()):
 		return req, coft.Invalid("cardData.expYear", "The card has expired.")
-	case card.CardSecurityCode != "" && (len(card.CardSecurityCode) < 3 || len(card.CardSecurityCode) > 4 || !allDigitsASCII(card.CardSecurityCode)):
+	case card.CardSecurityCode != "" && (len(card.CardSecurityCode) < 3 || len(card.CardSecurityCode) > 4 || !coft.AllDigits(card.CardSecurityCode)):
 		return req, coft.Invalid("cardData.cardSecurityCode", "cardData.cardSecurityCode must be 3 or 4 digits.")
 	}
 	bin, _ := s.cfg.Bins.Lookup(pan)
@@ -238,15 +238,6 @@ func (s *Server) altIDRequest(p juspay.Params) (coft.AltIDRequest, error) {
 		return req, coft.Invalid("orderData.currency", "orderData.currency must be INR.")
 	}
 	return req, nil
-}
-
-func allDigitsASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // handleCardKeys serves GET /tokenization/keys: the public key merchants

@@ -7,10 +7,8 @@ import (
 
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/csp"
+	"github.com/coftkit/coft/pages"
 )
-
-// pageCSP is the policy of server-rendered pages: own styles and images only.
-var pageCSP = csp.Parse("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 // handleHome serves the sandbox's landing page.
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
@@ -23,7 +21,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 	if err := components.Home(s.cfg.BaseURL, eps, s.cfg.TestCards).Render(r.Context(), &buf); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Security-Policy", pageCSP.String())
+	w.Header().Set("Content-Security-Policy", pages.CSP.String())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write(buf.Bytes())
 	return nil

@@ -158,7 +158,7 @@ func (s *Server) handleRefundByTxn(w http.ResponseWriter, r *http.Request) error
 func orderOfTxnID(merchantID, txnID string) string {
 	rest, ok := strings.CutPrefix(txnID, merchantID+"-")
 	i := strings.LastIndexByte(rest, '-')
-	if !ok || i <= 0 || !allDigitsASCII(rest[i+1:]) {
+	if !ok || i <= 0 || !coft.AllDigits(rest[i+1:]) {
 		return ""
 	}
 	return rest[:i]

@@ -1,15 +1,13 @@
 package httpapi
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"io/fs"
 	"net/http"
 	"strings"
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/juspay"
+	"github.com/coftkit/coft/pages"
 	"github.com/coftkit/coft/static"
 )
 
@@ -81,7 +79,7 @@ func (s *Server) routes() http.Handler {
 
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.Handle("GET /tokenization/keys", handlerFunc(s.handleCardKeys))
-	mux.Handle("GET /v2/theme.css", handlerFunc(s.handleTheme))
+	mux.Handle("GET /v2/theme.css", handlerFunc(s.pages.Theme))
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.Handle("GET /metrics", s.metrics.handler())
 
@@ -94,30 +92,30 @@ func (s *Server) routes() http.Handler {
 	// browser.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.pageError(w, r, coft.Errorf(coft.EFORBIDDEN, "Cross-origin post refused."))
+		s.pages.Error(w, r, coft.Errorf(coft.EFORBIDDEN, "Cross-origin post refused."))
 	}))
-	mux.Handle("GET /orders/{id}/payment-page", s.pageFunc(s.handlePayPage))
-	mux.Handle("POST /orders/{id}/payment-page", cop.Handler(s.limitBody(s.pageFunc(s.handlePayPageSubmit))))
-	mux.Handle("GET "+widgetPath, s.pageFunc(s.handleWidget))
-	mux.Handle("POST "+widgetPath, cop.Handler(s.limitBody(s.pageFunc(s.handleWidgetDecision))))
-	mux.Handle("GET /v2/consent/drop-in.json", handlerFunc(s.handleDropIn))
-	mux.Handle("GET /cards/manage", s.pageFunc(s.handleManagePage))
-	mux.Handle("POST /cards/manage/secure", cop.Handler(s.limitBody(s.pageFunc(s.handleManageSecure))))
-	mux.Handle("POST /cards/manage/remove", cop.Handler(s.limitBody(s.pageFunc(s.handleManageRemove))))
-	mux.Handle("GET /v2/txns/consent/{merchant_id}/{txn_uuid}", s.pageFunc(s.handleConsentPage))
-	mux.Handle("POST /v2/txns/consent/{merchant_id}/{txn_uuid}", cop.Handler(s.limitBody(s.pageFunc(s.handleConsentDecision))))
-	mux.Handle("GET /v2/pay/start/{merchant_id}/{txn_uuid}", s.pageFunc(s.handleBankPage))
-	mux.Handle("POST /v2/pay/start/{merchant_id}/{txn_uuid}", cop.Handler(s.limitBody(s.pageFunc(s.handleBankSubmit))))
+	mux.Handle("GET /orders/{id}/payment-page", s.pages.Page(s.pages.PayPage))
+	mux.Handle("POST /orders/{id}/payment-page", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.PayPageSubmit))))
+	mux.Handle("GET "+pages.WidgetPath, s.pages.Page(s.pages.Widget))
+	mux.Handle("POST "+pages.WidgetPath, cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.WidgetDecision))))
+	mux.Handle("GET /v2/consent/drop-in.json", handlerFunc(s.pages.DropIn))
+	mux.Handle("GET /cards/manage", s.pages.Page(s.pages.ManagePage))
+	mux.Handle("POST /cards/manage/secure", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.ManageSecure))))
+	mux.Handle("POST /cards/manage/remove", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.ManageRemove))))
+	mux.Handle("GET /v2/txns/consent/{merchant_id}/{txn_uuid}", s.pages.Page(s.pages.ConsentPage))
+	mux.Handle("POST /v2/txns/consent/{merchant_id}/{txn_uuid}", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.ConsentDecision))))
+	mux.Handle("GET /v2/pay/start/{merchant_id}/{txn_uuid}", s.pages.Page(s.pages.BankPage))
+	mux.Handle("POST /v2/pay/start/{merchant_id}/{txn_uuid}", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.BankSubmit))))
 	for _, p := range s.cfg.FrontendPaths {
 		mux.Handle("GET "+p, s.cfg.Frontend)
 	}
 
 	if s.cfg.Sandbox != nil { // the demo pays the sandbox merchant
-		mux.Handle("GET /demo", s.pageFunc(s.handleDemo))
-		mux.Handle("GET /demo/dialog", s.pageFunc(s.handleDemoDialog))
-		mux.Handle("POST /demo/dialog", cop.Handler(s.limitBody(s.pageFunc(s.handleDemoDialog))))
-		mux.Handle("POST /demo/checkout", cop.Handler(s.limitBody(s.pageFunc(s.handleDemoCheckout))))
-		mux.Handle("POST /demo/pay", cop.Handler(s.limitBody(s.pageFunc(s.handleDemoPay))))
+		mux.Handle("GET /demo", s.pages.Page(s.pages.Demo))
+		mux.Handle("GET /demo/dialog", s.pages.Page(s.pages.DemoDialog))
+		mux.Handle("POST /demo/dialog", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.DemoDialog))))
+		mux.Handle("POST /demo/checkout", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.DemoCheckout))))
+		mux.Handle("POST /demo/pay", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.DemoPay))))
 	}
 	mux.Handle("GET /{$}", handlerFunc(s.handleHome))
 	assets, _ := fs.Sub(static.FS, ".")
@@ -125,27 +123,6 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/", s.notFound(mux))
 
 	return s.recoverPanics(s.observe(secureHeaders(mux)))
-}
-
-// limitBody bounds the body of the customer pages' form posts: a larger
-// one is answered 413 with a page before the handler runs, and one that
-// cannot be read (a client too slow for READ_TIMEOUT) 400.
-func (s *Server) limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, juspay.MaxBodyBytes))
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				s.pageError(w, r, &juspay.StatusError{Status: http.StatusRequestEntityTooLarge,
-					Err: coft.Errorf(coft.EINVALID, "This form sent more than a payment page ever does. Please go back and try again.")})
-				return
-			}
-			s.pageError(w, r, coft.Errorf(coft.EINVALID, "Please go back and try again."))
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		next.ServeHTTP(w, r)
-	})
 }
 
 // notFound answers what no route serves: 405 with Allow when the path is

@@ -1,12 +1,14 @@
-// Package httpapi serves the merchant API over HTTP in Juspay's wire shapes:
-// routes, authentication, input decoding, and one renderer for errors.
+// Package httpapi is the service's HTTP surface: every route (routes.go),
+// the merchant API's handlers in Juspay's wire shapes (decoded and
+// rendered by package juspay, run by package payment's use cases),
+// authentication, and the middleware. The customer's pages are package
+// pages', mounted here.
 package httpapi
 
 import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/coftkit/coft/cardjwe"
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/juspay"
+	"github.com/coftkit/coft/pages"
 	"github.com/coftkit/coft/payment"
 	"github.com/gorilla/sessions"
 )
@@ -75,7 +78,7 @@ type Config struct {
 	CardKey *cardjwe.Key
 	// Consent renders the go-app consent page; Frontend serves its assets
 	// (app.js, the wasm, …) at FrontendPaths.
-	Consent       ConsentRenderer
+	Consent       pages.ConsentRenderer
 	Frontend      http.Handler
 	FrontendPaths []string
 	// Sessions keeps the browser session cookie.
@@ -99,7 +102,9 @@ type Server struct {
 	// webhook worker), locker, network and bank.
 	payments *payment.Service
 	// views builds the answers' objects.
-	views   juspay.Views
+	views juspay.Views
+	// pages serves the customer's pages.
+	pages   *pages.Server
 	handler http.Handler
 }
 
@@ -153,6 +158,11 @@ func New(c Config) (*Server, error) {
 	}
 	s := &Server{cfg: c, metrics: newMetrics(), payments: payments, views: juspay.Views{BaseURL: c.BaseURL, Bank: c.Bank}}
 	s.merchants.ttl = c.MerchantCacheTTL
+	if s.pages, err = pages.New(pages.Config{Store: c.Store, Payments: payments, Views: s.views, Merchant: s.findMerchantByID,
+		Bins: c.Bins, Tokens: c.Tokens, Consent: c.Consent, Sessions: c.Sessions, Logger: c.Logger, BaseURL: c.BaseURL,
+		Now: c.Now, ClientTokenTTL: c.ClientTokenTTL, AuthWindow: c.AuthWindow, TestCards: c.TestCards}); err != nil {
+		return nil, err
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -218,19 +228,4 @@ func (s *Server) findMerchantByKeyHash(ctx context.Context, hash []byte) (*coft.
 	}
 	s.merchants.put(key, m, now)
 	return m, nil
-}
-
-// sessionOptions sets the cookie's attributes: over HTTPS it must be
-// SameSite=None, Secure and Partitioned to work inside a merchant's iframe.
-func (s *Server) sessionOptions(r *http.Request, o *sessions.Options) {
-	o.Path = "/v2/"
-	o.MaxAge = int(s.cfg.AuthWindow.Seconds()) * 2
-	o.HttpOnly = true
-	// Every attribute is set: the store's defaults are Secure and
-	// SameSite=None, which plain-HTTP development would not keep.
-	if r.TLS != nil || strings.HasPrefix(s.cfg.BaseURL, "https://") {
-		o.Secure, o.SameSite, o.Partitioned = true, http.SameSiteNoneMode, true
-	} else {
-		o.Secure, o.SameSite, o.Partitioned = false, http.SameSiteLaxMode, false
-	}
 }

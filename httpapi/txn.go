@@ -7,6 +7,7 @@ import (
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/authtoken"
 	"github.com/coftkit/coft/juspay"
+	"github.com/coftkit/coft/pages"
 )
 
 // handleTxnCreate serves POST /txns: a card payment on an order, with the
@@ -49,13 +50,6 @@ func (s *Server) startPayment(r *http.Request, a *auth, p juspay.Params) (*coft.
 	case a.client != nil && a.client.OrderID != req.OrderID:
 		return nil, coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this order.")
 	}
-	req.ClientIP, req.UserAgent = clientIP(r), truncate(r.UserAgent(), 512)
+	req.ClientIP, req.UserAgent = pages.ClientIP(r), pages.UserAgent(r)
 	return s.payments.Start(r.Context(), req, s.cfg.AuthWindow)
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }

@@ -1,11 +1,10 @@
-package httpapi
+package pages
 
 import (
 	"net/http"
 	"net/url"
 
 	"github.com/coftkit/coft"
-	"github.com/coftkit/coft/authtoken"
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/juspay"
 )
@@ -13,10 +12,10 @@ import (
 // payPageFields are what the hosted payment page's form may post.
 var payPageFields = juspay.Fields{"card_number", "name_on_card", "card_exp_month", "card_exp_year", "card_security_code"}
 
-// handlePayPage serves GET /orders/{id}/payment-page: the order's hosted
+// PayPage serves GET /orders/{id}/payment-page: the order's hosted
 // payment page (its payment links). The ord_… id in the URL is the
 // capability.
-func (s *Server) handlePayPage(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) PayPage(w http.ResponseWriter, r *http.Request) error {
 	m, o, ok := s.payPageOrder(w, r)
 	if ok {
 		s.renderPayPage(w, r, m, o, http.StatusOK, components.PayView{})
@@ -24,10 +23,10 @@ func (s *Server) handlePayPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// handlePayPageSubmit serves POST /orders/{id}/payment-page: the card
+// PayPageSubmit serves POST /orders/{id}/payment-page: the card
 // entered, it starts the payment as /txns would and sends the customer to
 // the consent dialog or the bank; a mistake shows the form again.
-func (s *Server) handlePayPageSubmit(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) PayPageSubmit(w http.ResponseWriter, r *http.Request) error {
 	m, o, ok := s.payPageOrder(w, r)
 	if !ok {
 		return nil
@@ -43,11 +42,10 @@ func (s *Server) handlePayPageSubmit(w http.ResponseWriter, r *http.Request) err
 		}
 		p[k] = vs[0]
 	}
-	scope := authtoken.Scope{MerchantID: m.ID, OrderID: o.OrderID}
-	t, err := s.startPayment(r, &auth{merchant: m, client: &scope}, p)
+	t, err := s.startPayment(r, m, p)
 	if err != nil {
 		if coft.ErrorCode(err) == coft.EINTERNAL {
-			s.pageError(w, r, err)
+			s.Error(w, r, err)
 			return nil
 		}
 		s.renderPayPage(w, r, m, o, http.StatusBadRequest, components.PayView{Error: coft.ErrorMessage(err),
@@ -65,7 +63,7 @@ func (s *Server) payPageOrder(w http.ResponseWriter, r *http.Request) (*coft.Mer
 		m, err = s.findMerchantByID(r.Context(), o.MerchantID)
 	}
 	if err != nil {
-		s.pageError(w, r, err)
+		s.Error(w, r, err)
 		return nil, nil, false
 	}
 	s.allowFraming(w, m)
@@ -74,7 +72,7 @@ func (s *Server) payPageOrder(w http.ResponseWriter, r *http.Request) (*coft.Mer
 		return nil, nil, false
 	}
 	if o.Expired(s.cfg.Now()) {
-		s.pageError(w, r, titled("Payment link expired", &juspay.StatusError{Status: http.StatusGone,
+		s.Error(w, r, titled("Payment link expired", &juspay.StatusError{Status: http.StatusGone,
 			Err: coft.Errorf(coft.ECONFLICT, "This payment link has expired. Please return to the store and try again.")}))
 		return nil, nil, false
 	}

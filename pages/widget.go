@@ -1,4 +1,4 @@
-package httpapi
+package pages
 
 import (
 	"bytes"
@@ -15,9 +15,9 @@ import (
 	"github.com/coftkit/coft/static"
 )
 
-// widgetPath is the consent dialog embedded in a merchant's page by the
+// WidgetPath is the consent dialog embedded in a merchant's page by the
 // drop-in script (/static/coft.js), in an iframe from this origin.
-const widgetPath = "/v2/consent/widget"
+const WidgetPath = "/v2/consent/widget"
 
 // widgetRequest is what the embedded dialog is about, read from its URL.
 type widgetRequest struct {
@@ -65,7 +65,7 @@ func (s *Server) widgetFrom(r *http.Request) (*widgetRequest, error) {
 	if !coft.ValidBIN(bin) {
 		return nil, coft.Invalid("bin", "bin must be 6 to 9 digits.")
 	}
-	if len(last4) != 4 || !allDigitsASCII(last4) {
+	if len(last4) != 4 || !coft.AllDigits(last4) {
 		return nil, coft.Invalid("last4", "last4 must be 4 digits.")
 	}
 	b, ok := s.cfg.Bins.Lookup(bin)
@@ -100,14 +100,14 @@ func widgetHeaders(w http.ResponseWriter, policy csp.Policy, origin string) {
 
 // widgetPage answers the embedded dialog with a message page.
 func (s *Server) widgetPage(w http.ResponseWriter, r *http.Request, origin string, status int, v components.WidgetView) {
-	widgetHeaders(w, pageCSP, origin)
+	widgetHeaders(w, CSP, origin)
 	s.page(w, r, status, components.WidgetPage(v))
 }
 
-// handleWidget serves GET /v2/consent/widget: the consent dialog for the
+// Widget serves GET /v2/consent/widget: the consent dialog for the
 // card typed (or saved) in the merchant's page, shown only when the card
 // can be tokenized; otherwise a page telling the drop-in it cannot.
-func (s *Server) handleWidget(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) Widget(w http.ResponseWriter, r *http.Request) error {
 	req, err := s.widgetFrom(r)
 	if err != nil {
 		origin := ""
@@ -152,7 +152,7 @@ func (s *Server) renderWidget(w http.ResponseWriter, r *http.Request, req *widge
 	locale := coft.MatchLocale(explicit, r.Header.Get("Accept-Language"))
 	v := app.ConsentView{
 		MerchantName: req.m.DisplayName(), Amount: coft.DisplayAmount(req.order.Amount), CardBrand: coft.BrandName(req.bin.Brand),
-		CardLast4: req.last4, Action: widgetPath + "?" + req.query,
+		CardLast4: req.last4, Action: WidgetPath + "?" + req.query,
 		FormToken: s.cfg.Tokens.FormToken(req.m.ID, req.formSubject(), s.cfg.Now()),
 		TextID:    coft.ConsentTextFor(locale).ID, Locale: locale, Error: msg, SavedCard: req.saved,
 		Theme: themeURL(req.m.BrandColor), Logo: req.m.LogoURL,
@@ -160,17 +160,17 @@ func (s *Server) renderWidget(w http.ResponseWriter, r *http.Request, req *widge
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
 	if err := s.cfg.Consent.RenderConsent(buf, v); err != nil {
-		s.pageError(w, r, err)
+		s.Error(w, r, err)
 		return
 	}
 	writeHTML(w, status, withLogo(s.cfg.Consent.ConsentCSP(req.origin), req.m.LogoURL), true, buf)
 }
 
-// handleWidgetDecision serves POST /v2/consent/widget: the customer's
+// WidgetDecision serves POST /v2/consent/widget: the customer's
 // choice in the embedded dialog, recorded as evidence (channel
 // MERCHANT_PAGE); the page then hands the merchant's page the decision
 // and its consent_id, for /txns.
-func (s *Server) handleWidgetDecision(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) WidgetDecision(w http.ResponseWriter, r *http.Request) error {
 	req, err := s.widgetFrom(r)
 	if err != nil {
 		s.widgetPage(w, r, "", http.StatusBadRequest, components.WidgetView{Message: "error",
@@ -204,7 +204,7 @@ func (s *Server) handleWidgetDecision(w http.ResponseWriter, r *http.Request) er
 	}
 	pc := &coft.PageConsent{MerchantID: req.m.ID, OrderID: req.order.OrderID, ISIN: req.isin(),
 		Last4: req.last4, Brand: req.bin.Brand, Decision: decision, TextID: text.ID, Locale: locale, Origin: req.origin,
-		ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512), ShownAt: served}
+		ClientIP: ClientIP(r), UserAgent: UserAgent(r), ShownAt: served}
 	// One decision per dialog shown: a replay gets the same consent_id.
 	if err := s.cfg.Store.RecordPageConsent(r.Context(), pc); coft.ErrorCode(err) == coft.ECONFLICT {
 		s.widgetPage(w, r, req.origin, http.StatusConflict, components.WidgetView{Message: "error",
@@ -233,9 +233,9 @@ var dropInScript, dropInIntegrity = func() ([]byte, string) {
 	return b, "sha384-" + base64.StdEncoding.EncodeToString(sum[:])
 }()
 
-// handleDropIn serves GET /v2/consent/drop-in.json: the drop-in script's
+// DropIn serves GET /v2/consent/drop-in.json: the drop-in script's
 // URL and integrity, for the merchant's <script> tag.
-func (s *Server) handleDropIn(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) DropIn(w http.ResponseWriter, r *http.Request) error {
 	juspay.WriteJSON(w, http.StatusOK, struct {
 		Src       string `json:"src"`
 		Integrity string `json:"integrity"`

@@ -1,4 +1,4 @@
-package httpapi
+package pages
 
 import (
 	"bytes"
@@ -10,49 +10,12 @@ import (
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/app"
 	"github.com/coftkit/coft/authtoken"
-	"github.com/coftkit/coft/juspay"
 	"github.com/coftkit/coft/payment"
 )
 
 // errManageLinkExpired refuses the saved-cards screen's expired or foreign
 // client token.
 var errManageLinkExpired = coft.Errorf(coft.EUNAUTHORIZED, "This link to your saved cards is no longer valid. Please open it again from the store.")
-
-var cardTokenizeFields = juspay.Fields{"card_token", "tokenize", "return_url"}
-
-// handleCardTokenize serves POST /card/tokenize: out-of-band tokenization
-// of a saved card. It creates a ₹1.00 order and a payment on the card;
-// the customer consents on the consent page (or the merchant passes
-// tokenize=true for consent it took itself) and authenticates with the
-// bank; the token is provisioned and the rupee refunded automatically.
-func (s *Server) handleCardTokenize(w http.ResponseWriter, r *http.Request) error {
-	a := authFrom(r.Context())
-	p, err := juspay.ReadParams(w, r, cardTokenizeFields)
-	if err != nil {
-		return err
-	}
-	tokenize, err := p.Bool("tokenize")
-	if err != nil {
-		return err
-	}
-	if tokenize != nil && !*tokenize {
-		return coft.Invalid("tokenize", "tokenize must be true (consent taken by the merchant) or absent (asked on the consent page).")
-	}
-	if err := coft.ValidateHTTPURL("return_url", p["return_url"]); err != nil {
-		return err
-	}
-	req := payment.TokenizeCardRequest{Merchant: a.merchant, CardToken: p["card_token"], Declared: tokenize != nil,
-		ReturnURL: p["return_url"], ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512)}
-	if a.client != nil {
-		req.ByClient, req.CustomerID = true, a.client.CustomerID
-	}
-	txn, err := s.payments.TokenizeCard(r.Context(), req, s.cfg.AuthWindow)
-	if err != nil {
-		return err
-	}
-	juspay.WriteJSON(w, http.StatusOK, s.views.TxnResponse(txn))
-	return nil
-}
 
 // manageAuth reads the customer-scoped client_auth_token of the
 // management screen.
@@ -71,9 +34,9 @@ func (s *Server) manageAuth(r *http.Request, token string) (*coft.Merchant, *aut
 	return m, &scope, nil
 }
 
-// handleManagePage serves GET /cards/manage?client_auth_token=…: the
+// ManagePage serves GET /cards/manage?client_auth_token=…: the
 // customer's saved cards, each with "Secure this card" and "Remove".
-func (s *Server) handleManagePage(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) ManagePage(w http.ResponseWriter, r *http.Request) error {
 	token := r.URL.Query().Get("client_auth_token")
 	m, scope, err := s.manageAuth(r, token)
 	if err != nil {
@@ -114,7 +77,7 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 	token string, status int, notice string, isErr bool) {
 	cards, err := s.cfg.Store.ListCards(r.Context(), m.ID, scope.CustomerID)
 	if err != nil {
-		s.pageError(w, r, err)
+		s.Error(w, r, err)
 		return
 	}
 	v := app.ManageView{MerchantName: m.DisplayName(), Token: token, Notice: notice, NoticeError: isErr, Cards: []app.ManagedCard{},
@@ -122,7 +85,7 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 	for _, c := range cards {
 		support, err := s.payments.TokenizeSupport(r.Context(), m, "", c.Bin())
 		if err != nil {
-			s.pageError(w, r, err)
+			s.Error(w, r, err)
 			return
 		}
 		mc := app.ManagedCard{Reference: c.Reference, Brand: coft.BrandName(c.Brand), Number: c.MaskedNumber(),
@@ -145,15 +108,15 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
 	if err := s.cfg.Consent.RenderManage(buf, v); err != nil {
-		s.pageError(w, r, err)
+		s.Error(w, r, err)
 		return
 	}
 	writeHTML(w, status, withLogo(s.cfg.Consent.ConsentCSP(frameAncestors(m)...), m.LogoURL), len(m.FrameOrigins) > 0, buf)
 }
 
-// handleManageSecure serves POST /cards/manage/secure: the customer asks
+// ManageSecure serves POST /cards/manage/secure: the customer asks
 // to secure a card; the consent page and the bank follow.
-func (s *Server) handleManageSecure(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) ManageSecure(w http.ResponseWriter, r *http.Request) error {
 	m, scope, card, token, ok := s.manageForm(w, r)
 	if !ok {
 		return nil
@@ -170,14 +133,14 @@ func (s *Server) handleManageSecure(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// handleManageRemove serves POST /cards/manage/remove: the card is deleted
+// ManageRemove serves POST /cards/manage/remove: the card is deleted
 // and its token de-registered; the withdrawal is recorded.
-func (s *Server) handleManageRemove(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) ManageRemove(w http.ResponseWriter, r *http.Request) error {
 	m, scope, card, token, ok := s.manageForm(w, r)
 	if !ok {
 		return nil
 	}
-	if err := s.payments.RemoveCard(r.Context(), m, card, withdrawal(r, coft.ChannelManagementPage)); err != nil {
+	if err := s.payments.RemoveCard(r.Context(), m, card, Withdrawal(r, coft.ChannelManagementPage)); err != nil {
 		s.renderManage(w, r, m, scope, token, http.StatusServiceUnavailable, coft.ErrorMessage(err), true)
 		return nil
 	}
@@ -190,13 +153,13 @@ func (s *Server) handleManageRemove(w http.ResponseWriter, r *http.Request) erro
 // of the customer's cards.
 func (s *Server) manageForm(w http.ResponseWriter, r *http.Request) (*coft.Merchant, *authtoken.Scope, *coft.Card, string, bool) {
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, coft.Errorf(coft.EINVALID, "Please go back and try again."))
+		s.Error(w, r, coft.Errorf(coft.EINVALID, "Please go back and try again."))
 		return nil, nil, nil, "", false
 	}
 	token := r.PostForm.Get("client_auth_token")
 	m, scope, err := s.manageAuth(r, token)
 	if err != nil {
-		s.pageError(w, r, errManageLinkExpired)
+		s.Error(w, r, errManageLinkExpired)
 		return nil, nil, nil, "", false
 	}
 	c, err := s.cfg.Store.FindCard(r.Context(), m.ID, strings.TrimSpace(r.PostForm.Get("card_reference")))

@@ -1,4 +1,4 @@
-package httpapi
+package pages
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 const DemoMerchant = "demo"
 
 // demoCSP lets the demo's pages frame this service's own pages.
-var demoCSP = pageCSP.With("frame-src", "'self'").String()
+var demoCSP = CSP.With("frame-src", "'self'").String()
 
 var demoStates = []components.DemoOption{
 	{Value: "new", Label: "New card"}, {Value: "saved", Label: "Saved card"},
@@ -42,8 +42,8 @@ func demoOption(opts []components.DemoOption, v, def string) string {
 	return def
 }
 
-// handleDemo serves GET /demo: checkout three ways and the dialog gallery.
-func (s *Server) handleDemo(w http.ResponseWriter, r *http.Request) error {
+// Demo serves GET /demo: checkout three ways and the dialog gallery.
+func (s *Server) Demo(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := components.DemoView{Lang: demoOption(demoLangs, q.Get("lang"), "en"), State: demoOption(demoStates, q.Get("state"), "new"),
 		Langs: demoLangs, States: demoStates, Brand: demoOption(demoBrands, q.Get("brand"), ""), Brands: demoBrands}
@@ -65,12 +65,12 @@ func (s *Server) handleDemo(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// handleDemoDialog serves GET /demo/dialog: the dialog with sample data,
+// DemoDialog serves GET /demo/dialog: the dialog with sample data,
 // for the gallery. Its choices record nothing.
-func (s *Server) handleDemoDialog(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) DemoDialog(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	state := demoOption(demoStates, q.Get("state"), "new")
-	csp := pageCSP.With("frame-ancestors", "'self'").String()
+	csp := CSP.With("frame-ancestors", "'self'").String()
 	w.Header().Del("X-Frame-Options")
 	if r.Method == http.MethodPost || state == "ineligible" {
 		w.Header().Set("Content-Security-Policy", csp)
@@ -103,9 +103,9 @@ func (s *Server) handleDemoDialog(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// handleDemoCheckout serves POST /demo/checkout: an order of the demo
+// DemoCheckout serves POST /demo/checkout: an order of the demo
 // merchant for a new customer, paid the chosen way.
-func (s *Server) handleDemoCheckout(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) DemoCheckout(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if err := r.ParseForm(); err != nil {
 		return coft.Errorf(coft.EINVALID, "Form not understood.")
@@ -142,9 +142,9 @@ func (s *Server) handleDemoCheckout(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// handleDemoPay serves POST /demo/pay: the demo store's server passes its
+// DemoPay serves POST /demo/pay: the demo store's server passes its
 // form (with the drop-in's tokenize and consent_id) to /txns.
-func (s *Server) handleDemoPay(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) DemoPay(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return coft.Errorf(coft.EINVALID, "Form not understood.")
 	}
@@ -158,7 +158,7 @@ func (s *Server) handleDemoPay(w http.ResponseWriter, r *http.Request) error {
 			p[k] = strings.ReplaceAll(v, " ", "")
 		}
 	}
-	t, err := s.startPayment(r, &auth{merchant: m}, p)
+	t, err := s.startPayment(r, m, p)
 	if err != nil {
 		w.Header().Set("Content-Security-Policy", demoCSP)
 		return titled("Payment not started", err)

@@ -1,10 +1,8 @@
-package httpapi
+package pages
 
 import (
 	"bytes"
 	"context"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,16 +18,6 @@ import (
 	"github.com/coftkit/coft/payment"
 )
 
-// ConsentRenderer renders the go-app consent page.
-type ConsentRenderer interface {
-	RenderConsent(w io.Writer, v app.ConsentView) error
-	// RenderManage renders the go-app saved-cards screen.
-	RenderManage(w io.Writer, v app.ManageView) error
-	// ConsentCSP is the consent page's policy, framed by frameAncestors
-	// (none: 'none').
-	ConsentCSP(frameAncestors ...string) csp.Policy
-}
-
 // sessionName is the browser session's cookie. It holds only when each
 // consent dialog was first shown (evidence); the flow never depends on it,
 // since browsers that block third-party cookies inside an iframe send none.
@@ -44,10 +32,10 @@ func (s *Server) paymentPage(w http.ResponseWriter, r *http.Request) (*coft.Merc
 		t, err = s.cfg.Store.FindTxn(r.Context(), m.ID, r.PathValue("txn_uuid"))
 	}
 	if coft.ErrorCode(err) == coft.ENOTFOUND {
-		s.pageError(w, r, coft.Errorf(coft.ENOTFOUND, "Payment not found."))
+		s.Error(w, r, coft.Errorf(coft.ENOTFOUND, "Payment not found."))
 		return nil, nil, false
 	} else if err != nil {
-		s.pageError(w, r, err)
+		s.Error(w, r, err)
 		return nil, nil, false
 	}
 	s.allowFraming(w, m)
@@ -72,11 +60,11 @@ func (s *Server) allowFraming(w http.ResponseWriter, m *coft.Merchant) {
 	}
 	h := w.Header()
 	h.Del("X-Frame-Options")
-	h.Set("Content-Security-Policy", pageCSP.With("frame-ancestors", frameAncestors(m)...).String())
+	h.Set("Content-Security-Policy", CSP.With("frame-ancestors", frameAncestors(m)...).String())
 }
 
-// handleConsentPage serves GET /v2/txns/consent/{merchant_id}/{txn_uuid}.
-func (s *Server) handleConsentPage(w http.ResponseWriter, r *http.Request) error {
+// ConsentPage serves GET /v2/txns/consent/{merchant_id}/{txn_uuid}.
+func (s *Server) ConsentPage(w http.ResponseWriter, r *http.Request) error {
 	m, t, ok := s.paymentPage(w, r)
 	if !ok {
 		return nil
@@ -106,7 +94,7 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, m *coft.M
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
 	if err := s.cfg.Consent.RenderConsent(buf, v); err != nil {
-		s.pageError(w, r, err)
+		s.Error(w, r, err)
 		return
 	}
 	// A decline of the one-rupee check ends in a redirect to the return
@@ -145,7 +133,7 @@ func (s *Server) remember(w http.ResponseWriter, r *http.Request, uuid string, d
 	sess.Values["decision:"+uuid] = decision
 	s.sessionOptions(r, sess.Options)
 	if err := sess.Save(r, w); err != nil {
-		logOf(r.Context()).WarnContext(r.Context(), "session not saved", "error", err.Error())
+		s.cfg.Logger.WarnContext(r.Context(), "session not saved", "error", err.Error())
 	}
 }
 
@@ -162,9 +150,9 @@ func (s *Server) remembered(r *http.Request, uuid string) (decision, ok bool) {
 	return decision, ok
 }
 
-// handleConsentDecision serves POST /v2/txns/consent/{merchant_id}/{txn_uuid}:
+// ConsentDecision serves POST /v2/txns/consent/{merchant_id}/{txn_uuid}:
 // the customer's choice, recorded once, then on to the bank.
-func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) ConsentDecision(w http.ResponseWriter, r *http.Request) error {
 	m, t, ok := s.paymentPage(w, r)
 	if !ok {
 		return nil
@@ -192,7 +180,7 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 		return nil
 	}
 	t, err := s.payments.RecordConsent(r.Context(), m, t, coft.Consent{Decision: decision, TextID: text.ID, Locale: locale,
-		ClientIP: clientIP(r), UserAgent: truncate(r.UserAgent(), 512),
+		ClientIP: ClientIP(r), UserAgent: UserAgent(r),
 		ShownAt: served, // when the page with this form was served
 	})
 	if coft.ErrorCode(err) == coft.ECONFLICT {
@@ -209,11 +197,11 @@ func (s *Server) handleConsentDecision(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
-// handleBankPage serves GET /v2/pay/start/{merchant_id}/{txn_uuid}: the
+// BankPage serves GET /v2/pay/start/{merchant_id}/{txn_uuid}: the
 // sandbox bank's authentication page, once the customer's decision (if
 // asked) is recorded. It writes nothing: the bank step is marked begun
 // with the first password's write.
-func (s *Server) handleBankPage(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) BankPage(w http.ResponseWriter, r *http.Request) error {
 	m, t, ok := s.paymentPage(w, r)
 	if !ok {
 		return nil
@@ -239,7 +227,7 @@ func (s *Server) renderBank(w http.ResponseWriter, r *http.Request, m *coft.Merc
 	// form-action governs redirects too: allow exactly that origin.
 	if origin := urlOrigin(t.ReturnURL); origin != "" {
 		w.Header().Set("Content-Security-Policy",
-			pageCSP.With("frame-ancestors", frameAncestors(m)...).Add("form-action", origin).String())
+			CSP.With("frame-ancestors", frameAncestors(m)...).Add("form-action", origin).String())
 	}
 	v := components.BankView{
 		Bank: bank, MerchantName: m.DisplayName(), Amount: coft.DisplayAmount(t.Amount),
@@ -255,9 +243,9 @@ func (s *Server) renderBank(w http.ResponseWriter, r *http.Request, m *coft.Merc
 	s.page(w, r, status, components.BankPage(v))
 }
 
-// handleBankSubmit serves POST /v2/pay/start/{merchant_id}/{txn_uuid}: the
+// BankSubmit serves POST /v2/pay/start/{merchant_id}/{txn_uuid}: the
 // one-time password, or the customer's cancellation.
-func (s *Server) handleBankSubmit(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) BankSubmit(w http.ResponseWriter, r *http.Request) error {
 	m, t, ok := s.paymentPage(w, r)
 	if !ok {
 		return nil
@@ -297,7 +285,7 @@ func (s *Server) validForm(m *coft.Merchant, t *coft.Txn, r *http.Request) bool 
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, m *coft.Merchant, t *coft.Txn) {
 	o, err := s.cfg.Store.FindOrder(r.Context(), m.ID, t.OrderID)
 	if err != nil {
-		s.pageError(w, r, err)
+		s.Error(w, r, err)
 		return
 	}
 	if o.ReturnURL != "" {
@@ -329,13 +317,13 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, c temp
 	// READ_TIMEOUT cancels the request): the answer is logged as what it
 	// is, not as a failure to render.
 	if err := c.Render(context.WithoutCancel(r.Context()), &buf); err != nil {
-		logOf(r.Context()).ErrorContext(r.Context(), "rendering page", "error", err.Error())
+		s.cfg.Logger.ErrorContext(r.Context(), "rendering page", "error", err.Error())
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
-	if csp := h.Get("Content-Security-Policy"); csp == "" || csp == secureCSP {
-		h.Set("Content-Security-Policy", pageCSP.String())
+	if policy := h.Get("Content-Security-Policy"); policy == "" || policy == csp.None.String() {
+		h.Set("Content-Security-Policy", CSP.String())
 	}
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -350,15 +338,6 @@ func urlOrigin(raw string) string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host
-}
-
-// clientIP is the address the request came from.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func plural(n int, one, many string) string {

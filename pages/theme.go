@@ -1,4 +1,4 @@
-package httpapi
+package pages
 
 import (
 	"fmt"
@@ -16,10 +16,10 @@ func themeURL(brandColor string) string {
 	return "/v2/theme.css?brand=" + brandColor[1:]
 }
 
-// handleTheme serves GET /v2/theme.css?brand=rrggbb: the brand colour as
+// Theme serves GET /v2/theme.css?brand=rrggbb: the brand colour as
 // CSS variables, adjusted for WCAG AA contrast in light and dark schemes.
 // The URL names the colour, so the answer never changes: cached for a year.
-func (s *Server) handleTheme(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) Theme(w http.ResponseWriter, r *http.Request) error {
 	th, err := coft.NewTheme("#" + r.URL.Query().Get("brand"))
 	if err != nil {
 		return err

@@ -1,17 +1,13 @@
-package httpapi
+package pages
 
 import (
-	"bytes"
 	"errors"
 	"net/http"
-	"sync"
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/juspay"
 )
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // pageWords are what a customer page says for each error code: a title,
 // and a text where the error's own message is not for customers (internal
@@ -44,10 +40,10 @@ func (e *titledError) Unwrap() error { return e.err }
 // titled is err, shown on a customer page under title.
 func titled(title string, err error) error { return &titledError{title, err} }
 
-// pageError answers a customer page's error with a page, never JSON: the
+// Error answers a customer page's error with a page, never JSON: the
 // HTTP status from the same table as the API's errors (juspay.Status), the
 // words from pageWords. Internal errors are logged with their cause.
-func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	code, status := juspay.Status(err)
 	words := pageWords[code]
 	title, text := words.title, words.text
@@ -59,17 +55,17 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		title = te.title
 	}
 	if code == coft.EINTERNAL {
-		logOf(r.Context()).ErrorContext(r.Context(), "customer page failed", "error", err.Error())
+		s.cfg.Logger.ErrorContext(r.Context(), "customer page failed", "error", err.Error())
 	}
 	s.page(w, r, status, components.MessagePage(title, text))
 }
 
-// pageFunc is a customer page's handler: its error is answered by
-// pageError.
-func (s *Server) pageFunc(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+// Page is a customer page's handler: its error is answered by
+// Error.
+func (s *Server) Page(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r); err != nil {
-			s.pageError(w, r, err)
+			s.Error(w, r, err)
 		}
 	})
 }

@@ -155,6 +155,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if rec.status >= 500 {
 			level = slog.LevelError
 		}
+		if !s.cfg.Logger.Enabled(r.Context(), level) {
+			return // LOG_LEVEL=warn: no access log line, so none built
+		}
 		attrs := []slog.Attr{
 			slog.String("method", r.Method), slog.String("route", route), slog.String("path", loggedPath(r.URL.Path)),
 			slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),

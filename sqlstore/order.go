@@ -105,6 +105,11 @@ func marshalDetails(o *coft.Order) (string, error) {
 	return string(b), err
 }
 
+// emptyDetails is the details column of an order with none (no udf,
+// metadata, address, purpose or expiry): most orders, read without
+// decoding it.
+var emptyDetails, _ = marshalDetails(&coft.Order{})
+
 func scanOrder(s scanner) (*coft.Order, error) {
 	var o coft.Order
 	var amount int64
@@ -127,6 +132,9 @@ func orderDest(o *coft.Order, amount *int64, status, details *string) []any {
 
 func fillOrder(o *coft.Order, amount int64, status, details string) error {
 	o.Amount, o.Status = coft.Amount(amount), coft.OrderStatus(status)
+	if details == emptyDetails {
+		return nil
+	}
 	var d orderDetails
 	if err := json.Unmarshal([]byte(details), &d); err != nil {
 		return err

@@ -85,7 +85,18 @@ func (db *DB) prepared(ctx context.Context, pool *sql.DB, query string) (*sql.St
 }
 
 // queryRow runs a single-row read on the reader pool.
+//
+// On SQLite the read runs detached from ctx's cancellation once ctx is
+// checked: a read by key takes microseconds, and a cancellable context
+// costs more than that, since database/sql and the driver each start a
+// goroutine per query to watch it (a quarter of a read's CPU time).
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if db.dialect == SQLite && ctx.Done() != nil {
+		if ctx.Err() != nil {
+			return db.r.QueryRowContext(ctx, query, args...) // not run: Scan returns ctx's error
+		}
+		ctx = context.WithoutCancel(ctx)
+	}
 	s, err := db.prepared(ctx, db.r, query)
 	if err != nil {
 		// Let the error surface from Scan, as QueryRow does.

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -234,4 +235,29 @@ func BenchmarkPayment(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestReadCancelled: a read with a cancelled context fails rather than
+// running (SQLite's reads by key run detached from cancellation once
+// started, being quicker than watching for it).
+func TestReadCancelled(t *testing.T) {
+	dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		mustMerchant(t, db, "a")
+		if err := db.CreateOrder(ctx, newOrder("a", "o1")); err != nil {
+			t.Fatal(err)
+		}
+		started, _, err := db.StartTxn(ctx, newTxn("a", "o1", "fp1"), time.Now().Add(-time.Hour), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FindTxn(ctx, "a", started.UUID); err != nil {
+			t.Fatal(err)
+		}
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := db.FindTxn(cancelled, "a", started.UUID); !errors.Is(err, context.Canceled) {
+			t.Errorf("FindTxn with a cancelled context: %v, want context.Canceled", err)
+		}
+	})
 }

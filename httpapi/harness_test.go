@@ -88,7 +88,7 @@ func newHarness(t testing.TB, dialect sqlstore.Dialect, options ...func(*httpapi
 		Logger:  slog.New(httpapi.LogHandler{Handler: slog.NewJSONHandler(h.logs, nil)}),
 		Now:     h.clock,
 		Network: h.net,
-		Sandbox: h.network,
+		Sandbox: h.network, Demo: true,
 		CardKey: testCardKey(t),
 		Bank:    sandbox.Bank{},
 		BaseURL: "http://" + h.srv.Listener.Addr().String(),

@@ -71,6 +71,9 @@ func (s *Server) handleOnboarding(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if testMode && s.cfg.Production {
+		return coft.Invalid("testMode", "testMode is for the sandbox: in production, onboarding goes to the card networks.")
+	}
 	networks, err := coft.ParseNetworks(p["network"])
 	if err != nil {
 		return err

@@ -75,7 +75,7 @@ func (s *Server) apiRoutes() []route {
 // in order: recover → request id, log and metrics → security headers →
 // authentication (per route).
 func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
+	mux := &patternMux{ServeMux: http.NewServeMux()}
 
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.Handle("GET /tokenization/keys", handlerFunc(s.handleCardKeys))
@@ -110,7 +110,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET "+p, s.cfg.Frontend)
 	}
 
-	if s.cfg.Sandbox != nil { // the demo pays the sandbox merchant
+	if s.cfg.Demo { // the demo pays the sandbox merchant
 		mux.Handle("GET /demo", s.pages.Page(s.pages.Demo))
 		mux.Handle("GET /demo/dialog", s.pages.Page(s.pages.DemoDialog))
 		mux.Handle("POST /demo/dialog", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.DemoDialog))))
@@ -120,7 +120,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /{$}", handlerFunc(s.handleHome))
 	assets, _ := fs.Sub(static.FS, ".")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheAssets(http.FileServerFS(assets))))
-	mux.Handle("/", s.notFound(mux))
+	s.patterns = mux.patterns
+	mux.ServeMux.Handle("/", s.notFound(mux.ServeMux))
 
 	return s.recoverPanics(s.observe(secureHeaders(mux)))
 }
@@ -146,4 +147,20 @@ func (s *Server) notFound(mux *http.ServeMux) http.Handler {
 		return &juspay.StatusError{Status: http.StatusMethodNotAllowed,
 			Err: coft.Errorf(coft.EINVALID, "%s %s is not served: use %s.", r.Method, r.URL.Path, strings.Join(allow, " or "))}
 	})
+}
+
+// patternMux is a ServeMux that keeps the patterns it is given, for the
+// route table (Server.Patterns).
+type patternMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *patternMux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+func (m *patternMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
 }

@@ -70,8 +70,16 @@ type Config struct {
 	Network coft.Network
 	Bank    coft.Bank
 	// Sandbox lets merchants make the sandbox network act on demand
-	// (/sandbox/… routes); nil when a real network is used.
+	// (/sandbox/… routes); nil when a real network is used, and in
+	// production.
 	Sandbox payment.SandboxControls
+	// Demo serves /demo, which pays the sandbox merchant "demo".
+	Demo bool
+	// Production refuses what only a sandbox may do (testMode onboarding).
+	Production bool
+	// Warnings are shown by /readyz: what an operator must know about how
+	// the service runs (e.g. the sandbox network in production).
+	Warnings []string
 	// Webhooks delivers the outbox; Notify makes it look for events now.
 	Webhooks interface{ Notify() }
 	// CardKey opens card data merchants encrypt to the service (Alt IDs).
@@ -104,8 +112,9 @@ type Server struct {
 	// views builds the answers' objects.
 	views juspay.Views
 	// pages serves the customer's pages.
-	pages   *pages.Server
-	handler http.Handler
+	pages    *pages.Server
+	handler  http.Handler
+	patterns []string
 }
 
 // New checks the configuration, fills its defaults and returns the
@@ -136,9 +145,9 @@ func New(c Config) (*Server, error) {
 		c.ClientTokenTTL = 15 * time.Minute
 	}
 	if c.Environment == "" {
-		c.Environment = "production"
-		if c.Sandbox != nil {
-			c.Environment = "sandbox"
+		c.Environment = "sandbox"
+		if c.Production {
+			c.Environment = "production"
 		}
 	}
 	if c.AuthWindow == 0 {
@@ -177,6 +186,10 @@ func (s *Server) Payments() *payment.Service { return s.payments }
 
 // Handler returns the whole URL surface of the service.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// Patterns lists every route the service serves ("GET /orders/{order_id}",
+// …) as this configuration serves it.
+func (s *Server) Patterns() []string { return s.patterns }
 
 // merchantCache keeps recently used merchants by API key hash and by id,
 // sparing a database read on every request.

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,9 +31,11 @@ type config struct {
 	// cvvLessNetworks are the sandbox networks whose tokens pay without a
 	// security code; nil means the sandbox's default (Visa, Mastercard).
 	cvvLessNetworks []string
-	// mode is "sandbox" (the default) or "production", which refuses
-	// webhook receivers on private addresses.
+	// mode is "sandbox" (the default) or "production": see checkProduction.
 	mode string
+	// providers names the card network and bank: "sandbox", the only ones
+	// built in. Production runs them only when the operator says so.
+	providers string
 	// retry is the webhook retry schedule; hookTimeout bounds one attempt.
 	retry       coft.RetrySchedule
 	hookTimeout time.Duration
@@ -87,6 +91,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		return c, fmt.Errorf("MODE: want sandbox or production, got %q", c.mode)
 	}
+	switch c.providers = getenv("PROVIDERS"); c.providers {
+	case "", "sandbox":
+	default:
+		return c, fmt.Errorf("PROVIDERS: want sandbox (the only card network and bank built in), got %q", c.providers)
+	}
 	c.retry = coft.DefaultRetrySchedule
 	c.reconcileAfter = time.Minute
 	c.readHeaderTimeout, c.readTimeout, c.writeTimeout, c.idleTimeout = 5*time.Second, 15*time.Second, 30*time.Second, 120*time.Second
@@ -116,6 +125,70 @@ func loadConfig(getenv func(string) string) (config, error) {
 	return c, nil
 }
 
+// production reports whether the service runs in production mode.
+func (c config) production() bool { return c.mode == "production" }
+
+// secretNames are the keys production needs from the operator.
+var secretNames = []string{locker.EnvLockerKey, locker.EnvFingerprintKey, locker.EnvSigningKey, "CARD_JWE_KEY"}
+
+// withSecretFiles lets each key come from the environment or from the
+// file its NAME_FILE variable names (a mounted secret), trimmed.
+func withSecretFiles(getenv func(string) string) func(string) string {
+	return func(name string) string {
+		v := getenv(name)
+		if v != "" || !slices.Contains(secretNames, name) {
+			return v
+		}
+		path := getenv(name + "_FILE")
+		if path == "" {
+			return ""
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "" // reported by checkSecrets or the key's loader
+		}
+		return strings.TrimSpace(string(b))
+	}
+}
+
+// checkProduction refuses to serve in production what is fit only for a
+// sandbox: keys it would have to generate, a plain-HTTP base URL, and the
+// sandbox network and bank unless the operator asks for them (staging).
+// It returns the warnings the operator must see.
+func checkProduction(c config, getenv func(string) string) (warnings []string, err error) {
+	if !c.production() {
+		return nil, nil
+	}
+	if err := checkSecrets(getenv); err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(c.baseURL, "https://") {
+		return nil, fmt.Errorf("MODE=production: BASE_URL must be the service's https:// URL, got %q", c.baseURL)
+	}
+	if c.providers != "sandbox" {
+		return nil, fmt.Errorf("MODE=production: no card network or bank is configured; the sandbox's are the only ones built in: set PROVIDERS=sandbox to run them (staging only)")
+	}
+	return []string{"PROVIDERS=sandbox: the sandbox card network and bank are in use; no real card is tokenized or charged"}, nil
+}
+
+// checkSecrets requires, in production, every key from the operator:
+// production generates none.
+func checkSecrets(getenv func(string) string) error {
+	for _, name := range secretNames {
+		if getenv(name) != "" {
+			continue
+		}
+		if f := getenv(name + "_FILE"); f != "" {
+			if _, err := os.ReadFile(f); err != nil {
+				return fmt.Errorf("MODE=production: %s_FILE: %w", name, err)
+			}
+			return fmt.Errorf("MODE=production: %s_FILE names an empty file", name)
+		}
+		return fmt.Errorf("MODE=production: %s is not set (nor %s_FILE); production generates no keys", name, name)
+	}
+	return nil
+}
+
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(httpapi.LogHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})})
 }
@@ -139,9 +212,17 @@ func openAdmin(ctx context.Context, getenv func(string) string) (config, *sqlsto
 }
 
 // openLocker loads the card keys (generated into DATA_DIR for the sandbox
-// when the environment sets none) and opens the locker.
+// when the environment sets none; in production, only the operator's) and
+// opens the locker.
 func openLocker(cfg config, getenv func(string) string) (*locker.Locker, error) {
-	keys, err := locker.LoadKeys(cfg.dataDir, getenv)
+	dir := cfg.dataDir
+	if cfg.production() {
+		if err := checkSecrets(getenv); err != nil {
+			return nil, err
+		}
+		dir = "" // nothing generated, nothing read from a keys file
+	}
+	keys, err := locker.LoadKeys(dir, getenv)
 	if err != nil {
 		return nil, err
 	}

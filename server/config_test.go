@@ -1,7 +1,10 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,5 +57,32 @@ func TestCVVLessNetworksConfig(t *testing.T) {
 	}
 	if _, err := loadConfig(env("VISA,PAYPAL")); err == nil {
 		t.Error("an unknown network accepted")
+	}
+}
+
+// TestSecretFiles: a key may come from the file its NAME_FILE variable
+// names (a mounted secret); the environment's own value wins, and other
+// variables never read files.
+func TestSecretFiles(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "signing")
+	if err := os.WriteFile(f, []byte("c2lnbmluZw==\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SIGNING_KEY_FILE": f, "LOCKER_KEY": "k1:env", "LOCKER_KEY_FILE": f, "ADDR_FILE": f}
+	getenv := withSecretFiles(func(k string) string { return env[k] })
+	if got := getenv("SIGNING_KEY"); got != "c2lnbmluZw==" {
+		t.Errorf("SIGNING_KEY from its file = %q", got)
+	}
+	if got := getenv("LOCKER_KEY"); got != "k1:env" {
+		t.Errorf("LOCKER_KEY = %q, want the environment's", got)
+	}
+	if got := getenv("ADDR"); got != "" {
+		t.Errorf("ADDR read a file: %q", got)
+	}
+	env["CARD_JWE_KEY_FILE"] = filepath.Join(t.TempDir(), "missing")
+	delete(env, "SIGNING_KEY_FILE")
+	env["SIGNING_KEY"], env["FINGERPRINT_KEY"] = "x", "y"
+	if err := checkSecrets(getenv); err == nil || !strings.Contains(err.Error(), "CARD_JWE_KEY_FILE") {
+		t.Errorf("a missing key file: %v", err)
 	}
 }

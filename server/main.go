@@ -10,7 +10,8 @@
 //
 // Configuration comes from the environment: ADDR, DATABASE_URL, DATA_DIR,
 // WEB_DIR, BASE_URL, LOG_LEVEL, LOCKER_KEY, FINGERPRINT_KEY, SIGNING_KEY,
-// CARD_JWE_KEY, SANDBOX_ONBOARDING_DELAY.
+// CARD_JWE_KEY (each also from a file named by NAME_FILE), MODE,
+// PROVIDERS, SANDBOX_ONBOARDING_DELAY and more: see usage.
 package main
 
 import (
@@ -35,6 +36,7 @@ func main() {
 // run is the whole program, with its inputs and outputs passed in so that
 // tests can call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	getenv = withSecretFiles(getenv)
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
@@ -59,6 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 const usage = `usage:
   server [serve]                       run the service
+  server serve -routes                 print the routes this configuration serves, then exit
   server merchants create -id ID [settings]
   server merchants update -id ID [settings] [-rotate-api-key] [-rotate-response-key]
   server merchants list
@@ -82,7 +85,11 @@ environment:
   LOG_LEVEL        debug, info, warn or error (default info)
   SANDBOX_ONBOARDING_DELAY  how long sandbox networks take to answer an onboarding outside testMode (default 3s)
   SANDBOX_CVV_LESS_NETWORKS networks whose ACTIVE tokens pay without a CVV, e.g. VISA,MASTERCARD (the default), or none
-  MODE             sandbox (default) or production: production refuses webhook receivers on private addresses
+  MODE             sandbox (default) or production: production needs every key below from the operator
+                   (it generates none), an https BASE_URL and PROVIDERS; it has no demo, no /sandbox
+                   routes, no testMode onboarding, and refuses webhook receivers on private addresses
+  PROVIDERS        the card network and bank: sandbox (the only ones built in; in production, for
+                   staging only, with a warning at start-up and in /readyz)
   WEBHOOK_RETRY_FIRST, WEBHOOK_RETRY_MAX, WEBHOOK_RETRY_FOR
                    webhook retries: first after 5s, doubling up to 1h apart, for 24h
   WEBHOOK_TIMEOUT  bound on one webhook attempt (default 10s)
@@ -91,5 +98,6 @@ environment:
   LOCKER_KEY       id:base64key[,id:base64key…] card encryption keys, first active
   FINGERPRINT_KEY  base64 key of card fingerprints (never rotated)
   SIGNING_KEY      base64 key of client auth and card tokens
-  (keys not set are generated into DATA_DIR/keys.json for the sandbox)
+  (each key may instead come from a file: LOCKER_KEY_FILE, FINGERPRINT_KEY_FILE, SIGNING_KEY_FILE,
+  CARD_JWE_KEY_FILE; keys not set are generated into DATA_DIR for the sandbox, never in production)
 `

@@ -28,6 +28,7 @@ import (
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	printRoutes := fs.Bool("routes", false, "print the routes this configuration serves, then exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,6 +47,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.baseURL == "" {
 		cfg.baseURL = "http://" + ln.Addr().String()
 	}
+	warnings, err := checkProduction(cfg, getenv)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		logger.Warn(w)
+	}
 
 	db, err := openStore(ctx, cfg)
 	if err != nil {
@@ -60,11 +68,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	if err := ensureDemoMerchant(ctx, db, cfg, stdout); err != nil {
-		return err
-	}
-	if err := allowDemoFraming(ctx, db, cfg.baseURL); err != nil {
-		return err
+	if !cfg.production() { // the sandbox's demo merchant; production makes none
+		if err := ensureDemoMerchant(ctx, db, cfg, stdout); err != nil {
+			return err
+		}
+		if err := allowDemoFraming(ctx, db, cfg.baseURL); err != nil {
+			return err
+		}
 	}
 	cardKey, err := cardjwe.Load(cfg.dataDir, getenv("CARD_JWE_KEY"))
 	if err != nil {
@@ -80,23 +90,33 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// wakes it after a write: each is given the other before either runs.
 	hooks := &webhook.Worker{Store: db, Schedule: cfg.retry, Timeout: cfg.hookTimeout, Logger: logger,
 		AllowPrivate: cfg.mode != "production"}
-	api, err := httpapi.New(httpapi.Config{
+	apiCfg := httpapi.Config{
 		Store: db, Bins: bins, Locker: lk, Logger: logger, BaseURL: cfg.baseURL,
 		Tokens:           authtoken.New(lk.SigningKey(), nil),
 		MerchantCacheTTL: 5 * time.Second,
-		TestCards:        testCards(bins),
 		Network:          network,
-		Sandbox:          network,
 		Environment:      cfg.mode,
+		Production:       cfg.production(),
+		Warnings:         warnings,
 		CardKey:          cardKey,
 		Bank:             sandbox.Bank{},
 		Consent:          front,
 		Frontend:         front.Assets(),
 		FrontendPaths:    front.AssetPaths(),
 		Webhooks:         hooks,
-	})
+	}
+	if !cfg.production() { // the sandbox's controls, test cards and demo
+		apiCfg.Sandbox, apiCfg.TestCards, apiCfg.Demo = network, testCards(bins), true
+	}
+	api, err := httpapi.New(apiCfg)
 	if err != nil {
 		return err
+	}
+	if *printRoutes {
+		for _, p := range api.Patterns() {
+			fmt.Fprintln(stdout, p)
+		}
+		return nil
 	}
 	hooks.Render = api.RenderEvent
 	network.Events = api.Payments() // the network's callbacks go to the use cases, not to the HTTP server

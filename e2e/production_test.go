@@ -21,7 +21,8 @@ import (
 )
 
 // TestProductionMode starts the real binary with MODE=production: without
-// the operator's keys it refuses to start; with them it serves none of the
+// the operator's keys, or with a data directory others can read, it
+// refuses to start; otherwise it serves none of the
 // sandbox's routes (those its route table has in sandbox mode and not in
 // production answer 404), creates no merchant and generates no key, warns
 // that the sandbox network is in use, and refuses testMode onboarding.
@@ -36,6 +37,15 @@ func TestProductionMode(t *testing.T) {
 	}
 	keys := productionKeys(t)
 	prod = append(prod, keys...)
+	if err := os.Chmod(dataDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(prod, "serve"); err == nil || !strings.Contains(string(out), "is readable by others") {
+		t.Fatalf("production with a world-readable data directory: %v\n%s", err, out)
+	}
+	if err := os.Chmod(dataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		env  []string
 		want string

@@ -152,7 +152,8 @@ func withSecretFiles(getenv func(string) string) func(string) string {
 }
 
 // checkProduction refuses to serve in production what is fit only for a
-// sandbox: keys it would have to generate, a plain-HTTP base URL, and the
+// sandbox: keys it would have to generate, a data directory others can
+// read, a plain-HTTP base URL, and the
 // sandbox network and bank unless the operator asks for them (staging).
 // It returns the warnings the operator must see.
 func checkProduction(c config, getenv func(string) string) (warnings []string, err error) {
@@ -161,6 +162,9 @@ func checkProduction(c config, getenv func(string) string) (warnings []string, e
 	}
 	if err := checkSecrets(getenv); err != nil {
 		return nil, err
+	}
+	if fi, err := os.Stat(c.dataDir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("MODE=production: DATA_DIR %s is readable by others (mode %v): chmod 700 it", c.dataDir, fi.Mode().Perm())
 	}
 	if !strings.HasPrefix(c.baseURL, "https://") {
 		return nil, fmt.Errorf("MODE=production: BASE_URL must be the service's https:// URL, got %q", c.baseURL)

@@ -135,6 +135,22 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return OpenSQLite(ctx, path)
 }
 
+// ownerOnly creates the database file readable and writable by its owner
+// only, or makes an existing one so (with its -wal and -shm files).
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
 // OpenSQLite opens (creating if needed) a SQLite database file, with WAL,
 // a busy timeout and foreign keys on, and applies pending migrations.
 func OpenSQLite(ctx context.Context, path string) (*DB, error) {
@@ -145,6 +161,12 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
+	}
+	// The database holds merchants' response keys and webhook passwords:
+	// only the service's user may read it. SQLite gives the write-ahead
+	// log and shared-memory files the database file's mode.
+	if err := ownerOnly(path); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(ON)",

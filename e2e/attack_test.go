@@ -855,7 +855,15 @@ func (a *attackSuite) crossOrigin(t *testing.T) {
 			a.count(t, cat, tg.what+" with "+v.what, res.code(), res.status == 403, "")
 		}
 	}
-	a.unchanged(t, "the cross-origin posts", before)
+	// A script, not a browser: neither Origin nor Sec-Fetch-Site (which Go's
+	// cross-origin protection alone would let through as a non-browser
+	// request). A merchant's server cannot post the customer's choice.
+	const scripted = "scripted post (no Origin, no Sec-Fetch-Site)"
+	for _, tg := range targets {
+		res := a.do(t, attackReq{method: "POST", path: tg.u, form: tg.form, hdr: map[string]string{"User-Agent": "Mozilla/5.0 (iPhone)"}})
+		a.count(t, scripted, tg.what+" posted by a script with a phone's user agent", res.code(), res.status == 403, "")
+	}
+	a.unchanged(t, "the cross-origin and scripted posts", before)
 	// The same post from the page itself is taken: the refusals above were
 	// the origin's.
 	if res := a.do(t, attackReq{method: "POST", path: consentURL, form: attackConsentForm(consentTok, "decline"), hdr: attackSameOrigin}); res.status != 303 {

@@ -351,6 +351,7 @@ func TestCheckoutAttacks(t *testing.T) {
 	}{
 		"cross-site post":     {good, map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
 		"foreign origin":      {good, map[string]string{"Sec-Fetch-Site": "", "Origin": "https://evil.example"}, 403},
+		"not from a browser":  {good, map[string]string{"Sec-Fetch-Site": ""}, 403},
 		"no form token":       {url.Values{"decision": {"accept"}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}, nil, 403},
 		"forged form token":   {url.Values{"decision": {"accept"}, "form_token": {"AAAA"}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}, nil, 403},
 		"no decision":         {url.Values{"form_token": {tok}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}, nil, 400},
@@ -606,6 +607,7 @@ func TestSessionCookieOverHTTPS(t *testing.T) {
 	req2, _ := http.NewRequest("POST", u2, strings.NewReader(url.Values{"decision": {"decline"}, "form_token": {formToken(t, page)},
 		"text_id": {"tokenize-en-v1"}, "locale": {"en"}}.Encode()))
 	req2.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req2.Header.Set("Sec-Fetch-Site", "same-origin")
 	resp, err := b.client.Do(req2)
 	if err != nil {
 		t.Fatal(err)

@@ -102,10 +102,12 @@ func (s *Server) handleEventRedeliver(w http.ResponseWriter, r *http.Request) er
 	if err := s.cfg.Store.RedeliverEvent(r.Context(), a.merchant.ID, r.PathValue("id"), s.cfg.Now()); err != nil {
 		return err
 	}
+	// The answer is the event as scheduled: read before the worker is
+	// woken, which may deliver it at once.
+	e, _, err := s.cfg.Store.FindEvent(r.Context(), a.merchant.ID, r.PathValue("id"))
 	if s.cfg.Webhooks != nil {
 		s.cfg.Webhooks.Notify()
 	}
-	e, _, err := s.cfg.Store.FindEvent(r.Context(), a.merchant.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -76,3 +76,26 @@ func TestCustomerPagesNeverAnswerJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestPagePostsOnlyFromBrowsers: a customer page's form post with neither
+// Origin nor Sec-Fetch-Site, which every browser sends, is refused: a
+// merchant's server cannot post the customer's choice (consent on the
+// hosted page, the drop-in or the saved-cards screen) or a password.
+func TestPagePostsOnlyFromBrowsers(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	b := h.browser(false)
+	h.order(h.keyA, "script1", true, "")
+	consent := h.txn(h.keyA, newCardForm("script1", goodCard)).str("payment.authentication.url")
+	_, _, page := b.visit(consent)
+	form := url.Values{"decision": {"accept"}, "form_token": {formToken(t, page)}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}
+	noBrowser := map[string]string{"Sec-Fetch-Site": ""}
+	for _, path := range []string{strings.TrimPrefix(consent, h.srv.URL), "/v2/consent/widget", "/cards/manage/secure",
+		"/cards/manage/remove", "/orders/ord_x/payment-page", "/v2/pay/start/alpha/x", "/demo/pay"} {
+		if status, _, page := b.post(h.srv.URL+path, form, noBrowser); status != 403 || !strings.Contains(page, "only be sent from your browser") {
+			t.Errorf("POST %s without Origin or Sec-Fetch-Site: %d %.200q", path, status, page)
+		}
+	}
+	if status, _, _ := b.post(consent, form, map[string]string{"Sec-Fetch-Site": "", "Origin": h.srv.URL}); status != 303 {
+		t.Errorf("a same-origin browser without Sec-Fetch-Site (Origin only): %d, want 303", status)
+	}
+}

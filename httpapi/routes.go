@@ -89,23 +89,19 @@ func (s *Server) routes() http.Handler {
 
 	// The customer's pages. Their URLs carry the capability (the
 	// transaction's uuid); posts also need the form token and a same-origin
-	// browser.
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.pages.Error(w, r, coft.Errorf(coft.EFORBIDDEN, "Cross-origin post refused."))
-	}))
+	// browser (pages.Server.Post).
 	mux.Handle("GET /orders/{id}/payment-page", s.pages.Page(s.pages.PayPage))
-	mux.Handle("POST /orders/{id}/payment-page", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.PayPageSubmit))))
+	mux.Handle("POST /orders/{id}/payment-page", s.pages.Post(s.pages.PayPageSubmit))
 	mux.Handle("GET "+pages.WidgetPath, s.pages.Page(s.pages.Widget))
-	mux.Handle("POST "+pages.WidgetPath, cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.WidgetDecision))))
+	mux.Handle("POST "+pages.WidgetPath, s.pages.Post(s.pages.WidgetDecision))
 	mux.Handle("GET /v2/consent/drop-in.json", handlerFunc(s.pages.DropIn))
 	mux.Handle("GET /cards/manage", s.pages.Page(s.pages.ManagePage))
-	mux.Handle("POST /cards/manage/secure", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.ManageSecure))))
-	mux.Handle("POST /cards/manage/remove", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.ManageRemove))))
+	mux.Handle("POST /cards/manage/secure", s.pages.Post(s.pages.ManageSecure))
+	mux.Handle("POST /cards/manage/remove", s.pages.Post(s.pages.ManageRemove))
 	mux.Handle("GET /v2/txns/consent/{merchant_id}/{txn_uuid}", s.pages.Page(s.pages.ConsentPage))
-	mux.Handle("POST /v2/txns/consent/{merchant_id}/{txn_uuid}", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.ConsentDecision))))
+	mux.Handle("POST /v2/txns/consent/{merchant_id}/{txn_uuid}", s.pages.Post(s.pages.ConsentDecision))
 	mux.Handle("GET /v2/pay/start/{merchant_id}/{txn_uuid}", s.pages.Page(s.pages.BankPage))
-	mux.Handle("POST /v2/pay/start/{merchant_id}/{txn_uuid}", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.BankSubmit))))
+	mux.Handle("POST /v2/pay/start/{merchant_id}/{txn_uuid}", s.pages.Post(s.pages.BankSubmit))
 	for _, p := range s.cfg.FrontendPaths {
 		mux.Handle("GET "+p, s.cfg.Frontend)
 	}
@@ -113,9 +109,9 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.Demo { // the demo pays the sandbox merchant
 		mux.Handle("GET /demo", s.pages.Page(s.pages.Demo))
 		mux.Handle("GET /demo/dialog", s.pages.Page(s.pages.DemoDialog))
-		mux.Handle("POST /demo/dialog", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.DemoDialog))))
-		mux.Handle("POST /demo/checkout", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.DemoCheckout))))
-		mux.Handle("POST /demo/pay", cop.Handler(s.pages.LimitBody(s.pages.Page(s.pages.DemoPay))))
+		mux.Handle("POST /demo/dialog", s.pages.Post(s.pages.DemoDialog))
+		mux.Handle("POST /demo/checkout", s.pages.Post(s.pages.DemoCheckout))
+		mux.Handle("POST /demo/pay", s.pages.Post(s.pages.DemoPay))
 	}
 	mux.Handle("GET /{$}", handlerFunc(s.handleHome))
 	assets, _ := fs.Sub(static.FS, ".")

@@ -72,6 +72,7 @@ type Server struct {
 	cfg      Config
 	payments *payment.Service
 	views    juspay.Views
+	cop      *http.CrossOriginProtection
 }
 
 // New checks the configuration and returns the pages' server.
@@ -81,7 +82,11 @@ func New(c Config) (*Server, error) {
 		c.Sessions == nil, c.Logger == nil, c.BaseURL == "", c.Now == nil, c.ClientTokenTTL == 0, c.AuthWindow == 0:
 		return nil, coft.Errorf(coft.EINTERNAL, "pages: Config is incomplete")
 	}
-	return &Server{cfg: c, payments: c.Payments, views: c.Views}, nil
+	s := &Server{cfg: c, payments: c.Payments, views: c.Views, cop: http.NewCrossOriginProtection()}
+	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Error(w, r, coft.Errorf(coft.EFORBIDDEN, "Cross-origin post refused."))
+	}))
+	return s, nil
 }
 
 func (s *Server) findMerchantByID(ctx context.Context, id string) (*coft.Merchant, error) {
@@ -92,6 +97,24 @@ func (s *Server) findMerchantByID(ctx context.Context, id string) (*coft.Merchan
 var CSP = csp.Parse("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Post is a page's form post: from a browser, same-origin, its body
+// bounded (LimitBody), its error a page.
+//
+// Go's cross-origin protection lets a request with neither Origin nor
+// Sec-Fetch-Site through, as a request not made by a browser; a customer's
+// form post is always made by one, so such a request is refused too: a
+// merchant's server cannot record "the customer chose" with curl.
+func (s *Server) Post(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+	next := s.cop.Handler(s.LimitBody(s.Page(fn)))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Origin") == "" && r.Header.Get("Sec-Fetch-Site") == "" {
+			s.Error(w, r, coft.Errorf(coft.EFORBIDDEN, "This form can only be sent from your browser."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // LimitBody bounds the body of the pages' form posts: a larger one is
 // answered 413 with a page before the handler runs, and one that cannot

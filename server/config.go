@@ -29,8 +29,8 @@ type config struct {
 	// cvvLessNetworks are the sandbox networks whose tokens pay without a
 	// security code; nil means the sandbox's default (Visa, Mastercard).
 	cvvLessNetworks []string
-	// mode is "sandbox" (the default) or "production", which refuses
-	// webhook receivers on private addresses.
+	// mode is "sandbox" (the default) or "production", which sends
+	// webhooks only to global unicast addresses (webhook.GlobalUnicast).
 	mode string
 	// retry is the webhook retry schedule; hookTimeout bounds one attempt.
 	retry       coft.RetrySchedule

@@ -82,7 +82,7 @@ environment:
   LOG_LEVEL        debug, info, warn or error (default info)
   SANDBOX_ONBOARDING_DELAY  how long sandbox networks take to answer an onboarding outside testMode (default 3s)
   SANDBOX_CVV_LESS_NETWORKS networks whose ACTIVE tokens pay without a CVV, e.g. VISA,MASTERCARD (the default), or none
-  MODE             sandbox (default) or production: production refuses webhook receivers on private addresses
+  MODE             sandbox (default) or production: production sends webhooks only to public (global unicast) addresses
   WEBHOOK_RETRY_FIRST, WEBHOOK_RETRY_MAX, WEBHOOK_RETRY_FOR
                    webhook retries: first after 5s, doubling up to 1h apart, for 24h
   WEBHOOK_TIMEOUT  bound on one webhook attempt (default 10s)

@@ -54,9 +54,10 @@ const (
 // consent posts, framing by foreign origins, merchant A's key against
 // every endpoint with merchant B's objects, OTP brute force, oversized
 // bodies and headers, slow clients, missing credentials, card data in
-// error answers and forged JWE+JWS requests. Each attempt is counted; the test fails unless every one
-// is refused and nothing is recorded or changed by it (checked through the
-// API and on a digest of the database). It prints the table of figures
+// error answers, forged JWE+JWS requests and webhooks aimed at internal
+// addresses in production. Each attempt is counted; the test fails unless
+// every one is refused and nothing is recorded or changed by it (checked
+// through the API and on a digest of the database). It prints the table of figures
 // that docs/RELIABILITY.md quotes.
 func TestAttackSuite(t *testing.T) {
 	a := newAttackSuite(t)
@@ -71,6 +72,7 @@ func TestAttackSuite(t *testing.T) {
 	t.Run("slow clients", a.slowClients)
 	t.Run("credentials and card data", a.credentials)
 	t.Run("forged JWE+JWS", a.forgedJWE)
+	t.Run("webhook SSRF", a.webhookSSRF)
 	a.finalChecks(t)
 }
 

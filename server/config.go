@@ -32,6 +32,8 @@ type config struct {
 	// security code; nil means the sandbox's default (Visa, Mastercard).
 	cvvLessNetworks []string
 	// mode is "sandbox" (the default) or "production": see checkProduction.
+	// Production sends webhooks only to global unicast addresses
+	// (webhook.GlobalUnicast).
 	mode string
 	// providers names the card network and bank: "sandbox", the only ones
 	// built in. Production runs them only when the operator says so.
@@ -164,7 +166,7 @@ func checkProduction(c config, getenv func(string) string) (warnings []string, e
 		return nil, err
 	}
 	if fi, err := os.Stat(c.dataDir); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("MODE=production: DATA_DIR %s is readable by others (mode %v): chmod 700 it", c.dataDir, fi.Mode().Perm())
+		return nil, fmt.Errorf("MODE=production: DATA_DIR %s is readable by others (mode %o): chmod 700 it", c.dataDir, fi.Mode().Perm())
 	}
 	if !strings.HasPrefix(c.baseURL, "https://") {
 		return nil, fmt.Errorf("MODE=production: BASE_URL must be the service's https:// URL, got %q", c.baseURL)

@@ -87,7 +87,7 @@ environment:
   SANDBOX_CVV_LESS_NETWORKS networks whose ACTIVE tokens pay without a CVV, e.g. VISA,MASTERCARD (the default), or none
   MODE             sandbox (default) or production: production needs every key below from the operator
                    (it generates none), an https BASE_URL and PROVIDERS; it has no demo, no /sandbox
-                   routes, no testMode onboarding, and refuses webhook receivers on private addresses
+                   routes, no testMode onboarding, and sends webhooks only to public (global unicast) addresses
   PROVIDERS        the card network and bank: sandbox (the only ones built in; in production, for
                    staging only, with a warning at start-up and in /readyz)
   WEBHOOK_RETRY_FIRST, WEBHOOK_RETRY_MAX, WEBHOOK_RETRY_FOR

@@ -197,7 +197,8 @@ func TestMerchantsCommand(t *testing.T) {
 		t.Fatalf("bad webhook url: %v", err)
 	}
 	prod := map[string]string{"DATA_DIR": env["DATA_DIR"], "MODE": "production"}
-	for _, u := range []string{"http://127.0.0.1:9000/h", "https://localhost/h", "http://10.1.2.3/h", "http://[::1]/h", "http://169.254.169.254/latest"} {
+	for _, u := range []string{"http://127.0.0.1:9000/h", "https://localhost/h", "http://10.1.2.3/h", "http://[::1]/h", "http://169.254.169.254/latest",
+		"http://100.100.100.200/latest/meta-data", "http://[64:ff9b::a9fe:a9fe]/latest"} {
 		if _, err := merchantsCmd(t, prod, "create", "-id", "p1", "-webhook-url", u); err == nil || !strings.Contains(err.Error(), "not a public address") {
 			t.Fatalf("production accepted webhook %s: %v", u, err)
 		}

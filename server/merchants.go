@@ -6,13 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/httpapi"
 	"github.com/coftkit/coft/sqlstore"
+	"github.com/coftkit/coft/webhook"
 )
 
 // merchantOutput is what the merchants commands print. APIKey appears only
@@ -166,8 +167,11 @@ func splitOrigins(s string) []string {
 }
 
 // checkWebhookHost refuses, in production mode, webhook URLs naming
-// localhost or a loopback, private or link-local address. (Delivery checks
-// the address it dials as well, which also catches names resolving there.)
+// localhost or an address that is not global unicast (webhook.GlobalUnicast:
+// every special-purpose block, IPv4-mapped, NAT64 and 6to4 forms decoded).
+// Names are not resolved here: delivery checks the address it dials with
+// the same function, which also catches names resolving (or rebound) to
+// internal addresses.
 func checkWebhookHost(mode, raw string) error {
 	if mode != "production" || raw == "" {
 		return nil
@@ -176,13 +180,26 @@ func checkWebhookHost(mode, raw string) error {
 	if err != nil {
 		return fmt.Errorf("webhook_url: not a URL")
 	}
-	host := u.Hostname()
-	ip := net.ParseIP(host)
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") ||
-		ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()) {
-		return fmt.Errorf("webhook_url: %s is not a public address (MODE=production)", host)
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	public := host != "localhost" && !strings.HasSuffix(host, ".localhost") && !legacyIPv4(host)
+	if ip, err := netip.ParseAddr(host); err == nil {
+		public = webhook.GlobalUnicast(ip)
+	}
+	if !public {
+		return fmt.Errorf("webhook_url: %s is not a public address (MODE=production)", u.Hostname())
 	}
 	return nil
+}
+
+// legacyIPv4 reports whether host ends in a numeric label, as IPv4
+// addresses written the old ways do ("2130706433", "127.1", "0x7f.0.0.1"),
+// which some resolvers still read as addresses. No DNS name ends so.
+func legacyIPv4(host string) bool {
+	last := host[strings.LastIndex(host, ".")+1:]
+	if hex, ok := strings.CutPrefix(last, "0x"); ok {
+		return strings.Trim(hex, "0123456789abcdef") == ""
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
 }
 
 // cliError words a domain error for the command line.

@@ -66,8 +66,10 @@ type Worker struct {
 	// Poll is how often due events are looked for (default 1 s);
 	// Notify wakes the worker sooner.
 	Poll time.Duration
-	// AllowPrivate permits receivers on loopback and private addresses
-	// (the sandbox); production refuses them when dialing.
+	// AllowPrivate permits receivers on any address (the sandbox: loopback
+	// and private receivers for local testing). Without it, production
+	// dials only global unicast addresses (see GlobalUnicast) and records
+	// ErrNotPublic for any other.
 	AllowPrivate bool
 	Logger       *slog.Logger
 	Now          func() time.Time
@@ -117,7 +119,7 @@ func (w *Worker) init() {
 		w.queue = map[string][]*coft.Event{}
 		dialer := &net.Dialer{Timeout: 5 * time.Second}
 		if !w.AllowPrivate {
-			dialer.Control = refusePrivate
+			dialer.Control = refuseNonGlobal
 		}
 		w.client = &http.Client{
 			Timeout: w.Timeout,
@@ -127,21 +129,6 @@ func (w *Worker) init() {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	})
-}
-
-// refusePrivate refuses connections to loopback, private, link-local and
-// unspecified addresses, checked on the address actually dialed.
-func refusePrivate(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() {
-		return fmt.Errorf("refusing to deliver to non-public address %s", host)
-	}
-	return nil
 }
 
 // Notify makes the worker look for due events now.
@@ -394,6 +381,10 @@ func redact(raw string) string {
 func describe(err error) error {
 	var ne net.Error
 	switch {
+	case errors.Is(err, ErrNotPublic):
+		// One fixed message: nothing about the address, the port or
+		// what answers there.
+		return ErrNotPublic
 	case errors.As(err, &ne) && ne.Timeout():
 		return errors.New("the receiver did not answer in time")
 	case errors.Is(err, syscall.ECONNREFUSED):

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -232,9 +233,57 @@ func TestBadReceivers(t *testing.T) {
 	strict.run()
 	waitFor(t, "the private address refused", func() bool { return strict.events("local")[0].Attempts >= 1 })
 	e, attempts, _ := strict.db.FindEvent(context.Background(), "local", strict.events("local")[0].ID)
-	if local.count() != 0 || !strings.Contains(e.LastError, "non-public") || strings.Contains(e.LastError, "topsecret") ||
+	if local.count() != 0 || e.LastError != webhook.ErrNotPublic.Error() || strings.Contains(e.LastError, "topsecret") ||
 		len(attempts) == 0 || strings.Contains(attempts[0].Error+attempts[0].URL, "topsecret") {
 		t.Fatalf("private receiver: %d hits, %+v", local.count(), e)
+	}
+}
+
+// TestBlockedDestinationsLookAlike: outside the sandbox, a receiver that
+// listens, a closed port and internal addresses named every way (IPv4,
+// IPv6, IPv4-mapped, a name resolving to loopback) all record the same
+// one error and attempt, so that the events API is no port scanner. Every
+// destination is a loopback address: if the check failed, nothing but this
+// machine would be dialed.
+func TestBlockedDestinationsLookAlike(t *testing.T) {
+	w := newWorld(t, sqlstore.SQLite)
+	w.w.AllowPrivate = false
+	listening := newReceiver(t, func(int, http.ResponseWriter) {})
+	port := listening.srv.Listener.Addr().(*net.TCPAddr).Port
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := closed.Addr().(*net.TCPAddr).Port
+	closed.Close()
+	urls := []string{
+		fmt.Sprintf("http://127.0.0.1:%d/hooks", port),
+		fmt.Sprintf("http://127.0.0.1:%d/hooks", closedPort),
+		fmt.Sprintf("https://127.0.0.2:%d/", port),
+		fmt.Sprintf("http://localhost:%d/hooks", port),
+		fmt.Sprintf("http://[::1]:%d/hooks", closedPort),
+		fmt.Sprintf("http://[::ffff:127.0.0.1]:%d/hooks", port),
+		"http://127.0.0.1/",
+	}
+	for i, u := range urls {
+		id := fmt.Sprintf("m%d", i)
+		w.merchant(id, u)
+		w.payments(id, 1)
+	}
+	w.run()
+	for i, u := range urls {
+		id := fmt.Sprintf("m%d", i)
+		waitFor(t, u+" attempted", func() bool { return w.events(id)[0].Attempts >= 1 })
+		e, attempts, err := w.db.FindEvent(context.Background(), id, w.events(id)[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.LastError != "destination is not a public address" || attempts[0].Error != e.LastError || attempts[0].HTTPStatus != 0 {
+			t.Errorf("%s: last error %q, attempt %+v", u, e.LastError, attempts[0])
+		}
+	}
+	if listening.count() != 0 {
+		t.Fatalf("the loopback receiver got %d deliveries", listening.count())
 	}
 }
 

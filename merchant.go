@@ -24,6 +24,10 @@ type Merchant struct {
 	// a payment does not say whether to tokenize.
 	HostedConsent bool
 
+	// ReturnOrigins are the origins (scheme://host[:port]) an order's or a
+	// tokenization's return_url may point to, besides ReturnURL's own: the
+	// customer's browser is sent there with the payment's result.
+	ReturnOrigins []string
 	// FrameOrigins are the origins (scheme://host[:port]) allowed to frame
 	// the merchant's customer pages: the iframe checkout and the
 	// saved-cards screen. Empty: no framing.
@@ -77,7 +81,39 @@ func (m *Merchant) Validate() error {
 			return Invalid("frame_origins", "%q is not an origin: want scheme://host[:port], e.g. https://shop.example.", o)
 		}
 	}
+	if len(m.ReturnOrigins) > 20 {
+		return FieldError(ERANGE, "return_origins", "At most 20 return origins.")
+	}
+	for _, o := range m.ReturnOrigins {
+		if !ValidOrigin(o) {
+			return Invalid("return_origins", "%q is not an origin: want scheme://host[:port], e.g. https://shop.example.", o)
+		}
+	}
 	return ValidateHTTPURL("webhook_url", m.WebhookURL)
+}
+
+// CheckReturnURL refuses a return URL (field names it) that is not an
+// http(s) URL on one of the merchant's return origins or its default
+// return URL's; https only when httpsOnly.
+func (m *Merchant) CheckReturnURL(field, raw string, httpsOnly bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && (u.Scheme != "http" || httpsOnly)) || u.Host == "" || u.User != nil {
+		want := "an http(s) URL"
+		if httpsOnly {
+			want = "an https URL"
+		}
+		return Invalid(field, "%s must be %s.", field, want)
+	}
+	origin := u.Scheme + "://" + strings.ToLower(u.Host)
+	if d, err := url.Parse(m.ReturnURL); err == nil && m.ReturnURL != "" && origin == d.Scheme+"://"+strings.ToLower(d.Host) {
+		return nil
+	}
+	for _, o := range m.ReturnOrigins {
+		if strings.EqualFold(o, origin) {
+			return nil
+		}
+	}
+	return Invalid(field, "%s must be on one of the merchant's registered return origins (merchants update -return-origins): %s is not.", field, origin)
 }
 
 // ValidOrigin reports whether s is an http(s) origin: scheme, "://", a

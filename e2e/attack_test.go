@@ -73,6 +73,7 @@ func TestAttackSuite(t *testing.T) {
 	t.Run("credentials and card data", a.credentials)
 	t.Run("forged JWE+JWS", a.forgedJWE)
 	t.Run("webhook SSRF", a.webhookSSRF)
+	t.Run("open redirect", a.openRedirect)
 	a.finalChecks(t)
 }
 
@@ -1735,4 +1736,37 @@ func attackGet(m map[string]any, path string) any {
 func attackStr(m map[string]any, path string) string {
 	s, _ := attackGet(m, path).(string)
 	return s
+}
+
+// openRedirect: a return URL sends the customer's browser, from the
+// payment origin and with a result the merchant's key signed, wherever it
+// points. Only the merchant's server may set one, and only on its own
+// registered origins.
+func (a *attackSuite) openRedirect(t *testing.T) {
+	const cat = "open redirect (return_url)"
+	before := a.digest(t)
+	card := url.Values{"payment_method_type": {"CARD"}, "card_number": {attackVisa}, "card_exp_month": {"12"},
+		"card_exp_year": {"2031"}, "card_security_code": {"123"}, "format": {"json"}}
+	for _, evil := range []string{"https://evil.example/phish", "https://shop.example.evil.example/", "//evil.example/x",
+		"javascript:alert(1)", "https://user@evil.example/"} {
+		order := url.Values{"order_id": {a.nextID("redir")}, "amount": {"1.00"}, "return_url": {evil}}
+		res := a.do(t, attackReq{method: "POST", path: "/orders", key: a.keyA, form: order})
+		a.count(t, cat, "order with return_url "+evil, res.code(), res.status == 400, res.body)
+		res = a.do(t, attackReq{method: "POST", path: "/session", key: a.keyA, form: order})
+		a.count(t, cat, "session with return_url "+evil, res.code(), res.status == 400, res.body)
+		txn := url.Values{"order.order_id": {a.nextID("redir")}, "order.amount": {"1.00"}, "order.return_url": {evil}}
+		for k, v := range card {
+			txn[k] = v
+		}
+		res = a.do(t, attackReq{method: "POST", path: "/txns", key: a.keyA, form: txn})
+		a.count(t, cat, "/txns creating an order with return_url "+evil, res.code(), res.status == 400, res.body)
+		res = a.do(t, attackReq{method: "POST", path: "/card/tokenize", key: a.keyA, form: url.Values{"card_token": {"x"}, "return_url": {evil}}})
+		a.count(t, cat, "/card/tokenize with return_url "+evil, res.code(), res.status == 400, res.body)
+	}
+	// A customer's browser token (the saved-cards screen's) may not name
+	// one at all, even on the merchant's origin.
+	res := a.do(t, attackReq{method: "POST", path: "/card/tokenize", form: url.Values{"card_token": {"x"},
+		"return_url": {"https://evil.example/"}}, hdr: map[string]string{"x-client-auth-token": a.aObj.customerToken}})
+	a.count(t, cat, "/card/tokenize with a customer's browser token", res.code(), res.status == 403, res.body)
+	a.unchanged(t, "the refused return URLs", before)
 }

@@ -21,6 +21,9 @@ func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	if err := s.checkReturnURL(a.merchant, "return_url", o.ReturnURL); err != nil {
+		return err
+	}
 	withToken, err := p.Flag("options.get_client_auth_token")
 	if err != nil {
 		return err
@@ -42,6 +45,17 @@ func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) error
 	v.Juspay = s.clientAuth(authtoken.Scope{MerchantID: o.MerchantID, OrderID: o.OrderID})
 	juspay.WriteJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// checkReturnURL refuses a return URL (field names it) that is not on one
+// of the merchant's return origins (https only in production): the
+// customer's browser is sent there, with a signed result. The merchant's
+// default return URL passes.
+func (s *Server) checkReturnURL(m *coft.Merchant, field, raw string) error {
+	if raw == "" || raw == m.ReturnURL {
+		return nil
+	}
+	return m.CheckReturnURL(field, raw, s.cfg.Production)
 }
 
 func (s *Server) clientAuth(scope authtoken.Scope) *juspay.ClientAuth {

@@ -46,6 +46,9 @@ func (s *Server) paymentPageSession(w http.ResponseWriter, r *http.Request, m *c
 	if err != nil {
 		return err
 	}
+	if err := s.checkReturnURL(m, "return_url", o.ReturnURL); err != nil {
+		return err
+	}
 	ttl, err := juspay.SessionTTL(p, s.cfg.ClientTokenTTL)
 	if err != nil {
 		return err

@@ -32,6 +32,14 @@ func (s *Server) handleCardTokenize(w http.ResponseWriter, r *http.Request) erro
 	if err := coft.ValidateHTTPURL("return_url", p["return_url"]); err != nil {
 		return err
 	}
+	if p["return_url"] != "" && a.client != nil {
+		// A browser's token names no place to send the customer: the
+		// merchant's server does (or the order's default is used).
+		return coft.FieldError(coft.EFORBIDDEN, "return_url", "return_url cannot be set with a client_auth_token: send it from your server with the API key.")
+	}
+	if err := s.checkReturnURL(a.merchant, "return_url", p["return_url"]); err != nil {
+		return err
+	}
 	req := payment.TokenizeCardRequest{Merchant: a.merchant, CardToken: p["card_token"], Declared: tokenize != nil,
 		ReturnURL: p["return_url"], ClientIP: pages.ClientIP(r), UserAgent: pages.UserAgent(r)}
 	if a.client != nil {

@@ -50,6 +50,11 @@ func (s *Server) startPayment(r *http.Request, a *auth, p juspay.Params) (*coft.
 	case a.client != nil && a.client.OrderID != req.OrderID:
 		return nil, coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this order.")
 	}
+	if req.NewOrder != nil {
+		if err := s.checkReturnURL(a.merchant, "order.return_url", req.NewOrder.ReturnURL); err != nil {
+			return nil, err
+		}
+	}
 	req.ClientIP, req.UserAgent = pages.ClientIP(r), pages.UserAgent(r)
 	return s.payments.Start(r.Context(), req, s.cfg.AuthWindow)
 }

@@ -88,7 +88,7 @@ func (l *lab) openDB() (*sql.DB, error) {
 // createMerchant runs "server merchants create" with flags and returns the
 // new merchant's API key.
 func (l *lab) createMerchant(ctx context.Context, id string, flags ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, l.bin, append([]string{"merchants", "create", "-id", id, "-name", "Load"}, flags...)...)
+	cmd := exec.CommandContext(ctx, l.bin, append([]string{"merchants", "create", "-id", id, "-name", "Load", "-return-origins", "https://shop.example"}, flags...)...)
 	cmd.Env = l.env("127.0.0.1:0")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -74,7 +74,7 @@ const usage = `usage:
   server bare                          serve a bare handler (the load run's baseline)
 
 settings: -name NAME -hosted-consent=true|false -tokenization=true|false
-          -return-url URL -webhook-url URL -webhook-username U -webhook-password P
+          -return-url URL -return-origins ORIGIN,… -webhook-url URL -webhook-username U -webhook-password P
 
 environment:
   ADDR             listen address (default 127.0.0.1:8080)

@@ -29,6 +29,7 @@ type merchantOutput struct {
 	WebhookURL          string   `json:"webhook_url"`
 	WebhookUsername     string   `json:"webhook_username"`
 	FrameOrigins        []string `json:"frame_origins"`
+	ReturnOrigins       []string `json:"return_origins"`
 	BrandColor          string   `json:"brand_color,omitempty"`
 	LogoURL             string   `json:"logo_url,omitempty"`
 }
@@ -36,7 +37,8 @@ type merchantOutput struct {
 func outputOf(m *coft.Merchant, apiKey string) merchantOutput {
 	return merchantOutput{MerchantID: m.ID, Name: m.Name, APIKey: apiKey, ResponseKey: m.ResponseKey,
 		TokenizationEnabled: m.TokenizationEnabled, HostedConsent: m.HostedConsent, ReturnURL: m.ReturnURL,
-		WebhookURL: m.WebhookURL, WebhookUsername: m.WebhookUsername, FrameOrigins: append([]string{}, m.FrameOrigins...), BrandColor: m.BrandColor, LogoURL: m.LogoURL}
+		WebhookURL: m.WebhookURL, WebhookUsername: m.WebhookUsername, FrameOrigins: append([]string{}, m.FrameOrigins...), BrandColor: m.BrandColor, LogoURL: m.LogoURL,
+		ReturnOrigins: append([]string{}, m.ReturnOrigins...)}
 }
 
 // newAPIKey returns a fresh API key: 32 upper-case hex digits, the look of
@@ -64,6 +66,7 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 	brand := fs.String("brand-color", "", "brand colour of the customer pages, #rrggbb (contrast is kept at WCAG AA)")
 	logo := fs.String("logo-url", "", "http(s) URL of the logo shown on the customer pages")
 	frames := fs.String("frame-origins", "", "origins allowed to frame the checkout and saved-cards screen, comma-separated (e.g. https://shop.example)")
+	returns := fs.String("return-origins", "", "origins orders' return_url may point to, besides -return-url's, comma-separated (e.g. https://shop.example)")
 	rotateKey := fs.Bool("rotate-api-key", false, "update: issue a new API key (the old one stops working)")
 	rotateResp := fs.Bool("rotate-response-key", false, "update: issue a new response key")
 	if err := fs.Parse(args); err != nil {
@@ -99,7 +102,7 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 		m := &coft.Merchant{ID: *id, Name: *name, APIKeyHash: httpapi.HashAPIKey(key), ResponseKey: strings.ToUpper(coft.RandomHex(16)),
 			TokenizationEnabled: *tokenization, HostedConsent: *hosted, ReturnURL: *returnURL,
 			WebhookURL: *webhookURL, WebhookUsername: *webhookUser, WebhookPassword: *webhookPass,
-			FrameOrigins: splitOrigins(*frames), BrandColor: *brand, LogoURL: *logo}
+			FrameOrigins: splitOrigins(*frames), BrandColor: *brand, LogoURL: *logo, ReturnOrigins: splitOrigins(*returns)}
 		if err := checkWebhookHost(cfg.mode, m.WebhookURL); err != nil {
 			return err
 		}
@@ -135,6 +138,8 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 				m.WebhookPassword = *webhookPass
 			case "frame-origins":
 				m.FrameOrigins = splitOrigins(*frames)
+			case "return-origins":
+				m.ReturnOrigins = splitOrigins(*returns)
 			case "brand-color":
 				m.BrandColor = *brand
 			case "logo-url":

@@ -9,7 +9,8 @@ import (
 )
 
 const merchantColumns = `id, name, api_key_hash, response_key, tokenization_enabled, hosted_consent,
-	return_url, webhook_url, webhook_username, webhook_password, frame_origins, brand_color, logo_url, created_at, updated_at`
+	return_url, webhook_url, webhook_username, webhook_password, frame_origins, brand_color, logo_url, created_at, updated_at,
+	return_origins`
 
 // CreateMerchant stores a new merchant. Returns ECONFLICT if the id is taken.
 func (db *DB) CreateMerchant(ctx context.Context, m *coft.Merchant) (err error) {
@@ -20,9 +21,10 @@ func (db *DB) CreateMerchant(ctx context.Context, m *coft.Merchant) (err error) 
 	m.CreatedAt = db.now()
 	m.UpdatedAt = m.CreatedAt
 	_, err = db.exec(ctx, `INSERT INTO merchants (`+merchantColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.Name, m.APIKeyHash, m.ResponseKey, m.TokenizationEnabled, m.HostedConsent,
-		m.ReturnURL, m.WebhookURL, m.WebhookUsername, m.WebhookPassword, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.LogoURL, m.CreatedAt, m.UpdatedAt)
+		m.ReturnURL, m.WebhookURL, m.WebhookUsername, m.WebhookPassword, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.LogoURL, m.CreatedAt, m.UpdatedAt,
+		strings.Join(m.ReturnOrigins, " "))
 	return mapError(err, "", "id")
 }
 
@@ -36,9 +38,11 @@ func (db *DB) UpdateMerchant(ctx context.Context, m *coft.Merchant) (err error) 
 	m.UpdatedAt = db.now()
 	res, err := db.exec(ctx, `UPDATE merchants SET name = ?, api_key_hash = ?, response_key = ?,
 		tokenization_enabled = ?, hosted_consent = ?, return_url = ?, webhook_url = ?,
-		webhook_username = ?, webhook_password = ?, frame_origins = ?, brand_color = ?, logo_url = ?, updated_at = ? WHERE id = ?`,
+		webhook_username = ?, webhook_password = ?, frame_origins = ?, brand_color = ?, logo_url = ?, updated_at = ?,
+		return_origins = ? WHERE id = ?`,
 		m.Name, m.APIKeyHash, m.ResponseKey, m.TokenizationEnabled, m.HostedConsent, m.ReturnURL,
-		m.WebhookURL, m.WebhookUsername, m.WebhookPassword, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.LogoURL, m.UpdatedAt, m.ID)
+		m.WebhookURL, m.WebhookUsername, m.WebhookPassword, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.LogoURL, m.UpdatedAt,
+		strings.Join(m.ReturnOrigins, " "), m.ID)
 	if err != nil {
 		return mapError(err, "", "api_key")
 	}
@@ -85,13 +89,14 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanMerchant(s scanner) (*coft.Merchant, error) {
 	var m coft.Merchant
-	var frames string
+	var frames, returns string
 	err := s.Scan(&m.ID, &m.Name, &m.APIKeyHash, &m.ResponseKey, &m.TokenizationEnabled, &m.HostedConsent,
-		&m.ReturnURL, &m.WebhookURL, &m.WebhookUsername, &m.WebhookPassword, &frames, &m.BrandColor, &m.LogoURL, &m.CreatedAt, &m.UpdatedAt)
+		&m.ReturnURL, &m.WebhookURL, &m.WebhookUsername, &m.WebhookPassword, &frames, &m.BrandColor, &m.LogoURL, &m.CreatedAt, &m.UpdatedAt,
+		&returns)
 	if err != nil {
 		return nil, mapError(err, "Merchant not found.", "")
 	}
-	m.FrameOrigins = strings.Fields(frames)
+	m.FrameOrigins, m.ReturnOrigins = strings.Fields(frames), strings.Fields(returns)
 	return &m, nil
 }
 

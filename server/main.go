@@ -7,6 +7,7 @@
 //	server merchants list       list merchants
 //	server sandbox …            make the sandbox network act (tokens, onboarding)
 //	server webhooks …           list webhook events, show one, redeliver it
+//	server backup -to FILE      snapshot the SQLite database while serving
 //
 // Configuration comes from the environment: ADDR, DATABASE_URL, DATA_DIR,
 // WEB_DIR, BASE_URL, LOG_LEVEL, LOCKER_KEY, FINGERPRINT_KEY, SIGNING_KEY,
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return webhooksCmd(ctx, args, getenv, stdout, stderr)
 	case "sandbox":
 		return sandboxCmd(ctx, args, getenv, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args, getenv, stdout, stderr)
 	case "bare":
 		return bare(ctx, args, getenv, stderr)
 	case "help", "-h", "--help":
@@ -71,6 +74,7 @@ const usage = `usage:
   server sandbox onboarding onboarded|rejected [-merchant ID] -flow COFT|ALT_ID [-associate ID] [-network VISA,…]
   server webhooks list [-merchant ID] [-order ORDER_ID] [-limit N]
   server webhooks show|redeliver [-merchant ID] EVENT_ID
+  server backup -to FILE               a consistent snapshot of the SQLite database, taken while serving
   server bare                          serve a bare handler (the load run's baseline)
 
 settings: -name NAME -hosted-consent=true|false -tokenization=true|false

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -391,5 +393,37 @@ func TestSandboxCommand(t *testing.T) {
 	if err := run(context.Background(), []string{"webhooks", "show", "-merchant", "demo", "evt_V2_nope"},
 		func(k string) string { return env[k] }, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("unknown event: %v", err)
+	}
+}
+
+// TestBackupCommand: "server backup -to FILE" writes a snapshot that,
+// put in a new data directory as coft.db, is the service's database; it
+// refuses to write over a file.
+func TestBackupCommand(t *testing.T) {
+	env := map[string]string{"DATA_DIR": t.TempDir()}
+	if _, err := merchantsCmd(t, env, "create", "-id", "shop1", "-name", "Shop One"); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "snapshot.db")
+	backup := func() error {
+		var out, errOut bytes.Buffer
+		return run(context.Background(), []string{"backup", "-to", file}, func(k string) string { return env[k] }, &out, &errOut)
+	}
+	if err := backup(); err != nil {
+		t.Fatal(err)
+	}
+	if err := backup(); err == nil {
+		t.Error("a backup wrote over an existing file")
+	}
+	restored := map[string]string{"DATA_DIR": t.TempDir()}
+	if err := os.Rename(file, filepath.Join(restored["DATA_DIR"], "coft.db")); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"merchants", "list"}, func(k string) string { return restored[k] }, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"merchant_id": "shop1"`) {
+		t.Errorf("the restored database's merchants: %s", out.String())
 	}
 }

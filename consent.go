@@ -194,6 +194,22 @@ type Consent struct {
 	UserAgent   string
 	ShownAt     time.Time // when the dialog was first served, if known
 	DecidedAt   time.Time
+	// TooFast flags a decision taken less than MinDecisionTime after the
+	// dialog was shown: recorded, not refused, for whoever weighs the
+	// evidence.
+	TooFast bool
+}
+
+// MinDecisionTime is the floor under which a decision is flagged TooFast:
+// one second from the dialog's being served to the choice, less than a
+// person takes to see the dialog and tap (a page's load alone takes a
+// phone about a third of it).
+const MinDecisionTime = time.Second
+
+// DecidedTooFast reports whether a decision at decided on a dialog shown
+// at shown (zero: unknown) came faster than MinDecisionTime.
+func DecidedTooFast(shown, decided time.Time) bool {
+	return !shown.IsZero() && decided.Sub(shown) < MinDecisionTime
 }
 
 // ConsentStore keeps consent evidence.
@@ -221,6 +237,7 @@ type PageConsent struct {
 	UserAgent  string
 	ShownAt    time.Time
 	DecidedAt  time.Time
+	TooFast    bool   // see Consent.TooFast
 	TxnUUID    string // the payment it was used for, once used
 }
 

@@ -50,26 +50,27 @@ func (db *DB) RecordPageConsent(ctx context.Context, c *coft.PageConsent) (err e
 			}
 		}
 		c.ID, c.DecidedAt = coft.NewID("pcn_"), db.now()
+		c.TooFast = coft.DecidedTooFast(c.ShownAt, c.DecidedAt)
 		var shown any
 		if !c.ShownAt.IsZero() {
 			shown = c.ShownAt.UTC()
 		}
 		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO page_consents (id, merchant_id, order_id, isin, last4, brand, decision,
-			text_id, locale, origin, client_ip, user_agent, shown_at, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			text_id, locale, origin, client_ip, user_agent, shown_at, decided_at, too_fast) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			c.ID, c.MerchantID, c.OrderID, c.ISIN, c.Last4, c.Brand, c.Decision, c.TextID, c.Locale, c.Origin,
-			c.ClientIP, c.UserAgent, shown, c.DecidedAt)
+			c.ClientIP, c.UserAgent, shown, c.DecidedAt, c.TooFast)
 		return err
 	})
 }
 
 const pageConsentColumns = `id, merchant_id, order_id, isin, last4, brand, decision, text_id,
-	locale, origin, client_ip, user_agent, shown_at, decided_at, txn_uuid`
+	locale, origin, client_ip, user_agent, shown_at, decided_at, txn_uuid, too_fast`
 
 func scanPageConsent(s scanner) (*coft.PageConsent, error) {
 	var c coft.PageConsent
 	var shown sql.NullTime
 	err := s.Scan(&c.ID, &c.MerchantID, &c.OrderID, &c.ISIN, &c.Last4, &c.Brand, &c.Decision, &c.TextID, &c.Locale,
-		&c.Origin, &c.ClientIP, &c.UserAgent, &shown, &c.DecidedAt, &c.TxnUUID)
+		&c.Origin, &c.ClientIP, &c.UserAgent, &shown, &c.DecidedAt, &c.TxnUUID, &c.TooFast)
 	if err != nil {
 		return nil, mapError(err, "Consent not found.", "")
 	}

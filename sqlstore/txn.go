@@ -301,7 +301,7 @@ func (db *DB) UnfinishedCharges(ctx context.Context, before time.Time, limit int
 }
 
 const consentColumns = `id, merchant_id, txn_uuid, customer_id, fingerprint, decision, text_id, locale, channel,
-	client_ip, user_agent, shown_at, decided_at`
+	client_ip, user_agent, shown_at, decided_at, too_fast`
 
 // RecordConsent stores a decision and its evidence once; see coft.TxnStore.
 func (db *DB) RecordConsent(ctx context.Context, c *coft.Consent) (_ *coft.Txn, err error) {
@@ -340,14 +340,15 @@ func (db *DB) insertConsent(ctx context.Context, tx *dbTx, t *coft.Txn, c *coft.
 	c.ID = coft.NewID("cns_")
 	c.CustomerID, c.Fingerprint = t.CustomerID, t.Fingerprint
 	c.DecidedAt = db.now()
+	c.TooFast = coft.DecidedTooFast(c.ShownAt, c.DecidedAt)
 	var shown sql.NullTime
 	if !c.ShownAt.IsZero() {
 		shown = sql.NullTime{Time: c.ShownAt.UTC().Truncate(time.Microsecond), Valid: true}
 	}
 	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO consents (`+consentColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		c.ID, c.MerchantID, c.TxnUUID, c.CustomerID, c.Fingerprint, c.Decision, c.TextID, c.Locale, c.Channel,
-		c.ClientIP, c.UserAgent, shown, c.DecidedAt)
+		c.ClientIP, c.UserAgent, shown, c.DecidedAt, c.TooFast)
 	return err
 }
 
@@ -365,7 +366,7 @@ func (db *DB) ListConsents(ctx context.Context, merchantID, txnUUID string) (_ [
 		var c coft.Consent
 		var shown sql.NullTime
 		if err := rows.Scan(&c.ID, &c.MerchantID, &c.TxnUUID, &c.CustomerID, &c.Fingerprint, &c.Decision, &c.TextID,
-			&c.Locale, &c.Channel, &c.ClientIP, &c.UserAgent, &shown, &c.DecidedAt); err != nil {
+			&c.Locale, &c.Channel, &c.ClientIP, &c.UserAgent, &shown, &c.DecidedAt, &c.TooFast); err != nil {
 			return nil, err
 		}
 		c.ShownAt = shown.Time

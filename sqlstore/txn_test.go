@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -258,6 +259,46 @@ func TestReadCancelled(t *testing.T) {
 		cancel()
 		if _, err := db.FindTxn(cancelled, "a", started.UUID); !errors.Is(err, context.Canceled) {
 			t.Errorf("FindTxn with a cancelled context: %v, want context.Canceled", err)
+		}
+	})
+}
+
+// TestTooFastFlagged: a decision taken less than coft.MinDecisionTime
+// after its dialog was shown is recorded with the flag (hosted and drop-in
+// records); a slower one, or one whose showing is unknown, without.
+func TestTooFastFlagged(t *testing.T) {
+	dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		mustMerchant(t, db, "a")
+		for i, tc := range []struct {
+			shown time.Time
+			want  bool
+		}{{now.Add(-300 * time.Millisecond), true}, {now.Add(-4 * time.Second), false}, {time.Time{}, false}} {
+			id := fmt.Sprintf("tf%d", i)
+			if err := db.CreateOrder(ctx, newOrder("a", id)); err != nil {
+				t.Fatal(err)
+			}
+			tx, _, err := db.StartTxn(ctx, newTxn("a", id, "fp"), now.Add(-time.Hour), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.RecordConsent(ctx, &coft.Consent{MerchantID: "a", TxnUUID: tx.UUID, Decision: true, TextID: "tokenize-en-v1",
+				Locale: "en", Channel: coft.ChannelHostedPage, ShownAt: tc.shown}); err != nil {
+				t.Fatal(err)
+			}
+			if cs, err := db.ListConsents(ctx, "a", tx.UUID); err != nil || len(cs) != 1 || cs[0].TooFast != tc.want {
+				t.Errorf("shown %v before: %+v %v, want TooFast %v", now.Sub(tc.shown), cs, err, tc.want)
+			}
+			pc := &coft.PageConsent{MerchantID: "a", OrderID: id, ISIN: "424242", Last4: "4242", Brand: coft.BrandVisa, Decision: true,
+				TextID: "tokenize-en-v1", Locale: "en", Origin: "https://shop.example", ShownAt: tc.shown}
+			if err := db.RecordPageConsent(ctx, pc); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := db.FindPageConsent(ctx, "a", pc.ID); err != nil || got.TooFast != tc.want {
+				t.Errorf("drop-in, shown %v before: %+v %v, want TooFast %v", now.Sub(tc.shown), got, err, tc.want)
+			}
 		}
 	})
 }

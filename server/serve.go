@@ -145,8 +145,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 }
 
 // reconcile finishes, now and every 30 seconds until ctx ends, the card
-// work of charged payments that a crash interrupted. A payment is left
-// after (RECONCILE_AFTER, a minute by default) to finish on its own first.
+// work of charged payments that a crash interrupted, and ends the payments
+// their customers abandoned past the authentication window (their card
+// numbers erased). A payment is left after (RECONCILE_AFTER, a minute by
+// default) to finish on its own first.
 // Now and every ten minutes it also submits again onboardings still
 // waiting for a network's answer.
 func reconcile(ctx context.Context, payments *payment.Service, logger *slog.Logger, after time.Duration) {
@@ -154,9 +156,9 @@ func reconcile(ctx context.Context, payments *payment.Service, logger *slog.Logg
 	defer tick.Stop()
 	for i := 0; ; i++ {
 		if n, err := payments.FinishCharges(ctx, time.Now().Add(-after)); err != nil && ctx.Err() == nil {
-			logger.Error("finishing interrupted payments", "error", err.Error())
+			logger.Error("finishing interrupted and abandoned payments", "error", err.Error())
 		} else if n > 0 {
-			logger.Info("finished interrupted payments", "count", n)
+			logger.Info("finished interrupted and abandoned payments", "count", n)
 		}
 		if i%20 == 0 {
 			if n, err := payments.ResubmitPendingOnboardings(ctx); err != nil && ctx.Err() == nil {

@@ -105,4 +105,10 @@ type EventStore interface {
 	FindEvent(ctx context.Context, merchantID, id string) (*Event, []*DeliveryAttempt, error)
 	// RedeliverEvent makes an event due now, whatever its status.
 	RedeliverEvent(ctx context.Context, merchantID, id string, now time.Time) error
+	// PruneEvents deletes up to limit events, of every merchant, that are
+	// done with and older than before, with their delivery attempts:
+	// DELIVERED ones delivered before before, and FAILED and NO_URL ones
+	// (never tried again unless redelivered) last due before before.
+	// PENDING events are never pruned. It returns how many it deleted.
+	PruneEvents(ctx context.Context, before time.Time, limit int) (int, error)
 }

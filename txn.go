@@ -152,6 +152,13 @@ type TxnStore interface {
 	// attempt counts as changed now, so no other caller gets it again
 	// before the same delay has passed.
 	UnfinishedCharges(ctx context.Context, before time.Time, limit int) ([]*Txn, error)
+	// AbandonedTxns claims PENDING_VBV attempts, of every merchant, whose
+	// customer never finished them: created before createdBefore (their
+	// authentication window has passed) and last changed before before.
+	// At most limit, oldest first. Claimed as UnfinishedCharges claims: a
+	// claimed attempt counts as changed now, so no other caller gets it
+	// again before the same delay has passed.
+	AbandonedTxns(ctx context.Context, createdBefore, before time.Time, limit int) ([]*Txn, error)
 	// RecordConsent stores a decision on a transaction together with its
 	// evidence, once: the same decision again returns the transaction
 	// unchanged; a different one, or one after the bank step started, or on

@@ -95,7 +95,9 @@ type Config struct {
 	// payload names it. Default: sandbox when Sandbox is set.
 	Environment string
 	// AuthWindow is how long a pending payment may be resumed by an
-	// identical /txns call instead of starting a new attempt.
+	// identical /txns call instead of starting a new attempt, and how long
+	// it waits for its customer: the reconciler ends one older than that
+	// (payment.Config.AuthWindow). Default 15 minutes.
 	AuthWindow time.Duration
 }
 
@@ -151,7 +153,7 @@ func New(c Config) (*Server, error) {
 		}
 	}
 	if c.AuthWindow == 0 {
-		c.AuthWindow = 15 * time.Minute
+		c.AuthWindow = payment.DefaultAuthWindow
 	}
 	if c.Webhooks != nil {
 		c.Store = notifyingStore{c.Store, c.Webhooks}
@@ -161,7 +163,8 @@ func New(c Config) (*Server, error) {
 		c.Sessions = sessions.NewCookieStore(hashKey, blockKey)
 	}
 	payments, err := payment.New(payment.Config{Store: c.Store, Locker: c.Locker, Bins: c.Bins, CardTokens: c.Tokens,
-		Network: c.Network, Bank: c.Bank, Sandbox: c.Sandbox, Now: c.Now, Logger: c.Logger, CacheTTL: c.MerchantCacheTTL})
+		Network: c.Network, Bank: c.Bank, Sandbox: c.Sandbox, Now: c.Now, Logger: c.Logger, CacheTTL: c.MerchantCacheTTL,
+		AuthWindow: c.AuthWindow})
 	if err != nil {
 		return nil, err
 	}

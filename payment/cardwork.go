@@ -52,13 +52,20 @@ func (s *Service) exclusive(ctx context.Context, t *coft.Txn, wait bool, work fu
 // interrupted (last changed before before): a payment left AUTHORIZING is
 // authorized (the bank's authorization is idempotent), and a charged one's
 // card work is done: the card saved and tokenized as its consent said, the
-// number erased. It returns how many payments it finished.
+// number erased. It also ends the payments their customers abandoned
+// (PENDING_VBV past AuthWindow, and last changed before before) as
+// AUTHENTICATION_FAILED, their card numbers erased. Payments are claimed,
+// so that several instances share the work and never both do one
+// payment's. It returns how many payments it finished or ended.
 func (s *Service) FinishCharges(ctx context.Context, before time.Time) (int, error) {
+	n, err := s.endAbandoned(ctx, before)
+	if err != nil {
+		return n, err
+	}
 	txns, err := s.Store.UnfinishedCharges(ctx, before, 100)
 	if err != nil {
-		return 0, err
+		return n, err
 	}
-	n := 0
 	for _, t := range txns {
 		m, err := s.Store.FindMerchantByID(ctx, t.MerchantID)
 		if err != nil {

@@ -64,11 +64,20 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives what the use cases log; nil logs nothing.
 	Logger *slog.Logger
+	// AuthWindow is how long a payment waits for its customer at the
+	// consent and bank pages: the reconciler ends a PENDING_VBV payment
+	// older than that as AUTHENTICATION_FAILED (see FinishCharges).
+	// 0 means DefaultAuthWindow.
+	AuthWindow time.Duration
 	// CacheTTL is how long eligibility (the networks that onboarded a
 	// merchant) may be served from memory: a change made through another
 	// instance is seen within it. 0 caches nothing.
 	CacheTTL time.Duration
 }
+
+// DefaultAuthWindow is how long a payment waits for its customer's
+// authentication unless Config.AuthWindow says otherwise.
+const DefaultAuthWindow = 15 * time.Minute
 
 // Service runs the use cases. It is safe for concurrent use.
 type Service struct {
@@ -94,6 +103,9 @@ func New(c Config) (*Service, error) {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.AuthWindow == 0 {
+		c.AuthWindow = DefaultAuthWindow
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

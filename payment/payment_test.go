@@ -20,6 +20,16 @@ import (
 func newService(t *testing.T, opts ...func(*payment.Config)) (*payment.Service, *sqlstore.DB, *sandbox.Network) {
 	t.Helper()
 	db := sqltest.MustOpenDB(t, sqlstore.SQLite)
+	s, net := serviceOver(t, db, newLocker(t), opts...)
+	if err := db.CreateMerchant(context.Background(), &coft.Merchant{ID: "m1", APIKeyHash: []byte("h1"), TokenizationEnabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	return s, db, net
+}
+
+// newLocker is a locker with fresh keys.
+func newLocker(t *testing.T) *locker.Locker {
+	t.Helper()
 	keys, err := locker.LoadKeys(t.TempDir(), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -28,6 +38,13 @@ func newService(t *testing.T, opts ...func(*payment.Config)) (*payment.Service, 
 	if err != nil {
 		t.Fatal(err)
 	}
+	return lk
+}
+
+// serviceOver is the use cases over db and lk, as one instance of the
+// service: several over one database are several instances.
+func serviceOver(t *testing.T, db *sqlstore.DB, lk *locker.Locker, opts ...func(*payment.Config)) (*payment.Service, *sandbox.Network) {
+	t.Helper()
 	net := &sandbox.Network{PAR: lk.PAR, OnboardingDelay: time.Hour}
 	cfg := payment.Config{Store: db, Locker: lk, Bins: bintable.MustNew(), Network: net, Bank: sandbox.Bank{}, Sandbox: net, CacheTTL: time.Minute}
 	for _, o := range opts {
@@ -38,10 +55,7 @@ func newService(t *testing.T, opts ...func(*payment.Config)) (*payment.Service, 
 		t.Fatal(err)
 	}
 	net.Events = s
-	if err := db.CreateMerchant(context.Background(), &coft.Merchant{ID: "m1", APIKeyHash: []byte("h1"), TokenizationEnabled: true}); err != nil {
-		t.Fatal(err)
-	}
-	return s, db, net
+	return s, net
 }
 
 func TestNewNeedsItsParts(t *testing.T) {

@@ -41,6 +41,9 @@ type config struct {
 	// retry is the webhook retry schedule; hookTimeout bounds one attempt.
 	retry       coft.RetrySchedule
 	hookTimeout time.Duration
+	// webhookRetention is how long webhook events done with (delivered,
+	// failed for good, or without a URL) are kept, with their attempts.
+	webhookRetention time.Duration
 	// reconcileAfter is how long a charged payment's card work is left to
 	// finish on its own before the reconciler takes over.
 	reconcileAfter time.Duration
@@ -100,12 +103,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.retry = coft.DefaultRetrySchedule
 	c.reconcileAfter = time.Minute
+	c.webhookRetention = 30 * 24 * time.Hour
 	c.readHeaderTimeout, c.readTimeout, c.writeTimeout, c.idleTimeout = 5*time.Second, 15*time.Second, 30*time.Second, 120*time.Second
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
 	}{{"WEBHOOK_RETRY_FIRST", &c.retry.First}, {"WEBHOOK_RETRY_MAX", &c.retry.Max}, {"WEBHOOK_RETRY_FOR", &c.retry.Total},
-		{"WEBHOOK_TIMEOUT", &c.hookTimeout}, {"RECONCILE_AFTER", &c.reconcileAfter},
+		{"WEBHOOK_TIMEOUT", &c.hookTimeout}, {"WEBHOOK_RETENTION", &c.webhookRetention}, {"RECONCILE_AFTER", &c.reconcileAfter},
 		{"READ_HEADER_TIMEOUT", &c.readHeaderTimeout}, {"READ_TIMEOUT", &c.readTimeout},
 		{"WRITE_TIMEOUT", &c.writeTimeout}, {"IDLE_TIMEOUT", &c.idleTimeout}} {
 		if v := getenv(d.name); v != "" {

@@ -86,3 +86,27 @@ func TestSecretFiles(t *testing.T) {
 		t.Errorf("a missing key file: %v", err)
 	}
 }
+
+// TestWebhookRetentionConfig: WEBHOOK_RETENTION defaults to 30 days, is
+// read from the environment, and bad values are refused.
+func TestWebhookRetentionConfig(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "WEBHOOK_RETENTION" {
+				return v
+			}
+			return ""
+		}
+	}
+	if c, err := loadConfig(env("")); err != nil || c.webhookRetention != 30*24*time.Hour {
+		t.Fatalf("default: %v, %v", c.webhookRetention, err)
+	}
+	if c, err := loadConfig(env("48h")); err != nil || c.webhookRetention != 48*time.Hour {
+		t.Fatalf("48h: %v, %v", c.webhookRetention, err)
+	}
+	for _, bad := range []string{"0s", "-1h", "30d", "forever"} {
+		if _, err := loadConfig(env(bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

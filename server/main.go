@@ -12,7 +12,8 @@
 // Configuration comes from the environment: ADDR, DATABASE_URL, DATA_DIR,
 // WEB_DIR, BASE_URL, LOG_LEVEL, LOCKER_KEY, FINGERPRINT_KEY, SIGNING_KEY,
 // CARD_JWE_KEY (each also from a file named by NAME_FILE), MODE,
-// PROVIDERS, SANDBOX_ONBOARDING_DELAY and more: see usage.
+// PROVIDERS, SANDBOX_ONBOARDING_DELAY, WEBHOOK_RETENTION and the others of
+// the usage text.
 package main
 
 import (
@@ -97,6 +98,8 @@ environment:
   WEBHOOK_RETRY_FIRST, WEBHOOK_RETRY_MAX, WEBHOOK_RETRY_FOR
                    webhook retries: first after 5s, doubling up to 1h apart, for 24h
   WEBHOOK_TIMEOUT  bound on one webhook attempt (default 10s)
+  WEBHOOK_RETENTION how long delivered, failed and URL-less webhook events are kept, with their attempts (default 720h)
+  RECONCILE_AFTER  how long a payment is left to finish on its own before the reconciler takes over (default 1m)
   CARD_JWE_KEY     PEM RSA private key that opens JWE card data (default: generated into DATA_DIR/card-jwe-key.pem)
   DEBUG_ADDR       serve net/http/pprof on this separate address (off by default)
   LOCKER_KEY       id:base64key[,id:base64key…] card encryption keys, first active

@@ -135,7 +135,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	go reconcile(ctx, api.Payments(), logger, cfg.reconcileAfter)
+	go reconcile(ctx, api.Payments(), db, logger, cfg.reconcileAfter, cfg.webhookRetention)
 	if addr := getenv("DEBUG_ADDR"); addr != "" {
 		// Profiles on a separate listener, never on the public one.
 		dln, err := net.Listen("tcp", addr)
@@ -165,18 +165,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 }
 
 // reconcile finishes, now and every 30 seconds until ctx ends, the card
-// work of charged payments that a crash interrupted. A payment is left
-// after (RECONCILE_AFTER, a minute by default) to finish on its own first.
+// work of charged payments that a crash interrupted, and ends the payments
+// their customers abandoned past the authentication window (their card
+// numbers erased). A payment is left after (RECONCILE_AFTER, a minute by
+// default) to finish on its own first. Each time it also prunes the
+// webhook events done with for longer than retention (WEBHOOK_RETENTION).
 // Now and every ten minutes it also submits again onboardings still
 // waiting for a network's answer.
-func reconcile(ctx context.Context, payments *payment.Service, logger *slog.Logger, after time.Duration) {
+func reconcile(ctx context.Context, payments *payment.Service, events eventPruner, logger *slog.Logger, after, retention time.Duration) {
 	tick := time.NewTicker(min(30*time.Second, max(after, time.Second)))
 	defer tick.Stop()
 	for i := 0; ; i++ {
 		if n, err := payments.FinishCharges(ctx, time.Now().Add(-after)); err != nil && ctx.Err() == nil {
-			logger.Error("finishing interrupted payments", "error", err.Error())
+			logger.Error("finishing interrupted and abandoned payments", "error", err.Error())
 		} else if n > 0 {
-			logger.Info("finished interrupted payments", "count", n)
+			logger.Info("finished interrupted and abandoned payments", "count", n)
+		}
+		if n, err := pruneEvents(ctx, events, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
+			logger.Error("pruning webhook events", "error", err.Error())
+		} else if n > 0 {
+			logger.Info("pruned webhook events", "count", n)
 		}
 		if i%20 == 0 {
 			if n, err := payments.ResubmitPendingOnboardings(ctx); err != nil && ctx.Err() == nil {
@@ -191,6 +199,32 @@ func reconcile(ctx context.Context, payments *payment.Service, logger *slog.Logg
 		case <-tick.C:
 		}
 	}
+}
+
+// eventPruner deletes webhook events done with; see coft.EventStore.
+type eventPruner interface {
+	PruneEvents(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// Pruning is done in writes of pruneBatch events each, at most
+// pruneBatches of them a round: each write is short, so SQLite's one
+// writer is never held long and other writes run between them, and a
+// backlog (the first start with retention) is worked off over the
+// following rounds.
+const pruneBatch, pruneBatches = 200, 25
+
+// pruneEvents deletes the webhook events done with before before, with
+// their attempts, batch by batch; it returns how many it deleted.
+func pruneEvents(ctx context.Context, events eventPruner, before time.Time) (int, error) {
+	total := 0
+	for range pruneBatches {
+		n, err := events.PruneEvents(ctx, before, pruneBatch)
+		total += n
+		if err != nil || n < pruneBatch || ctx.Err() != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 // debugMux serves the runtime profiles of net/http/pprof.

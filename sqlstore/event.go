@@ -223,4 +223,52 @@ func (db *DB) RedeliverEvent(ctx context.Context, merchantID, id string, now tim
 	return nil
 }
 
+// PruneEvents deletes events done with before before, and their
+// attempts, in one write; see coft.EventStore.
+func (db *DB) PruneEvents(ctx context.Context, before time.Time, limit int) (n int, err error) {
+	defer failed(&err, "PruneEvents")
+	before = before.UTC()
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED" // a redelivery waits, then finds the event gone
+	}
+	err = db.inTx(ctx, func(tx *dbTx) error {
+		// By events_due (status, next_attempt_at): an event is delivered
+		// after it was due, so delivered_at < before implies
+		// next_attempt_at < before. No ORDER BY: the first limit found
+		// will do, without sorting a backlog.
+		rows, err := tx.QueryContext(ctx, db.rebind(`SELECT id FROM events
+			WHERE status IN (?, ?, ?) AND next_attempt_at < ? AND (status <> ? OR delivered_at < ?)
+			LIMIT ?`+lock), coft.DeliveryDelivered, coft.DeliveryFailed, coft.DeliveryNoURL, before,
+			coft.DeliveryDelivered, before, limit)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM event_attempts WHERE event_id = ?`), id); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM events WHERE id = ?`), id); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	return n, err
+}
+
 var _ coft.EventStore = (*DB)(nil)

@@ -152,3 +152,131 @@ func TestClaimEventsConcurrently(t *testing.T) {
 		}
 	})
 }
+
+// TestPruneEvents: events done with before the cutoff (delivered, failed
+// for good, or without a URL) go with their attempts, a few per write;
+// pending ones, recent ones, and consent evidence, drop-in decisions and
+// withdrawals of consent stay, whatever their age.
+func TestPruneEvents(t *testing.T) {
+	dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		mustMerchant(t, db, "a")
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		// Each order's payment makes one TXN_CREATED event, left as named.
+		type state struct {
+			status string
+			at     time.Time // delivered, or last due
+			pruned bool
+		}
+		old, recent := now.Add(time.Hour), now.Add(40*24*time.Hour)
+		cutoff := now.Add(30 * 24 * time.Hour)
+		states := map[string]state{
+			"delivered":       {coft.DeliveryDelivered, old, true},
+			"delivered2":      {coft.DeliveryDelivered, old, true},
+			"delivered3":      {coft.DeliveryDelivered, old, true},
+			"failed":          {coft.DeliveryFailed, old, true},
+			"nourl":           {coft.DeliveryNoURL, old, true},
+			"pending":         {coft.DeliveryPending, old, false},
+			"deliveredRecent": {coft.DeliveryDelivered, recent, false},
+			"failedRecent":    {coft.DeliveryFailed, recent, false},
+			"deliveredLate":   {coft.DeliveryDelivered, recent, false}, // due long ago, delivered recently
+		}
+		txns := map[string]*coft.Txn{}
+		for id, st := range states {
+			if err := db.CreateOrder(ctx, newOrder("a", id)); err != nil {
+				t.Fatal(err)
+			}
+			txn, _, err := db.StartTxn(ctx, newTxn("a", id, "fp"), now.Add(-time.Hour), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			txns[id] = txn
+			es, err := db.ListEvents(ctx, "a", id, 10)
+			if err != nil || len(es) != 1 {
+				t.Fatalf("%s: %d events, %v", id, len(es), err)
+			}
+			e := es[0]
+			e.Status, e.Attempts, e.Body = st.status, 2, []byte(`{}`)
+			e.NextAttemptAt = st.at
+			if id == "deliveredLate" {
+				e.NextAttemptAt = old
+			}
+			if st.status == coft.DeliveryDelivered {
+				e.DeliveredAt = st.at
+			}
+			for n := 1; n <= 2; n++ {
+				if err := db.RecordDelivery(ctx, e, &coft.DeliveryAttempt{EventID: e.ID, N: n, At: st.at, URL: "https://m.example/hook"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// Consent evidence of every kind, as old as the oldest events.
+		if _, err := db.RecordConsent(ctx, &coft.Consent{MerchantID: "a", TxnUUID: txns["delivered"].UUID, Decision: true,
+			TextID: "tokenize-en-v1", Locale: "en", Channel: coft.ChannelHostedPage}); err != nil {
+			t.Fatal(err)
+		}
+		page := &coft.PageConsent{MerchantID: "a", OrderID: "pending", ISIN: "424242", Last4: "4242", Brand: "VISA",
+			Decision: true, TextID: "tokenize-en-v1", Locale: "en", ShownAt: now}
+		if err := db.RecordPageConsent(ctx, page); err != nil {
+			t.Fatal(err)
+		}
+		cust := &coft.Customer{MerchantID: "a"}
+		if err := db.CreateCustomer(ctx, cust); err != nil {
+			t.Fatal(err)
+		}
+		card := newCard("a", cust.ID, "fpw")
+		if err := db.SaveCard(ctx, card); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteCard(ctx, "a", card.Reference, &coft.Withdrawal{Channel: coft.ChannelManagementPage, ClientIP: "203.0.113.9"}); err != nil {
+			t.Fatal(err)
+		}
+
+		now = now.Add(60 * 24 * time.Hour)
+		total, writes := 0, 0
+		for {
+			n, err := db.PruneEvents(ctx, cutoff, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n > 2 {
+				t.Fatalf("one write pruned %d, limit 2", n)
+			}
+			total += n
+			if writes++; n == 0 || writes > 10 {
+				break
+			}
+		}
+		if total != 5 {
+			t.Errorf("pruned %d events, want 5", total)
+		}
+		for id, st := range states {
+			es, err := db.ListEvents(ctx, "a", id, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gone := len(es) == 0; gone != st.pruned {
+				t.Errorf("%s (%s): pruned %v, want %v", id, st.status, gone, st.pruned)
+				continue
+			}
+			if !st.pruned {
+				if _, attempts, err := db.FindEvent(ctx, "a", es[0].ID); err != nil || len(attempts) != 2 {
+					t.Errorf("%s: %d attempts kept, %v", id, len(attempts), err)
+				}
+			}
+			if _, err := db.FindTxn(ctx, "a", txns[id].UUID); err != nil {
+				t.Errorf("%s: its payment: %v", id, err)
+			}
+		}
+		if cs, err := db.ListConsents(ctx, "a", txns["delivered"].UUID); err != nil || len(cs) != 1 {
+			t.Errorf("consent evidence after pruning: %v, %v", cs, err)
+		}
+		if _, err := db.FindPageConsent(ctx, "a", page.ID); err != nil {
+			t.Errorf("drop-in decision after pruning: %v", err)
+		}
+		if ws, err := db.ListWithdrawals(ctx, "a", cust.ID); err != nil || len(ws) != 1 {
+			t.Errorf("withdrawals after pruning: %v, %v", ws, err)
+		}
+	})
+}

@@ -271,19 +271,33 @@ func (db *DB) writeTxn(ctx context.Context, tx *dbTx, t *coft.Txn, was coft.Orde
 // their card work or waiting on the bank; see coft.TxnStore.
 func (db *DB) UnfinishedCharges(ctx context.Context, before time.Time, limit int) (_ []*coft.Txn, err error) {
 	defer failed(&err, "UnfinishedCharges")
-	// Claimed by moving updated_at to now: no other instance selects them
-	// again before the same delay has passed (row locks, skipped, keep two
-	// instances from claiming one at the same moment on PostgreSQL).
+	return db.claimTxns(ctx, `(status = ? AND card_done = ? OR status = ?) AND updated_at < ?`, limit,
+		string(coft.StatusCharged), false, string(coft.StatusAuthorizing), before.UTC())
+}
+
+// AbandonedTxns returns PENDING_VBV attempts whose authentication window
+// has passed; see coft.TxnStore.
+func (db *DB) AbandonedTxns(ctx context.Context, createdBefore, before time.Time, limit int) (_ []*coft.Txn, err error) {
+	defer failed(&err, "AbandonedTxns")
+	return db.claimTxns(ctx, `status = ? AND created_at < ? AND updated_at < ?`, limit,
+		string(coft.StatusPendingVBV), createdBefore.UTC(), before.UTC())
+}
+
+// claimTxns claims up to limit attempts that where selects (with args),
+// least recently changed first, by moving their updated_at to now: no
+// other instance selects them again before the same delay has passed (row
+// locks, skipped, keep two instances from claiming one at the same moment
+// on PostgreSQL).
+func (db *DB) claimTxns(ctx context.Context, where string, limit int, args ...any) ([]*coft.Txn, error) {
 	lock := ""
 	if db.dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	var out []*coft.Txn
-	err = db.inTx(ctx, func(tx *dbTx) error {
+	err := db.inTx(ctx, func(tx *dbTx) error {
 		rows, err := tx.QueryContext(ctx, db.rebind(`UPDATE txns SET updated_at = ? WHERE uuid IN (
-			SELECT uuid FROM txns WHERE (status = ? AND card_done = ? OR status = ?) AND updated_at < ?
-			ORDER BY updated_at LIMIT ?`+lock+`) RETURNING `+txnColumns),
-			db.now(), string(coft.StatusCharged), false, string(coft.StatusAuthorizing), before.UTC(), limit)
+			SELECT uuid FROM txns WHERE `+where+` ORDER BY updated_at LIMIT ?`+lock+`) RETURNING `+txnColumns),
+			append(append([]any{db.now()}, args...), limit)...)
 		if err != nil {
 			return err
 		}

@@ -206,6 +206,80 @@ func TestUnfinishedChargesClaimed(t *testing.T) {
 	})
 }
 
+// TestAbandonedTxnsClaimed: only PENDING_VBV attempts past the window are
+// offered (not AUTHORIZING, charged or failed ones, nor recent ones);
+// concurrent reconcilers (two instances) get disjoint ones, and a claimed
+// one waits before it is offered again.
+func TestAbandonedTxnsClaimed(t *testing.T) {
+	dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		mustMerchant(t, db, "a")
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		start := func(id string) *coft.Txn {
+			t.Helper()
+			if err := db.CreateOrder(ctx, newOrder("a", id)); err != nil {
+				t.Fatal(err)
+			}
+			txn, _, err := db.StartTxn(ctx, newTxn("a", id, "fp"), now.Add(-time.Hour), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return txn
+		}
+		const n = 20
+		want := map[string]bool{}
+		for i := range n {
+			want[start("p"+string(rune('a'+i))).UUID] = true
+		}
+		for status, id := range map[coft.OrderStatus]string{coft.StatusAuthorizing: "x1", coft.StatusCharged: "x2",
+			coft.StatusAuthenticationFailed: "x3"} {
+			if _, err := db.UpdateTxn(ctx, "a", start(id).UUID, func(t *coft.Txn) error { t.Status = status; return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now = now.Add(10 * time.Minute)
+		start("recent") // within its window below
+		now = now.Add(10 * time.Minute)
+		window := now.Add(-15 * time.Minute)
+		var mu sync.Mutex
+		seen := map[string]int{}
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got, err := db.AbandonedTxns(ctx, window, now.Add(-time.Minute), n)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				for _, txn := range got {
+					seen[txn.UUID]++
+				}
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if len(seen) != n {
+			t.Fatalf("claimed %d, want %d", len(seen), n)
+		}
+		for id, c := range seen {
+			if c != 1 || !want[id] {
+				t.Fatalf("%s claimed %d times (abandoned: %v)", id, c, want[id])
+			}
+		}
+		if again, _ := db.AbandonedTxns(ctx, window, now.Add(-time.Minute), n); len(again) != 0 {
+			t.Fatalf("claimed payments offered again at once: %d", len(again))
+		}
+		now = now.Add(2 * time.Minute)
+		if later, _ := db.AbandonedTxns(ctx, window, now.Add(-time.Minute), 2*n); len(later) != n {
+			t.Fatalf("after the delay: %d, want %d again (a claimer died)", len(later), n)
+		}
+	})
+}
+
 // BenchmarkPayment is a payment's writes: the attempt started, then
 // charged (each a transaction of several statements, with their events).
 func BenchmarkPayment(b *testing.B) {

@@ -141,7 +141,7 @@ func (s *Server) notFound(mux *http.ServeMux) http.Handler {
 		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		return &juspay.StatusError{Status: http.StatusMethodNotAllowed,
-			Err: coft.Errorf(coft.EINVALID, "%s %s is not served: use %s.", r.Method, r.URL.Path, strings.Join(allow, " or "))}
+			Err: coft.Errorf(coft.EINVALID, "%s %s is not served: use %s.", r.Method, maskCardNumbers(r.URL.Path), strings.Join(allow, " or "))}
 	})
 }
 

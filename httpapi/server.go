@@ -97,6 +97,11 @@ type Config struct {
 	// AuthWindow is how long a pending payment may be resumed by an
 	// identical /txns call instead of starting a new attempt.
 	AuthWindow time.Duration
+	// MetricsToken, when set, serves GET /metrics on the handler to
+	// callers sending it as a bearer token (Authorization: Bearer …).
+	// Unset, the handler has no /metrics (404): serve MetricsHandler on a
+	// listener of its own instead.
+	MetricsToken string
 }
 
 // Server is the merchant API. Make it with New, then serve its Handler.

@@ -1694,7 +1694,7 @@ func (a *attackSuite) finalChecks(t *testing.T) {
 			t.Errorf("%s: %d of %d attempts refused", r.name, r.refused, r.attempts)
 		}
 	}
-	if len(a.rows) < 18 {
+	if len(a.rows) < 22 {
 		t.Errorf("only %d categories ran", len(a.rows))
 	}
 	a.p.mu.Lock()

@@ -54,10 +54,13 @@ const (
 // consent posts, framing by foreign origins, merchant A's key against
 // every endpoint with merchant B's objects, OTP brute force, oversized
 // bodies and headers, slow clients, missing credentials, card data in
-// error answers, forged JWE+JWS requests and webhooks aimed at internal
-// addresses in production. Each attempt is counted; the test fails unless
-// every one is refused and nothing is recorded or changed by it (checked
-// through the API and on a digest of the database). It prints the table of figures
+// error answers, forged JWE+JWS requests, webhooks aimed at internal
+// addresses in production, card numbers and capabilities that must stay
+// out of the log, and the small doors (an injected notice, a directory
+// listing, the metrics, anonymous card-bin probes). Each attempt is
+// counted; the test fails unless every one is refused and nothing is
+// recorded or changed by it (checked through the API and on a digest of
+// the database). It prints the table of figures
 // that docs/RELIABILITY.md quotes.
 func TestAttackSuite(t *testing.T) {
 	a := newAttackSuite(t)
@@ -74,6 +77,8 @@ func TestAttackSuite(t *testing.T) {
 	t.Run("forged JWE+JWS", a.forgedJWE)
 	t.Run("webhook SSRF", a.webhookSSRF)
 	t.Run("open redirect", a.openRedirect)
+	t.Run("card data and capabilities in logs", a.loggedSecrets)
+	t.Run("small doors", a.smallDoors)
 	a.finalChecks(t)
 }
 
@@ -141,7 +146,7 @@ func newAttackSuite(t *testing.T) *attackSuite {
 	a.dataDir = t.TempDir()
 	env := append(os.Environ(), "DATA_DIR="+a.dataDir, "WEB_DIR="+webDir, "ADDR=127.0.0.1:0", "LOG_LEVEL=warn",
 		"READ_HEADER_TIMEOUT="+attackReadHeaderTimeout.String(), "READ_TIMEOUT="+attackReadTimeout.String(),
-		"IDLE_TIMEOUT="+attackIdleTimeout.String())
+		"IDLE_TIMEOUT="+attackIdleTimeout.String(), "METRICS_TOKEN="+attackMetricsToken)
 	a.env = env
 	a.keyA = newMerchant(t, env, "alpha", "-name", "alpha shop")
 	a.keyB = newMerchant(t, env, "beta", "-name", "beta shop", "-frame-origins", a.allowed.URL)
@@ -1689,7 +1694,7 @@ func (a *attackSuite) finalChecks(t *testing.T) {
 			t.Errorf("%s: %d of %d attempts refused", r.name, r.refused, r.attempts)
 		}
 	}
-	if len(a.rows) < 14 {
+	if len(a.rows) < 22 {
 		t.Errorf("only %d categories ran", len(a.rows))
 	}
 	a.p.mu.Lock()

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,7 +30,10 @@ type proc struct {
 func startProc(t *testing.T, env []string) *proc {
 	t.Helper()
 	p := &proc{cmd: exec.Command(serverBin), logs: &strings.Builder{}}
-	p.cmd.Env = append(env[:len(env):len(env)], "LOG_LEVEL=info") // the listening line is at info
+	p.cmd.Env = env[:len(env):len(env)]
+	if !slices.Contains(env, "LOG_LEVEL=debug") {
+		p.cmd.Env = append(p.cmd.Env, "LOG_LEVEL=info") // the listening line is at info
+	}
 	stderr, _ := p.cmd.StderrPipe()
 	p.cmd.Stdout = io.Discard
 	if err := p.cmd.Start(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coftkit/coft"
+	"github.com/coftkit/coft/httpapi"
 )
 
 func TestOrderLifecycle(t *testing.T) {
@@ -325,7 +326,7 @@ func TestCardBins(t *testing.T) {
 		}
 	}
 	h.must(401, request{method: "GET", path: "/cardbins/541919"})
-	h.must(404, request{method: "GET", path: "/cardbins/541919?merchant_id=ghost"})
+	h.must(200, request{method: "GET", path: "/cardbins/541919?merchant_id=ghost"}) // as a merchant with no eligibility
 	h.must(400, request{method: "GET", path: "/cardbins/541919?options.check_tokenize_support=maybe", key: h.keyA})
 }
 
@@ -446,12 +447,14 @@ func TestCardsWithClientAuthToken(t *testing.T) {
 	}
 }
 
+const testMetricsToken = "metrics-token-for-tests"
+
 func TestHealthAndMetrics(t *testing.T) {
-	h := newHarness(t, "sqlite")
+	h := newHarness(t, "sqlite", func(c *httpapi.Config) { c.MetricsToken = testMetricsToken })
 	h.must(200, request{method: "GET", path: "/healthz"})
 	h.must(200, request{method: "GET", path: "/readyz"})
 	h.must(404, request{method: "GET", path: "/nope"})
-	m := h.must(200, request{method: "GET", path: "/metrics"})
+	m := h.must(200, request{method: "GET", path: "/metrics", header: map[string]string{"Authorization": "Bearer " + testMetricsToken}})
 	if !strings.Contains(m.raw, `http_requests_total{code="404",route="unmatched"}`) && !strings.Contains(m.raw, `route="/"`) {
 		t.Fatalf("metrics lack request counts:\n%s", m.raw)
 	}

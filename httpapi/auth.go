@@ -22,6 +22,11 @@ type auth struct {
 	client *authtoken.Scope
 	// jwe is set when the request came encrypted and signed (JWE+JWS).
 	jwe *jweSession
+	// anonymous is set when the caller sent no credentials, only a
+	// merchant_id (publicAllowed routes). The merchant may not exist:
+	// merchant is then one with nothing enabled, so that the answer is
+	// the same as a real merchant's with no eligibility.
+	anonymous bool
 }
 
 // authFrom returns the request's auth, set by authenticate.
@@ -55,7 +60,7 @@ func (s *Server) authenticate(level access, next http.Handler) http.Handler {
 			}
 			return err
 		}
-		if ri := infoFrom(r.Context()); ri != nil {
+		if ri := infoFrom(r.Context()); ri != nil && !a.anonymous {
 			ri.merchantID = a.merchant.ID
 		}
 		r = r.WithContext(context.WithValue(r.Context(), authKey, a))
@@ -119,13 +124,15 @@ func (s *Server) resolveAuth(w http.ResponseWriter, r *http.Request, level acces
 	}
 	if level >= publicAllowed {
 		if id := r.URL.Query().Get("merchant_id"); id != "" {
+			// An unknown merchant is answered as one that has nothing
+			// enabled: whether a merchant exists is not told to anyone.
 			m, err := s.findMerchantByID(ctx, id)
 			if coft.ErrorCode(err) == coft.ENOTFOUND {
-				return nil, coft.FieldError(coft.ENOTFOUND, "merchant_id", "Merchant not found.")
+				m = &coft.Merchant{ID: id}
 			} else if err != nil {
 				return nil, err
 			}
-			return &auth{merchant: m}, nil
+			return &auth{merchant: m, anonymous: true}, nil
 		}
 	}
 	return nil, coft.Errorf(coft.EUNAUTHORIZED, "Authentication required: Basic auth with the API key.")

@@ -191,6 +191,10 @@ func (s *Server) handleCardBin(w http.ResponseWriter, r *http.Request) error {
 	if err := validSubmerchant("submerchant_id", sub); err != nil {
 		return err
 	}
+	if sub != "" && a.anonymous {
+		// Whether a sub-merchant is onboarded is the merchant's to ask.
+		return coft.FieldError(coft.EUNAUTHORIZED, "submerchant_id", "submerchant_id needs the API key or a client_auth_token.")
+	}
 	support, err := s.payments.TokenizeSupport(r.Context(), a.merchant, sub, b)
 	if err != nil {
 		return err

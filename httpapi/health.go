@@ -34,5 +34,5 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 
 // handleNotFound answers paths and methods the API does not serve.
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) error {
-	return coft.Errorf(coft.ENOTFOUND, "No endpoint %s %s.", r.Method, r.URL.Path)
+	return coft.Errorf(coft.ENOTFOUND, "No endpoint %s %s.", maskCardNumbers(r.Method), maskCardNumbers(r.URL.Path))
 }

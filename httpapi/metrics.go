@@ -1,9 +1,14 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/coftkit/coft"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -44,4 +49,26 @@ func (s *Server) Register(cs ...prometheus.Collector) { s.metrics.registry.MustR
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// MetricsHandler serves the Prometheus metrics to anyone: mount it only on
+// a listener of its own (METRICS_ADDR), never on the public one.
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler() }
+
+// metricsBearer serves the metrics to callers holding the bearer token
+// MetricsToken; others get 401. The comparison takes the same time
+// whatever the token sent.
+func (s *Server) metricsBearer() http.Handler {
+	want := sha256.Sum256([]byte(s.cfg.MetricsToken))
+	next := s.metrics.handler()
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		got := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			return coft.Errorf(coft.EUNAUTHORIZED, "The metrics need the bearer token (METRICS_TOKEN).")
+		}
+		next.ServeHTTP(w, r)
+		return nil
+	})
 }

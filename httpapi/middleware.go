@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/coftkit/coft"
@@ -43,26 +42,6 @@ func requestID(ctx context.Context) string {
 	}
 	return ""
 }
-
-// LogHandler wraps a slog.Handler so that every record logged with a
-// request's context carries the request's id.
-type LogHandler struct{ slog.Handler }
-
-// Handle adds request_id to records logged within a request.
-func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
-	if id := requestID(ctx); id != "" {
-		r.AddAttrs(slog.String("request_id", id))
-	}
-	return h.Handler.Handle(ctx, r)
-}
-
-// WithAttrs keeps the wrapper around the derived handler.
-func (h LogHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return LogHandler{h.Handler.WithAttrs(as)}
-}
-
-// WithGroup keeps the wrapper around the derived handler.
-func (h LogHandler) WithGroup(name string) slog.Handler { return LogHandler{h.Handler.WithGroup(name)} }
 
 // recoverPanics turns a panic into a logged internal error. It is the
 // outermost middleware: it also gives the request the server's logger,
@@ -127,14 +106,20 @@ func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // Flush passes flushes through.
 func (s *statusRecorder) Flush() { http.NewResponseController(s.ResponseWriter).Flush() }
 
-// observe gives each request an id (kept from a sane incoming X-Request-Id),
-// logs one line when it ends and records its metrics. The query string is
-// never logged: it may hold a client_auth_token.
+// observe gives each request an id (kept from a sane incoming X-Request-Id
+// that holds no card number),
+// logs one line when it ends and records its metrics. The line names the
+// route's pattern, never the path or the query string: paths and queries
+// carry capabilities (a payment's txn_uuid, a payment page's ord_ id, a
+// client_auth_token) that would let a log reader act on a customer's
+// payment or cards. Of the path's values it keeps only the two that are no
+// capability, merchant_id and the merchant's order_id; LogHandler masks
+// a card number in any of them.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
-		if !coft.IsIdentifier(id, 64) {
+		if !coft.IsIdentifier(id, 64) || holdsCardNumber(id) {
 			id = coft.RandomHex(8)
 		}
 		w.Header().Set("X-Request-Id", id)
@@ -158,46 +143,22 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if !s.cfg.Logger.Enabled(r.Context(), level) {
 			return // LOG_LEVEL=warn: no access log line, so none built
 		}
-		attrs := []slog.Attr{
-			slog.String("method", r.Method), slog.String("route", route), slog.String("path", loggedPath(r.URL.Path)),
+		attrs := make([]slog.Attr, 0, 8)
+		attrs = append(attrs, slog.String("method", r.Method), slog.String("route", route),
 			slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
-			slog.Float64("ms", float64(elapsed.Microseconds())/1000),
+			slog.Float64("ms", float64(elapsed.Microseconds())/1000))
+		merchantID := ri.merchantID
+		if merchantID == "" {
+			merchantID = r.PathValue("merchant_id") // the customer's pages name it
 		}
-		if ri.merchantID != "" {
-			attrs = append(attrs, slog.String("merchant_id", ri.merchantID))
+		if merchantID != "" {
+			attrs = append(attrs, slog.String("merchant_id", merchantID))
+		}
+		if id := r.PathValue("order_id"); id != "" {
+			attrs = append(attrs, slog.String("order_id", id))
 		}
 		s.cfg.Logger.LogAttrs(r.Context(), level, "request", attrs...)
 	})
-}
-
-// loggedPath is a request's path as the access log writes it: a run of
-// 12 to 19 digits that passes the Luhn check — a card number a client put
-// in a path by mistake, e.g. /cardbins/{the whole number} — keeps only its
-// first six and last four digits.
-func loggedPath(p string) string {
-	var b strings.Builder
-	masked := false
-	for i := 0; i < len(p); {
-		j := i
-		for j < len(p) && '0' <= p[j] && p[j] <= '9' {
-			j++
-		}
-		switch run := p[i:j]; {
-		case j == i:
-			b.WriteByte(p[i])
-			j++
-		case len(run) >= 12 && len(run) <= 19 && coft.LuhnValid(run):
-			b.WriteString(run[:6] + strings.Repeat("*", len(run)-10) + run[len(run)-4:])
-			masked = true
-		default:
-			b.WriteString(run)
-		}
-		i = j
-	}
-	if !masked {
-		return p
-	}
-	return b.String()
 }
 
 // secureCSP is the policy of every response that sets none of its own.

@@ -81,7 +81,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /tokenization/keys", handlerFunc(s.handleCardKeys))
 	mux.Handle("GET /v2/theme.css", handlerFunc(s.pages.Theme))
 	mux.HandleFunc("GET /readyz", s.handleReady)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	if s.cfg.MetricsToken != "" { // else /metrics is not on this handler (MetricsHandler)
+		mux.Handle("GET /metrics", s.metricsBearer())
+	}
 
 	for _, rt := range s.apiRoutes() {
 		mux.Handle(rt.pattern, s.authenticate(rt.access, rt.handle))
@@ -115,7 +117,8 @@ func (s *Server) routes() http.Handler {
 	}
 	mux.Handle("GET /{$}", handlerFunc(s.handleHome))
 	assets, _ := fs.Sub(static.FS, ".")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheAssets(http.FileServerFS(assets))))
+	mux.Handle("GET /static/", filesOnly(assets, "/static/", handlerFunc(s.handleNotFound),
+		http.StripPrefix("/static/", cacheAssets(http.FileServerFS(assets)))))
 	s.patterns = mux.patterns
 	mux.ServeMux.Handle("/", s.notFound(mux.ServeMux))
 
@@ -141,7 +144,7 @@ func (s *Server) notFound(mux *http.ServeMux) http.Handler {
 		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		return &juspay.StatusError{Status: http.StatusMethodNotAllowed,
-			Err: coft.Errorf(coft.EINVALID, "%s %s is not served: use %s.", r.Method, r.URL.Path, strings.Join(allow, " or "))}
+			Err: coft.Errorf(coft.EINVALID, "%s %s is not served: use %s.", r.Method, maskCardNumbers(r.URL.Path), strings.Join(allow, " or "))}
 	})
 }
 
@@ -159,4 +162,18 @@ func (m *patternMux) Handle(pattern string, h http.Handler) {
 
 func (m *patternMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
 	m.Handle(pattern, http.HandlerFunc(h))
+}
+
+// filesOnly serves through next the regular files of fsys, under prefix,
+// and answers notFound for anything else: a directory (/static/, which the
+// file server would list) or a missing file.
+func filesOnly(fsys fs.FS, prefix string, notFound, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, prefix)
+		if info, err := fs.Stat(fsys, name); name == "" || !fs.ValidPath(name) || err != nil || !info.Mode().IsRegular() {
+			notFound.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

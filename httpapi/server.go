@@ -99,6 +99,11 @@ type Config struct {
 	// it waits for its customer: the reconciler ends one older than that
 	// (payment.Config.AuthWindow). Default 15 minutes.
 	AuthWindow time.Duration
+	// MetricsToken, when set, serves GET /metrics on the handler to
+	// callers sending it as a bearer token (Authorization: Bearer …).
+	// Unset, the handler has no /metrics (404): serve MetricsHandler on a
+	// listener of its own instead.
+	MetricsToken string
 }
 
 // Server is the merchant API. Make it with New, then serve its Handler.

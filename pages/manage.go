@@ -48,11 +48,15 @@ func (s *Server) ManagePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // manageNotice tells the outcome of the one-rupee payment the customer
-// comes back from, read from the order itself (never from the URL).
+// comes back from, read from the order itself (never from the URL), or of
+// the removal the screen redirected from. The URL names that removal by a
+// code, never by text: anyone can send a customer a link to this page on
+// the payment origin, and it must not say what they choose.
 func (s *Server) manageNotice(r *http.Request, m *coft.Merchant, scope *authtoken.Scope) (string, bool) {
-	id := r.URL.Query().Get("order_id")
+	q := r.URL.Query()
+	id := q.Get("order_id")
 	if id == "" {
-		return r.URL.Query().Get("notice"), false
+		return removalNotice(q), false
 	}
 	o, t, err := s.cfg.Store.FindOrderStatus(r.Context(), m.ID, id)
 	if err != nil || o.Purpose != coft.PurposeCardTokenization || t == nil || t.CustomerID != scope.CustomerID {
@@ -144,9 +148,26 @@ func (s *Server) ManageRemove(w http.ResponseWriter, r *http.Request) error {
 		s.renderManage(w, r, m, scope, token, http.StatusServiceUnavailable, coft.ErrorMessage(err), true)
 		return nil
 	}
-	notice := fmt.Sprintf("Your %s card ending %s was removed.", coft.BrandName(card.Brand), card.Last4)
-	http.Redirect(w, r, s.cfg.BaseURL+"/cards/manage?client_auth_token="+url.QueryEscape(token)+"&notice="+url.QueryEscape(notice), http.StatusSeeOther)
+	back := url.Values{"client_auth_token": {token}, "notice": {noticeRemoved}, "brand": {card.Brand}, "last4": {card.Last4}}
+	http.Redirect(w, r, s.cfg.BaseURL+"/cards/manage?"+back.Encode(), http.StatusSeeOther)
 	return nil
+}
+
+// noticeRemoved is the notice code of a removed card.
+const noticeRemoved = "removed"
+
+// removalNotice is the sentence of the notice code in q: "removed", with
+// the card's network (one the service knows) and last four digits when
+// both are valid. Anything else shows nothing.
+func removalNotice(q url.Values) string {
+	if q.Get("notice") != noticeRemoved {
+		return ""
+	}
+	brand, last4 := q.Get("brand"), q.Get("last4")
+	if name := coft.BrandName(brand); name != brand && len(last4) == 4 && coft.AllDigits(last4) {
+		return fmt.Sprintf("Your %s card ending %s was removed.", name, last4)
+	}
+	return "Your card was removed."
 }
 
 // manageForm reads a management screen form: the customer's token and one

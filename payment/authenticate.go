@@ -116,7 +116,7 @@ func (s *Service) authorize(ctx context.Context, m *coft.Merchant, t *coft.Txn) 
 		return nil
 	})
 	if err != nil {
-		s.Logger.ErrorContext(ctx, "recording the bank's decline failed", "txn_uuid", t.UUID, "error", err.Error())
+		s.Logger.ErrorContext(ctx, "recording the bank's decline failed", "txn_id", t.ID, "error", err.Error())
 		return t // left AUTHORIZING: the reconciler asks again
 	}
 	return done

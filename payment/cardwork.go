@@ -84,7 +84,7 @@ func (s *Service) FinishCharges(ctx context.Context, before time.Time) (int, err
 			return cur // finished meanwhile
 		})
 		if ran && done.Done() && (done.Status != coft.StatusCharged || done.CardDone) {
-			s.Logger.InfoContext(ctx, "finished an interrupted payment", "txn_uuid", t.UUID, "status", string(done.Status),
+			s.Logger.InfoContext(ctx, "finished an interrupted payment", "txn_id", t.ID, "status", string(done.Status),
 				"token", done.TokenReference != "")
 			n++
 		}
@@ -203,7 +203,7 @@ func (s *Service) pan(t *coft.Txn, card *coft.Card) (string, error) {
 func (s *Service) charge(ctx context.Context, m *coft.Merchant, t *coft.Txn, code, msg string) *coft.Txn {
 	p, err := s.planCard(ctx, m, t)
 	if err != nil {
-		s.Logger.ErrorContext(ctx, "planning the card work failed", "txn_uuid", t.UUID, "error", err.Error())
+		s.Logger.ErrorContext(ctx, "planning the card work failed", "txn_id", t.ID, "error", err.Error())
 		p = &cardPlan{customerID: t.CustomerID} // charged all the same; the reconciler does the card work
 	}
 	planned := err == nil
@@ -232,7 +232,7 @@ func (s *Service) charge(ctx context.Context, m *coft.Merchant, t *coft.Txn, cod
 	case errors.Is(err, errRecorded): // by another request meanwhile, which does the card work
 		return s.current(ctx, t)
 	case err != nil:
-		s.Logger.ErrorContext(ctx, "recording the charge failed", "txn_uuid", t.UUID, "error", err.Error())
+		s.Logger.ErrorContext(ctx, "recording the charge failed", "txn_id", t.ID, "error", err.Error())
 		return t // left AUTHORIZING: asked again, the bank answers the same
 	case done.CardDone:
 		return done
@@ -271,7 +271,7 @@ func (s *Service) finishCardWork(ctx context.Context, m *coft.Merchant, t *coft.
 	if p == nil {
 		var err error
 		if p, err = s.planCard(ctx, m, t); err != nil {
-			s.Logger.ErrorContext(ctx, "planning the card work failed", "txn_uuid", t.UUID, "error", err.Error())
+			s.Logger.ErrorContext(ctx, "planning the card work failed", "txn_id", t.ID, "error", err.Error())
 			return t // left for the reconciler
 		}
 	}
@@ -284,7 +284,7 @@ func (s *Service) finishCardWork(ctx context.Context, m *coft.Merchant, t *coft.
 		p.card.Token = p.token
 		if _, err := s.Store.UpdateTxnWith(ctx, m.ID, t.UUID, coft.CardWork{Card: p.card, Token: p.token},
 			func(*coft.Txn) error { return nil }); err != nil {
-			s.Logger.ErrorContext(ctx, "saving card failed", "txn_uuid", t.UUID, "error", err.Error())
+			s.Logger.ErrorContext(ctx, "saving card failed", "txn_id", t.ID, "error", err.Error())
 			return t
 		}
 		p.saved = true
@@ -296,7 +296,7 @@ func (s *Service) finishCardWork(ctx context.Context, m *coft.Merchant, t *coft.
 		}
 		if tok, err := s.provision(ctx, m, t, p); err != nil {
 			if coft.ErrorCode(err) == coft.EINTERNAL {
-				s.Logger.ErrorContext(ctx, "tokenizing card failed", "txn_uuid", t.UUID, "error", err.Error())
+				s.Logger.ErrorContext(ctx, "tokenizing card failed", "txn_id", t.ID, "error", err.Error())
 			}
 			tokenErr = coft.ErrorMessage(err)
 			// A card without its number was saved only to carry the token.
@@ -341,7 +341,7 @@ func (s *Service) finishCardWork(ctx context.Context, m *coft.Merchant, t *coft.
 	case errors.Is(err, errRecorded):
 		return s.current(ctx, t)
 	case err != nil:
-		s.Logger.ErrorContext(ctx, "recording card outcome failed", "txn_uuid", t.UUID, "error", err.Error())
+		s.Logger.ErrorContext(ctx, "recording card outcome failed", "txn_id", t.ID, "error", err.Error())
 		return t
 	}
 	return done

@@ -50,6 +50,10 @@ type config struct {
 	// The HTTP server's timeouts: reading a request's headers, reading a
 	// whole request, writing a response, and keeping an idle connection.
 	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
+	// metricsToken serves /metrics on the public listener to bearers of
+	// it; metricsAddr serves it on a listener of its own. With neither,
+	// nothing serves the metrics.
+	metricsToken, metricsAddr string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -59,6 +63,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		dataDir:     getenv("DATA_DIR"),
 		webDir:      getenv("WEB_DIR"),
 		baseURL:     strings.TrimRight(getenv("BASE_URL"), "/"),
+		metricsAddr: getenv("METRICS_ADDR"),
+	}
+	if t := getenv("METRICS_TOKEN"); t != "" {
+		if len(t) < 16 || strings.ContainsAny(t, " \t\r\n") {
+			return c, fmt.Errorf("METRICS_TOKEN: want 16 characters or more, without spaces")
+		}
+		c.metricsToken = t
 	}
 	if c.addr == "" {
 		c.addr = "127.0.0.1:8080"

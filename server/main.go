@@ -102,6 +102,9 @@ environment:
   RECONCILE_AFTER  how long a payment is left to finish on its own before the reconciler takes over (default 1m)
   CARD_JWE_KEY     PEM RSA private key that opens JWE card data (default: generated into DATA_DIR/card-jwe-key.pem)
   DEBUG_ADDR       serve net/http/pprof on this separate address (off by default)
+  METRICS_ADDR     serve GET /metrics (Prometheus) on this separate address, without credentials
+  METRICS_TOKEN    serve GET /metrics on ADDR to callers sending Authorization: Bearer METRICS_TOKEN
+                   (16+ characters); with neither set, /metrics is served nowhere (404)
   LOCKER_KEY       id:base64key[,id:base64key…] card encryption keys, first active
   FINGERPRINT_KEY  base64 key of card fingerprints (never rotated)
   SIGNING_KEY      base64 key of client auth and card tokens

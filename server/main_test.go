@@ -427,3 +427,45 @@ func TestBackupCommand(t *testing.T) {
 		t.Errorf("the restored database's merchants: %s", out.String())
 	}
 }
+
+// TestMetricsListener: the metrics are served on METRICS_ADDR, or on ADDR
+// to bearers of METRICS_TOKEN; with neither, nowhere. A short token is
+// refused at start-up.
+func TestMetricsListener(t *testing.T) {
+	get := func(u, token string) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", u, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	in := start(t, map[string]string{"DATA_DIR": t.TempDir(), "METRICS_ADDR": "127.0.0.1:0"})
+	m := regexp.MustCompile(`"msg":"metrics listener","addr":"([^"]+)"`).FindStringSubmatch(in.stderr.String())
+	if m == nil {
+		t.Fatalf("no metrics listener logged:\n%s", in.stderr.String())
+	}
+	if got := get("http://"+m[1]+"/metrics", ""); got != 200 {
+		t.Fatalf("metrics on METRICS_ADDR: %d", got)
+	}
+	if got := get(in.base+"/metrics", ""); got != 404 {
+		t.Fatalf("metrics on ADDR without METRICS_TOKEN: %d", got)
+	}
+
+	const token = "0123456789abcdef-metrics"
+	in = start(t, map[string]string{"DATA_DIR": t.TempDir(), "METRICS_TOKEN": token})
+	if got := get(in.base+"/metrics", ""); got != 401 {
+		t.Fatalf("metrics without the token: %d", got)
+	}
+	if got := get(in.base+"/metrics", token); got != 200 {
+		t.Fatalf("metrics with the token: %d", got)
+	}
+	if _, err := loadConfig(func(k string) string { return map[string]string{"METRICS_TOKEN": "short"}[k] }); err == nil {
+		t.Fatal("a short METRICS_TOKEN accepted")
+	}
+}

@@ -104,6 +104,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Frontend:         front.Assets(),
 		FrontendPaths:    front.AssetPaths(),
 		Webhooks:         hooks,
+		MetricsToken:     cfg.metricsToken,
 	}
 	if !cfg.production() { // the sandbox's controls, test cards and demo
 		apiCfg.Sandbox, apiCfg.TestCards, apiCfg.Demo = network, testCards(bins), true
@@ -146,6 +147,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go dsrv.Serve(dln)
 		defer dsrv.Close()
 		logger.Info("debug listener", "addr", dln.Addr().String())
+	}
+	if cfg.metricsAddr != "" {
+		// The metrics on a listener of their own, for the operator's
+		// network only.
+		mln, err := net.Listen("tcp", cfg.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", api.MetricsHandler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		logger.Info("metrics listener", "addr", mln.Addr().String())
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.baseURL, "database", string(db.Dialect()))
 

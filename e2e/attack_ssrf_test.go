@@ -31,7 +31,16 @@ const attackNotPublic = "destination is not a public address"
 func (a *attackSuite) webhookSSRF(t *testing.T) {
 	const reg, dlv = "webhook SSRF (registration)", "webhook SSRF (delivery)"
 	before := a.digest(t)
-	prod := append(a.env[:len(a.env):len(a.env)], "MODE=production")
+	// A production data directory of its own: production opens merchants'
+	// sealed secrets with the operator's keys only.
+	prodDir := t.TempDir()
+	if err := os.Chmod(prodDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	prod := append(append(os.Environ(), "DATA_DIR="+prodDir, "WEB_DIR="+webDir, "MODE=production"), productionKeys(t)...)
+	if out, err := run(prod, "merchants", "create", "-id", "alpha", "-webhook-url", "https://hooks.shop.example/h"); err != nil {
+		t.Fatalf("merchants create: %v\n%s", err, out)
+	}
 	for _, u := range []string{
 		"http://127.0.0.1:8080/h", "https://localhost/h", "http://10.0.0.1/h", "http://172.16.0.1/h", "http://192.168.1.1/h",
 		"http://169.254.169.254/latest/meta-data", "http://100.100.100.200/latest/meta-data", "http://100.64.0.1/h",

@@ -229,7 +229,16 @@ func openAdmin(ctx context.Context, getenv func(string) string) (config, *sqlsto
 		return cfg, nil, err
 	}
 	db, err := openStore(ctx, cfg)
-	return cfg, db, err
+	if err != nil {
+		return cfg, nil, err
+	}
+	lk, err := openLocker(cfg, getenv)
+	if err != nil {
+		db.Close()
+		return cfg, nil, err
+	}
+	db.Secrets = lk // merchants' response keys and webhook passwords are sealed
+	return cfg, db, nil
 }
 
 // openLocker loads the card keys (generated into DATA_DIR for the sandbox

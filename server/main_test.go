@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -198,7 +200,8 @@ func TestMerchantsCommand(t *testing.T) {
 	if _, err := merchantsCmd(t, env, "create", "-id", "x", "-webhook-url", "ftp://x"); err == nil || !strings.Contains(err.Error(), "webhook_url") {
 		t.Fatalf("bad webhook url: %v", err)
 	}
-	prod := map[string]string{"DATA_DIR": env["DATA_DIR"], "MODE": "production"}
+	prod := map[string]string{"DATA_DIR": t.TempDir(), "MODE": "production", // its own database, with the operator's keys
+		"LOCKER_KEY": "k1:" + testKey(), "FINGERPRINT_KEY": testKey(), "SIGNING_KEY": testKey(), "CARD_JWE_KEY": "unused"}
 	for _, u := range []string{"http://127.0.0.1:9000/h", "https://localhost/h", "http://10.1.2.3/h", "http://[::1]/h", "http://169.254.169.254/latest",
 		"http://100.100.100.200/latest/meta-data", "http://[64:ff9b::a9fe:a9fe]/latest"} {
 		if _, err := merchantsCmd(t, prod, "create", "-id", "p1", "-webhook-url", u); err == nil || !strings.Contains(err.Error(), "not a public address") {
@@ -419,6 +422,14 @@ func TestBackupCommand(t *testing.T) {
 	if err := os.Rename(file, filepath.Join(restored["DATA_DIR"], "coft.db")); err != nil {
 		t.Fatal(err)
 	}
+	// With the same keys: the sandbox's are in the data directory.
+	keys, err := os.ReadFile(filepath.Join(env["DATA_DIR"], "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(restored["DATA_DIR"], "keys.json"), keys, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var out, errOut bytes.Buffer
 	if err := run(context.Background(), []string{"merchants", "list"}, func(k string) string { return restored[k] }, &out, &errOut); err != nil {
 		t.Fatal(err)
@@ -468,4 +479,11 @@ func TestMetricsListener(t *testing.T) {
 	if _, err := loadConfig(func(k string) string { return map[string]string{"METRICS_TOKEN": "short"}[k] }); err == nil {
 		t.Fatal("a short METRICS_TOKEN accepted")
 	}
+}
+
+// testKey is a random base64 key of 32 bytes.
+func testKey() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
 }

@@ -64,6 +64,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	db.Secrets = lk
+	if n, err := db.SealMerchantSecrets(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		logger.Info("sealed merchants' secrets stored in plain text", "merchants", n)
+	}
 	bins, err := bintable.New()
 	if err != nil {
 		return err

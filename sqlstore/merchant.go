@@ -20,10 +20,14 @@ func (db *DB) CreateMerchant(ctx context.Context, m *coft.Merchant) (err error) 
 	}
 	m.CreatedAt = db.now()
 	m.UpdatedAt = m.CreatedAt
+	rk, wp, err := db.sealSecrets(m)
+	if err != nil {
+		return err
+	}
 	_, err = db.exec(ctx, `INSERT INTO merchants (`+merchantColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ID, m.Name, m.APIKeyHash, m.ResponseKey, m.TokenizationEnabled, m.HostedConsent,
-		m.ReturnURL, m.WebhookURL, m.WebhookUsername, m.WebhookPassword, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.LogoURL, m.CreatedAt, m.UpdatedAt,
+		m.ID, m.Name, m.APIKeyHash, rk, m.TokenizationEnabled, m.HostedConsent,
+		m.ReturnURL, m.WebhookURL, m.WebhookUsername, wp, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.LogoURL, m.CreatedAt, m.UpdatedAt,
 		strings.Join(m.ReturnOrigins, " "))
 	return mapError(err, "", "id")
 }
@@ -36,12 +40,16 @@ func (db *DB) UpdateMerchant(ctx context.Context, m *coft.Merchant) (err error) 
 		return err
 	}
 	m.UpdatedAt = db.now()
+	rk, wp, err := db.sealSecrets(m)
+	if err != nil {
+		return err
+	}
 	res, err := db.exec(ctx, `UPDATE merchants SET name = ?, api_key_hash = ?, response_key = ?,
 		tokenization_enabled = ?, hosted_consent = ?, return_url = ?, webhook_url = ?,
 		webhook_username = ?, webhook_password = ?, frame_origins = ?, brand_color = ?, logo_url = ?, updated_at = ?,
 		return_origins = ? WHERE id = ?`,
-		m.Name, m.APIKeyHash, m.ResponseKey, m.TokenizationEnabled, m.HostedConsent, m.ReturnURL,
-		m.WebhookURL, m.WebhookUsername, m.WebhookPassword, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.LogoURL, m.UpdatedAt,
+		m.Name, m.APIKeyHash, rk, m.TokenizationEnabled, m.HostedConsent, m.ReturnURL,
+		m.WebhookURL, m.WebhookUsername, wp, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.LogoURL, m.UpdatedAt,
 		strings.Join(m.ReturnOrigins, " "), m.ID)
 	if err != nil {
 		return mapError(err, "", "api_key")
@@ -56,14 +64,14 @@ func (db *DB) UpdateMerchant(ctx context.Context, m *coft.Merchant) (err error) 
 func (db *DB) FindMerchantByID(ctx context.Context, id string) (_ *coft.Merchant, err error) {
 	defer failed(&err, "FindMerchantByID", id)
 	row := db.queryRow(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE id = ?`, id)
-	return scanMerchant(row)
+	return db.scanMerchant(row)
 }
 
 // FindMerchantByAPIKeyHash returns ENOTFOUND if no merchant has the key.
 func (db *DB) FindMerchantByAPIKeyHash(ctx context.Context, hash []byte) (_ *coft.Merchant, err error) {
 	defer failed(&err, "FindMerchantByAPIKeyHash")
 	row := db.queryRow(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE api_key_hash = ?`, hash)
-	return scanMerchant(row)
+	return db.scanMerchant(row)
 }
 
 // ListMerchants returns every merchant, ordered by id.
@@ -76,7 +84,7 @@ func (db *DB) ListMerchants(ctx context.Context) (_ []*coft.Merchant, err error)
 	defer rows.Close()
 	var ms []*coft.Merchant
 	for rows.Next() {
-		m, err := scanMerchant(rows)
+		m, err := db.scanMerchant(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -87,7 +95,7 @@ func (db *DB) ListMerchants(ctx context.Context) (_ []*coft.Merchant, err error)
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanMerchant(s scanner) (*coft.Merchant, error) {
+func (db *DB) scanMerchant(s scanner) (*coft.Merchant, error) {
 	var m coft.Merchant
 	var frames, returns string
 	err := s.Scan(&m.ID, &m.Name, &m.APIKeyHash, &m.ResponseKey, &m.TokenizationEnabled, &m.HostedConsent,
@@ -97,6 +105,12 @@ func scanMerchant(s scanner) (*coft.Merchant, error) {
 		return nil, mapError(err, "Merchant not found.", "")
 	}
 	m.FrameOrigins, m.ReturnOrigins = strings.Fields(frames), strings.Fields(returns)
+	if m.ResponseKey, err = db.openSecret(m.ResponseKey, m.ID, "response_key"); err != nil {
+		return nil, err
+	}
+	if m.WebhookPassword, err = db.openSecret(m.WebhookPassword, m.ID, "webhook_password"); err != nil {
+		return nil, err
+	}
 	return &m, nil
 }
 

@@ -49,6 +49,9 @@ type DB struct {
 	w, r *sql.DB
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// Secrets seals merchants' response keys and webhook passwords at rest
+	// (see merchant.go); nil keeps them as they are, for tests.
+	Secrets Sealer
 
 	stmts  sync.Map // (pool, query) → *sql.Stmt, see prepared
 	nstmts atomic.Int64

@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"database/sql"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,7 +31,7 @@ const attackNotPublic = "destination is not a public address"
 //     whatever the host and port. These destinations are all loopback, so
 //     that a failing check would dial nothing but this machine.
 func (a *attackSuite) webhookSSRF(t *testing.T) {
-	const reg, dlv = "webhook SSRF (registration)", "webhook SSRF (delivery)"
+	const reg, meta, dlv = "webhook SSRF (registration)", "webhook SSRF (order metadata)", "webhook SSRF (delivery)"
 	before := a.digest(t)
 	// A production data directory of its own: production opens merchants'
 	// sealed secrets with the operator's keys only.
@@ -100,7 +102,20 @@ func (a *attackSuite) webhookSSRF(t *testing.T) {
 		form := url.Values{"order.order_id": {id}, "order.amount": {"10"}, "order.metadata.webhook_url": {u},
 			"payment_method_type": {"CARD"}, "card_number": {attackVisa}, "card_exp_month": {"12"},
 			"card_exp_year": {"2031"}, "card_security_code": {"123"}, "format": {"json"}}
+		res := a.do(t, attackReq{method: "POST", path: p.base + "/txns", key: key, form: form})
+		a.count(t, meta, "order.metadata.webhook_url "+u, res.code(), res.status == 400 && strings.Contains(res.body, "metadata.webhook_url"), res.body)
+		// The same order without it; its URL is then set as a name that
+		// passed the check and resolves, or was rebound, to an internal
+		// address would be: in the database, under the API.
+		delete(form, "order.metadata.webhook_url")
 		a.api(t, key, "POST", p.base+"/txns", form)
+	}
+	setOrderWebhooks(t, filepath.Join(dataDir, "coft.db"), orders)
+	for id := range orders {
+		list := a.api(t, key, "GET", p.base+"/webhooks/events?order_id="+id, nil)
+		for _, e := range list["events"].([]any) {
+			a.api(t, key, "POST", p.base+"/webhooks/events/"+attackStr(e.(map[string]any), "id")+"/redeliver", nil)
+		}
 	}
 	for id, u := range orders {
 		var event map[string]any
@@ -111,7 +126,10 @@ func (a *attackSuite) webhookSSRF(t *testing.T) {
 				return false
 			}
 			e, _ := events[0].(map[string]any)
-			if n, _ := e["attempts"].(float64); n < 1 {
+			// An attempt of the redelivery: not the first delivery's
+			// "no webhook URL", and not still pending.
+			if n, _ := e["attempts"].(float64); n < 1 || attackStr(e, "last_error") == "" ||
+				strings.Contains(attackStr(e, "last_error"), "no webhook URL") {
 				return false
 			}
 			res := a.do(t, attackReq{method: "GET", path: p.base + "/webhooks/events/" + attackStr(e, "id"), key: key})
@@ -133,4 +151,20 @@ func (a *attackSuite) webhookSSRF(t *testing.T) {
 		t.Errorf("the loopback receiver got %d deliveries from the production server", n)
 	}
 	a.note("webhook SSRF: every delivery to an internal address recorded %q", attackNotPublic)
+}
+
+// setOrderWebhooks sets orders' webhook URLs in a running service's SQLite
+// database, past the API's checks.
+func setOrderWebhooks(t *testing.T, path string, urls map[string]string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for id, u := range urls {
+		if _, err := db.Exec(`UPDATE orders SET webhook_url = ? WHERE order_id = ?`, u, id); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

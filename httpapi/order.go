@@ -8,6 +8,7 @@ import (
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/authtoken"
 	"github.com/coftkit/coft/juspay"
+	"github.com/coftkit/coft/webhook"
 )
 
 // handleOrderCreate serves POST /orders.
@@ -21,7 +22,7 @@ func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := s.checkReturnURL(a.merchant, "return_url", o.ReturnURL); err != nil {
+	if err := s.checkNewOrder(a.merchant, o, ""); err != nil {
 		return err
 	}
 	withToken, err := p.Flag("options.get_client_auth_token")
@@ -56,6 +57,22 @@ func (s *Server) checkReturnURL(m *coft.Merchant, field, raw string) error {
 		return nil
 	}
 	return m.CheckReturnURL(field, raw, s.cfg.Production)
+}
+
+// checkNewOrder refuses, in a new order, a return URL off the merchant's
+// origins and, in production, a metadata.webhook_url whose host is not
+// public (delivery checks the address it dials too). prefix is "order."
+// inside /txns.
+func (s *Server) checkNewOrder(m *coft.Merchant, o *coft.Order, prefix string) error {
+	if err := s.checkReturnURL(m, prefix+"return_url", o.ReturnURL); err != nil {
+		return err
+	}
+	if s.cfg.Production && o.WebhookURL != "" {
+		if err := webhook.PublicHost(o.WebhookURL); err != nil {
+			return coft.Invalid(prefix+"metadata.webhook_url", "metadata.webhook_url: %s.", err)
+		}
+	}
+	return nil
 }
 
 func (s *Server) clientAuth(scope authtoken.Scope) *juspay.ClientAuth {

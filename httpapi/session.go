@@ -46,7 +46,7 @@ func (s *Server) paymentPageSession(w http.ResponseWriter, r *http.Request, m *c
 	if err != nil {
 		return err
 	}
-	if err := s.checkReturnURL(m, "return_url", o.ReturnURL); err != nil {
+	if err := s.checkNewOrder(m, o, ""); err != nil {
 		return err
 	}
 	ttl, err := juspay.SessionTTL(p, s.cfg.ClientTokenTTL)

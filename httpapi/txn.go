@@ -51,7 +51,7 @@ func (s *Server) startPayment(r *http.Request, a *auth, p juspay.Params) (*coft.
 		return nil, coft.Errorf(coft.EFORBIDDEN, "The client_auth_token is not valid for this order.")
 	}
 	if req.NewOrder != nil {
-		if err := s.checkReturnURL(a.merchant, "order.return_url", req.NewOrder.ReturnURL); err != nil {
+		if err := s.checkNewOrder(a.merchant, req.NewOrder, "order."); err != nil {
 			return nil, err
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/netip"
 	"net/url"
 	"strings"
 
@@ -181,30 +180,10 @@ func checkWebhookHost(mode, raw string) error {
 	if mode != "production" || raw == "" {
 		return nil
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("webhook_url: not a URL")
-	}
-	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
-	public := host != "localhost" && !strings.HasSuffix(host, ".localhost") && !legacyIPv4(host)
-	if ip, err := netip.ParseAddr(host); err == nil {
-		public = webhook.GlobalUnicast(ip)
-	}
-	if !public {
-		return fmt.Errorf("webhook_url: %s is not a public address (MODE=production)", u.Hostname())
+	if err := webhook.PublicHost(raw); err != nil {
+		return fmt.Errorf("webhook_url: %w (MODE=production)", err)
 	}
 	return nil
-}
-
-// legacyIPv4 reports whether host ends in a numeric label, as IPv4
-// addresses written the old ways do ("2130706433", "127.1", "0x7f.0.0.1"),
-// which some resolvers still read as addresses. No DNS name ends so.
-func legacyIPv4(host string) bool {
-	last := host[strings.LastIndex(host, ".")+1:]
-	if hex, ok := strings.CutPrefix(last, "0x"); ok {
-		return strings.Trim(hex, "0123456789abcdef") == ""
-	}
-	return last != "" && strings.Trim(last, "0123456789") == ""
 }
 
 // cliError words a domain error for the command line.

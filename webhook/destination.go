@@ -2,8 +2,11 @@ package webhook
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
+	"strings"
 	"syscall"
 )
 
@@ -111,4 +114,36 @@ func refuseNonGlobal(_, address string, _ syscall.RawConn) error {
 		return ErrNotPublic
 	}
 	return nil
+}
+
+// PublicHost refuses a webhook URL whose host is not public as written:
+// an address GlobalUnicast refuses, localhost or *.localhost, or an IPv4
+// address written the old ways. Names are not resolved: delivery checks
+// the address it dials, which also catches names resolving (or rebound)
+// to internal addresses.
+func PublicHost(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	public := host != "" && host != "localhost" && !strings.HasSuffix(host, ".localhost") && !legacyIPv4(host)
+	if ip, err := netip.ParseAddr(host); err == nil {
+		public = GlobalUnicast(ip)
+	}
+	if !public {
+		return fmt.Errorf("%s is not a public address", u.Hostname())
+	}
+	return nil
+}
+
+// legacyIPv4 reports whether host ends in a numeric label, as IPv4
+// addresses written the old ways do ("2130706433", "127.1", "0x7f.0.0.1"),
+// which some resolvers still read as addresses. No DNS name ends so.
+func legacyIPv4(host string) bool {
+	last := host[strings.LastIndex(host, ".")+1:]
+	if hex, ok := strings.CutPrefix(last, "0x"); ok {
+		return strings.Trim(hex, "0123456789abcdef") == ""
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
 }

@@ -43,7 +43,7 @@ func (s *Service) endAbandoned(ctx context.Context, before time.Time) (int, erro
 		case err != nil:
 			return n, err
 		}
-		s.Logger.InfoContext(ctx, "ended an abandoned payment", "txn_uuid", t.UUID, "order_id", t.OrderID,
+		s.Logger.InfoContext(ctx, "ended an abandoned payment", "txn_id", t.ID, "order_id", t.OrderID,
 			"merchant_id", t.MerchantID)
 		n++
 	}

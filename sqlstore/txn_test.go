@@ -168,26 +168,7 @@ func TestUnfinishedChargesClaimed(t *testing.T) {
 			}
 		}
 		now = now.Add(2 * time.Minute)
-		var mu sync.Mutex
-		seen := map[string]int{}
-		var wg sync.WaitGroup
-		for range 3 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				got, err := db.UnfinishedCharges(ctx, now.Add(-time.Minute), n)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				mu.Lock()
-				for _, txn := range got {
-					seen[txn.UUID]++
-				}
-				mu.Unlock()
-			}()
-		}
-		wg.Wait()
+		seen := claimAtOnce(t, 3, func() ([]*coft.Txn, error) { return db.UnfinishedCharges(ctx, now.Add(-time.Minute), n) })
 		if len(seen) != n {
 			t.Fatalf("claimed %d of %d", len(seen), n)
 		}
@@ -242,26 +223,7 @@ func TestAbandonedTxnsClaimed(t *testing.T) {
 		start("recent") // within its window below
 		now = now.Add(10 * time.Minute)
 		window := now.Add(-15 * time.Minute)
-		var mu sync.Mutex
-		seen := map[string]int{}
-		var wg sync.WaitGroup
-		for range 3 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				got, err := db.AbandonedTxns(ctx, window, now.Add(-time.Minute), n)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				mu.Lock()
-				for _, txn := range got {
-					seen[txn.UUID]++
-				}
-				mu.Unlock()
-			}()
-		}
-		wg.Wait()
+		seen := claimAtOnce(t, 3, func() ([]*coft.Txn, error) { return db.AbandonedTxns(ctx, window, now.Add(-time.Minute), n) })
 		if len(seen) != n {
 			t.Fatalf("claimed %d, want %d", len(seen), n)
 		}
@@ -375,4 +337,31 @@ func TestTooFastFlagged(t *testing.T) {
 			}
 		}
 	})
+}
+
+// claimAtOnce runs claim from k goroutines at once and counts how many
+// times each payment was claimed.
+func claimAtOnce(t *testing.T, k int, claim func() ([]*coft.Txn, error)) map[string]int {
+	t.Helper()
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for range k {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := claim()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, txn := range got {
+				seen[txn.UUID]++
+			}
+		}()
+	}
+	wg.Wait()
+	return seen
 }

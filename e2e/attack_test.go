@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -11,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -77,6 +79,7 @@ func TestAttackSuite(t *testing.T) {
 	t.Run("forged JWE+JWS", a.forgedJWE)
 	t.Run("webhook SSRF", a.webhookSSRF)
 	t.Run("open redirect", a.openRedirect)
+	t.Run("secrets and files at rest", a.atRest)
 	t.Run("card data and capabilities in logs", a.loggedSecrets)
 	t.Run("small doors", a.smallDoors)
 	a.finalChecks(t)
@@ -1774,4 +1777,57 @@ func (a *attackSuite) openRedirect(t *testing.T) {
 		"return_url": {"https://evil.example/"}}, hdr: map[string]string{"x-client-auth-token": a.aObj.customerToken}})
 	a.count(t, cat, "/card/tokenize with a customer's browser token", res.code(), res.status == 403, res.body)
 	a.unchanged(t, "the refused return URLs", before)
+}
+
+// atRest: what a reader of the data directory finds, with the service
+// running. Every file is its user's only (0600; directories 0700), and no
+// merchant's response key or webhook password is in any of them in the
+// clear (they are sealed with the locker's key).
+func (a *attackSuite) atRest(t *testing.T) {
+	const cat = "secrets and files at rest"
+	const password = "attack-webhook-password-7"
+	if out, err := run(a.env, "merchants", "update", "-id", "alpha", "-webhook-username", "shop", "-webhook-password", password); err != nil {
+		t.Fatalf("merchants update: %v\n%s", err, out)
+	}
+	out, err := run(a.env, "merchants", "list")
+	if err != nil {
+		t.Fatalf("merchants list: %v\n%s", err, out)
+	}
+	var ms []struct {
+		ID          string `json:"merchant_id"`
+		ResponseKey string `json:"response_key"`
+	}
+	if err := json.Unmarshal(out, &ms); err != nil || len(ms) < 2 {
+		t.Fatalf("merchants list: %v %s", err, out)
+	}
+	secrets := map[string]string{"alpha's webhook password": password}
+	for _, m := range ms {
+		secrets[m.ID+"'s response key"] = m.ResponseKey
+	}
+	var files [][]byte
+	filepath.WalkDir(a.dataDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil // a file SQLite removed meanwhile
+		}
+		want := fs.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		} else if b, err := os.ReadFile(path); err == nil {
+			files = append(files, b)
+		}
+		rel, _ := filepath.Rel(a.dataDir, path)
+		a.count(t, cat, "mode of "+rel, fmt.Sprintf("%o", fi.Mode().Perm()), fi.Mode().Perm() == want, "")
+		return nil
+	})
+	for what, secret := range secrets {
+		found := false
+		for _, b := range files {
+			found = found || bytes.Contains(b, []byte(secret))
+		}
+		a.count(t, cat, what+" in the data directory", "sealed", secret != "" && !found, "")
+	}
 }

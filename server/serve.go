@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"time"
 
 	"github.com/coftkit/coft/authtoken"
@@ -50,6 +51,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	warnings, err := checkProduction(cfg, getenv)
 	if err != nil {
 		return err
+	}
+	if !cfg.production() { // the sandbox tightens its data directory; production refuses a loose one
+		if fi, err := os.Stat(cfg.dataDir); err == nil && fi.IsDir() && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(cfg.dataDir, 0o700); err != nil {
+				return fmt.Errorf("DATA_DIR: %w", err)
+			}
+		}
 	}
 	for _, w := range warnings {
 		logger.Warn(w)

@@ -133,6 +133,6 @@ func call(fn func(*dbTx) error, tx *dbTx) (r result) {
 			r.panicked = p
 		}
 	}()
-	r.err = fn(tx)
+	r.err = runWrite(context.Background(), tx, fn) // tx is detached: ctx is the batch's
 	return r
 }

@@ -212,6 +212,7 @@ func (db *DB) deleteCard(ctx context.Context, tx *dbTx, merchantID, reference st
 			w.TokenReference, w.Fingerprint, w.Channel, w.ClientIP, w.UserAgent, w.At); err != nil {
 			return err
 		}
+		tx.appendLedger(withdrawalRecord(w))
 	}
 	if err := db.tokenDeleted(ctx, tx, merchantID, reference); err != nil {
 		return err

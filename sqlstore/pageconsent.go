@@ -59,7 +59,11 @@ func (db *DB) RecordPageConsent(ctx context.Context, c *coft.PageConsent) (err e
 			text_id, locale, origin, client_ip, user_agent, shown_at, decided_at, too_fast) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			c.ID, c.MerchantID, c.OrderID, c.ISIN, c.Last4, c.Brand, c.Decision, c.TextID, c.Locale, c.Origin,
 			c.ClientIP, c.UserAgent, shown, c.DecidedAt, c.TooFast)
-		return err
+		if err != nil {
+			return err
+		}
+		tx.appendLedger(pageConsentRecord(c))
+		return nil
 	})
 }
 

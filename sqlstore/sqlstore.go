@@ -61,6 +61,8 @@ type DB struct {
 	batch *batcher
 	// stopCheckpoints ends the SQLite checkpointer; see checkpoints.
 	stopCheckpoints func()
+	// ledgerKey signs the consent ledger's checkpoints; see ledger.go.
+	ledgerKey ledgerSigner
 }
 
 type stmtKey struct {
@@ -326,7 +328,7 @@ func (db *DB) tx(ctx context.Context, fn func(*dbTx) error) error {
 	}
 	tx := &dbTx{Tx: sqlTx, db: db, pool: db.w}
 	defer tx.end(ctx)
-	if err := fn(tx); err != nil {
+	if err := runWrite(ctx, tx, fn); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -351,6 +353,9 @@ type dbTx struct {
 	// detached runs statements without their callers' cancellation (a
 	// batch's transaction is not one caller's).
 	detached bool
+	// ledger holds the consent ledger records of the running write, chained
+	// when it succeeds (see runWrite).
+	ledger []*coft.LedgerRecord
 }
 
 func (t *dbTx) stmt(ctx context.Context, query string) *sql.Stmt {

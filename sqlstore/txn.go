@@ -363,7 +363,11 @@ func (db *DB) insertConsent(ctx context.Context, tx *dbTx, t *coft.Txn, c *coft.
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		c.ID, c.MerchantID, c.TxnUUID, c.CustomerID, c.Fingerprint, c.Decision, c.TextID, c.Locale, c.Channel,
 		c.ClientIP, c.UserAgent, shown, c.DecidedAt, c.TooFast)
-	return err
+	if err != nil {
+		return err
+	}
+	tx.appendLedger(consentRecord(t, c))
+	return nil
 }
 
 // ListConsents returns the consent records of a transaction, oldest first.

@@ -23,14 +23,26 @@ var Dialects = []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres}
 // is set (CI sets it), in which case it fails.
 func MustOpenDB(tb testing.TB, dialect sqlstore.Dialect) *sqlstore.DB {
 	tb.Helper()
+	return MustOpenDBs(tb, dialect, 1)[0]
+}
+
+// MustOpenDBs opens n handles on one fresh database, as n instances of
+// the service would: the same SQLite file, or the same PostgreSQL schema.
+func MustOpenDBs(tb testing.TB, dialect sqlstore.Dialect, n int) []*sqlstore.DB {
+	tb.Helper()
+	var dbs []*sqlstore.DB
 	ctx := context.Background()
 	if dialect == sqlstore.SQLite {
-		db, err := sqlstore.OpenSQLite(ctx, tb.TempDir()+"/test.db")
-		if err != nil {
-			tb.Fatal(err)
+		path := tb.TempDir() + "/test.db"
+		for range n {
+			db, err := sqlstore.OpenSQLite(ctx, path)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			tb.Cleanup(func() { db.Close() })
+			dbs = append(dbs, db)
 		}
-		tb.Cleanup(func() { db.Close() })
-		return db
+		return dbs
 	}
 	url := os.Getenv("TEST_DATABASE_URL")
 	if url == "" {
@@ -58,10 +70,13 @@ func MustOpenDB(tb testing.TB, dialect sqlstore.Dialect) *sqlstore.DB {
 	if strings.Contains(url, "?") {
 		sep = "&"
 	}
-	db, err := sqlstore.OpenPostgres(ctx, url+sep+"search_path="+schema)
-	if err != nil {
-		tb.Fatal(err)
+	for range n {
+		db, err := sqlstore.OpenPostgres(ctx, url+sep+"search_path="+schema)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		dbs = append(dbs, db)
 	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return dbs
 }

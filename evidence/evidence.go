@@ -15,6 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/coftkit/coft"
@@ -145,6 +149,9 @@ type Report struct {
 // the keys in the header. It returns the report, or a *Failure naming the
 // first entry that does not hold (or another error if the file cannot be
 // read).
+//
+// Entries are parsed and hashed in batches on every CPU; their links are
+// then checked in order.
 func Verify(r io.Reader) (*Report, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	line := 0
@@ -164,109 +171,172 @@ func Verify(r io.Reader) (*Report, error) {
 		line++
 		return b, nil
 	}
-	fail := func(seq int64, format string, args ...any) error {
-		return &Failure{Seq: seq, Line: line, Problem: fmt.Sprintf(format, args...)}
-	}
 
 	b, err := next()
 	if err == io.EOF {
-		return nil, fail(0, "empty file")
+		return nil, &Failure{Line: 1, Problem: "empty file"}
 	} else if err != nil {
 		return nil, err
 	}
 	var h Header
 	if err := json.Unmarshal(b, &h); err != nil || h.Type != "header" {
-		return nil, fail(0, "the first line is not a header")
+		return nil, &Failure{Line: 1, Problem: "the first line is not a header"}
 	}
 	if h.Format != Format {
-		return nil, fail(0, "unknown format %q", h.Format)
+		return nil, &Failure{Line: 1, Problem: fmt.Sprintf("unknown format %q", h.Format)}
+	}
+	if h.FirstSeq < 1 {
+		return nil, &Failure{Line: 1, Problem: fmt.Sprintf("first_seq %d: sequence numbers start at 1", h.FirstSeq)}
 	}
 	keys := map[string]ed25519.PublicKey{}
 	rep := &Report{MerchantID: h.MerchantID, FirstSeq: h.FirstSeq, LastSeq: h.FirstSeq - 1, LastHash: h.PrevHash}
 	for _, k := range h.Keys {
 		pub, err := base64.StdEncoding.DecodeString(k.Ed25519)
 		if err != nil || len(pub) != ed25519.PublicKeySize {
-			return nil, fail(0, "key %s: not an Ed25519 public key", k.ID)
+			return nil, &Failure{Line: 1, Problem: fmt.Sprintf("key %s: not an Ed25519 public key", k.ID)}
 		}
 		keys[k.ID] = pub
 		rep.KeyIDs = append(rep.KeyIDs, k.ID)
 	}
-	if h.FirstSeq < 1 {
-		return nil, fail(0, "first_seq %d: sequence numbers start at 1", h.FirstSeq)
+
+	// Entries: read in batches, each checked alone by a worker, then
+	// linked in order here.
+	const batchSize = 2048
+	type job struct {
+		first   int // the line of lines[0]
+		lines   [][]byte
+		results []entryResult
+		done    chan struct{}
+	}
+	jobs := make(chan *job, 2*runtime.GOMAXPROCS(0))
+	inOrder := make(chan *job, 2*runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				j.results = make([]entryResult, len(j.lines))
+				for i, l := range j.lines {
+					j.results[i] = checkEntry(l, h.MerchantID)
+				}
+				close(j.done)
+			}
+		}()
+	}
+	stop := make(chan struct{})
+	var tail [][]byte // the lines after the entries, from tailLine
+	var tailLine int
+	var readErr error
+	go func() {
+		defer close(inOrder)
+		defer close(jobs)
+		j := &job{first: line + 1, done: make(chan struct{})}
+		send := func() bool {
+			select {
+			case jobs <- j:
+			case <-stop:
+				return false
+			}
+			select {
+			case inOrder <- j:
+			case <-stop:
+				return false
+			}
+			return true
+		}
+		for {
+			b, err := next()
+			if err != nil {
+				if err != io.EOF {
+					readErr = err
+				}
+				break
+			}
+			if !isEntryLine(b) {
+				tailLine = line
+				tail = append(tail, append([]byte{}, b...))
+				for {
+					b, err := next()
+					if err != nil {
+						if err != io.EOF {
+							readErr = err
+						}
+						break
+					}
+					tail = append(tail, append([]byte{}, b...))
+				}
+				break
+			}
+			j.lines = append(j.lines, append([]byte{}, b...))
+			if len(j.lines) == batchSize {
+				if !send() {
+					return
+				}
+				j = &job{first: line + 1, done: make(chan struct{})}
+			}
+		}
+		if len(j.lines) > 0 {
+			send()
+		}
+	}()
+	finish := func() {
+		close(stop)
+		for range inOrder { // let the reader end
+		}
+		wg.Wait()
 	}
 
-	// Entries, in sequence. hashes[i] is entry FirstSeq+i's, for the
-	// checkpoints after them.
-	var hashes []string
-	var e Entry
-	var rec struct {
-		MerchantID string `json:"merchant_id"`
-		Seq        int64  `json:"seq"`
-	}
-	for {
-		b, err = next()
-		if err == io.EOF {
-			return rep, nil
-		} else if err != nil {
-			return nil, err
+	var hashes []string // hashes[i] is entry FirstSeq+i's
+	var failure *Failure
+	for j := range inOrder {
+		<-j.done
+		for i, e := range j.results {
+			want := rep.LastSeq + 1
+			fail := func(seq int64, format string, args ...any) {
+				failure = &Failure{Seq: seq, Line: j.first + i, Problem: fmt.Sprintf(format, args...)}
+			}
+			switch {
+			case e.malformed != "":
+				fail(want, "%s", e.malformed)
+			case e.seq > want:
+				fail(want, "missing (the next entry in the file is %d)", e.seq)
+			case e.seq < want:
+				fail(e.seq, "out of order or repeated (it comes after entry %d)", want-1)
+			case e.prev != rep.LastHash:
+				fail(want, "its prev_hash does not link to the entry before it (this entry or the one before was altered, removed or moved)")
+			case e.problem != "":
+				fail(want, "%s", e.problem)
+			}
+			if failure != nil {
+				break
+			}
+			hashes = append(hashes, e.hash)
+			rep.LastSeq, rep.LastHash = want, e.hash
+			rep.Entries++
 		}
+		if failure != nil {
+			finish()
+			return nil, failure
+		}
+	}
+	wg.Wait()
+	if readErr != nil {
+		return nil, readErr
+	}
+
+	// Checkpoints.
+	for i, b := range tail {
+		line := tailLine + i
 		if len(bytes.TrimSpace(b)) == 0 {
 			continue
 		}
-		var typ struct {
-			Type string `json:"type"`
-		}
-		// Most lines are entries: their type comes first, as Write puts it.
-		isEntry := bytes.HasPrefix(b, []byte(`{"type":"entry",`))
-		if !isEntry {
-			if err := json.Unmarshal(b, &typ); err != nil {
-				return nil, fail(rep.LastSeq+1, "not JSON")
-			}
-			if typ.Type == "entry" {
-				isEntry = true
-			} else if typ.Type != "checkpoint" {
-				return nil, fail(rep.LastSeq+1, "unknown line type %q", typ.Type)
-			}
-		}
-		if !isEntry {
-			break
-		}
-		e = Entry{}
-		want := rep.LastSeq + 1
-		if err := json.Unmarshal(b, &e); err != nil {
-			return nil, fail(want, "malformed entry: %v", err)
-		}
-		switch {
-		case e.Seq > want:
-			return nil, fail(want, "missing (the next entry in the file is %d)", e.Seq)
-		case e.Seq < want:
-			return nil, fail(e.Seq, "out of order or repeated (it comes after entry %d)", want-1)
-		case e.PrevHash != rep.LastHash:
-			return nil, fail(want, "its prev_hash does not link to the entry before it (this entry or the one before was altered, removed or moved)")
-		}
-		rec.MerchantID, rec.Seq = "", 0
-		if err := json.Unmarshal([]byte(e.Record), &rec); err != nil {
-			return nil, fail(want, "altered: its record is not JSON")
-		}
-		if rec.Seq != want {
-			return nil, fail(want, "out of place: it holds the record of entry %d", rec.Seq)
-		}
-		if rec.MerchantID != h.MerchantID {
-			return nil, fail(want, "its record is merchant %q's, not %q's", rec.MerchantID, h.MerchantID)
-		}
-		if coft.LedgerHash(e.PrevHash, []byte(e.Record)) != e.Hash {
-			return nil, fail(want, "altered: its hash does not match its record")
-		}
-		hashes = append(hashes, e.Hash)
-		rep.LastSeq, rep.LastHash = want, e.Hash
-		rep.Entries++
-	}
-
-	// Checkpoints: b holds the first.
-	for {
 		var c Checkpoint
 		if err := json.Unmarshal(b, &c); err != nil || c.Type != "checkpoint" {
-			return nil, fail(rep.LastSeq+1, "a line that is not a checkpoint after the checkpoints")
+			return nil, &Failure{Seq: rep.LastSeq + 1, Line: line, Problem: "a line that is neither an entry in sequence nor a checkpoint"}
+		}
+		fail := func(seq int64, format string, args ...any) error {
+			return &Failure{Seq: seq, Line: line, Problem: fmt.Sprintf(format, args...)}
 		}
 		switch {
 		case c.Seq > rep.LastSeq:
@@ -288,19 +358,94 @@ func Verify(r io.Reader) (*Report, error) {
 		}
 		rep.Checkpoints++
 		rep.LastCheckpoint = max(rep.LastCheckpoint, c.Seq)
-		if b, err = next(); err == io.EOF {
-			return rep, nil
-		} else if err != nil {
-			return nil, err
-		}
-		for len(bytes.TrimSpace(b)) == 0 {
-			if b, err = next(); err == io.EOF {
-				return rep, nil
-			} else if err != nil {
-				return nil, err
-			}
-		}
 	}
+	return rep, nil
+}
+
+// entryPrefix starts every entry line Write writes.
+var entryPrefix = []byte(`{"type":"entry",`)
+
+// isEntryLine reports whether a line is an entry.
+func isEntryLine(b []byte) bool {
+	if bytes.HasPrefix(b, entryPrefix) {
+		return true
+	}
+	var typ struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(b, &typ) == nil && typ.Type == "entry"
+}
+
+// entryResult is what an entry line says, checked alone.
+type entryResult struct {
+	seq        int64
+	prev, hash string
+	malformed  string // the line is not an entry
+	problem    string // the entry does not hold
+}
+
+// checkEntry parses an entry line and checks what needs no other entry:
+// its record is its own (its seq and merchant_id members) and its hash is
+// LedgerHash(prev_hash, record).
+func checkEntry(b []byte, merchantID string) entryResult {
+	var e Entry
+	if err := json.Unmarshal(b, &e); err != nil {
+		return entryResult{malformed: "malformed entry: " + err.Error()}
+	}
+	out := entryResult{seq: e.Seq, prev: e.PrevHash, hash: e.Hash}
+	seq, ok1 := recordSeq(e.Record)
+	merchant, ok2 := recordMerchant(e.Record)
+	switch {
+	case !ok1 || !ok2:
+		out.problem = "altered: its record is not a ledger record"
+	case seq != e.Seq:
+		out.problem = fmt.Sprintf("out of place: it holds the record of entry %d", seq)
+	case merchant != merchantID:
+		out.problem = fmt.Sprintf("its record is merchant %q's, not %q's", merchant, merchantID)
+	case coft.LedgerHash(e.PrevHash, []byte(e.Record)) != e.Hash:
+		out.problem = "altered: its hash does not match its record"
+	}
+	return out
+}
+
+// recordSeq and recordMerchant read a record's seq and merchant_id
+// members. In JSON, a quote inside a string is escaped, so `"seq":` can
+// only be a member's name; a record that is not what it says fails its
+// hash anyway.
+func recordSeq(rec string) (int64, bool) {
+	i := strings.Index(rec, `"seq":`)
+	if i < 0 {
+		return 0, false
+	}
+	rest := rec[i+len(`"seq":`):]
+	n := 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		n++
+	}
+	v, err := strconv.ParseInt(rest[:n], 10, 64)
+	return v, err == nil
+}
+
+func recordMerchant(rec string) (string, bool) {
+	i := strings.Index(rec, `"merchant_id":"`)
+	if i < 0 {
+		return "", false
+	}
+	rest := rec[i+len(`"merchant_id":"`):]
+	j := strings.IndexByte(rest, '"')
+	if j < 0 {
+		return "", false
+	}
+	if strings.IndexByte(rest[:j], '\\') >= 0 { // escaped: let encoding/json read it
+		var r struct {
+			MerchantID string `json:"merchant_id"`
+		}
+		if json.Unmarshal([]byte(rec), &r) != nil {
+			return "", false
+		}
+		return r.MerchantID, true
+	}
+	return rest[:j], true
 }
 
 // IsFailure reports whether err is a file that does not verify (rather

@@ -248,8 +248,8 @@ func (db *DB) RotateLedgerKey(ctx context.Context) (err error) {
 }
 
 // ExportLedger returns the merchant's entries appended in [from, to)
-// (zero: open), in sequence, the checkpoints among them and every ledger
-// public key.
+// (zero: open), in sequence, the checkpoints that cover them and every
+// ledger public key.
 func (db *DB) ExportLedger(ctx context.Context, merchantID string, from, to time.Time) (_ *coft.LedgerExport, err error) {
 	defer failed(&err, "ExportLedger", merchantID)
 	out := &coft.LedgerExport{MerchantID: merchantID, From: from, To: to}
@@ -277,9 +277,17 @@ func (db *DB) ExportLedger(ctx context.Context, merchantID string, from, to time
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if n := len(out.Entries); n > 0 {
+	// The checkpoints that cover the entries: from the first one (the
+	// chain's start for an export from its start) to the last signed
+	// before the range ends, so that entries removed from the range's end
+	// show as missing.
+	first := int64(1)
+	if len(out.Entries) > 0 {
+		first = out.Entries[0].Seq
+	}
+	if len(out.Entries) > 0 || from.IsZero() {
 		rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT seq, hash, key_id, signed_at, signature FROM ledger_checkpoints
-			WHERE merchant_id = ? AND seq >= ? AND seq <= ? ORDER BY seq`), merchantID, out.Entries[0].Seq, out.Entries[n-1].Seq)
+			WHERE merchant_id = ? AND seq >= ? AND signed_at < ? ORDER BY seq`), merchantID, first, hi)
 		if err != nil {
 			return nil, err
 		}

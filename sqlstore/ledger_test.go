@@ -17,6 +17,8 @@ import (
 )
 
 // export exports a merchant's whole chain as a file, and verifies it.
+var zero time.Time
+
 func export(t *testing.T, db *sqlstore.DB, merchantID string) ([]byte, *evidence.Report, error) {
 	t.Helper()
 	x, err := db.ExportLedger(context.Background(), merchantID, time.Time{}, time.Time{})

@@ -7,6 +7,7 @@
 //	server merchants list       list merchants
 //	server sandbox …            make the sandbox network act (tokens, onboarding)
 //	server webhooks …           list webhook events, show one, redeliver it
+//	server consents export|verify  export a merchant's consent ledger, verify an export offline
 //	server backup -to FILE      snapshot the SQLite database while serving
 //
 // Configuration comes from the environment: ADDR, DATABASE_URL, DATA_DIR,
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return webhooksCmd(ctx, args, getenv, stdout, stderr)
 	case "sandbox":
 		return sandboxCmd(ctx, args, getenv, stdout, stderr)
+	case "consents":
+		return consentsCmd(ctx, args, getenv, stdout, stderr)
 	case "backup":
 		return backupCmd(ctx, args, getenv, stdout, stderr)
 	case "bare":
@@ -75,6 +78,9 @@ const usage = `usage:
   server sandbox onboarding onboarded|rejected [-merchant ID] -flow COFT|ALT_ID [-associate ID] [-network VISA,…]
   server webhooks list [-merchant ID] [-order ORDER_ID] [-limit N]
   server webhooks show|redeliver [-merchant ID] EVENT_ID
+  server consents export -merchant ID [-from RFC3339] [-to RFC3339]
+                                       a merchant's consent ledger as JSON Lines (docs/EVIDENCE.md)
+  server consents verify FILE          check an export offline: names the first altered, missing or moved entry
   server backup -to FILE               a consistent snapshot of the SQLite database, taken while serving
   server bare                          serve a bare handler (the load run's baseline)
 

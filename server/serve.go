@@ -150,7 +150,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	go reconcile(ctx, api.Payments(), db, logger, cfg.reconcileAfter, cfg.webhookRetention)
+	go reconcile(ctx, api.Payments(), db, db, logger, cfg.reconcileAfter, cfg.webhookRetention)
 	if addr := getenv("DEBUG_ADDR"); addr != "" {
 		// Profiles on a separate listener, never on the public one.
 		dln, err := net.Listen("tcp", addr)
@@ -200,11 +200,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 // default) to finish on its own first. Each time it also prunes the
 // webhook events done with for longer than retention (WEBHOOK_RETENTION).
 // Now and every ten minutes it also submits again onboardings still
-// waiting for a network's answer.
-func reconcile(ctx context.Context, payments *payment.Service, events eventPruner, logger *slog.Logger, after, retention time.Duration) {
+// waiting for a network's answer, and now and every hour it signs the
+// consent ledgers' heads.
+func reconcile(ctx context.Context, payments *payment.Service, events eventPruner, ledger ledgerSigner, logger *slog.Logger, after, retention time.Duration) {
 	tick := time.NewTicker(min(30*time.Second, max(after, time.Second)))
 	defer tick.Stop()
+	var signed time.Time
 	for i := 0; ; i++ {
+		if time.Since(signed) >= ledgerCheckpointEvery {
+			signed = time.Now()
+			if n, err := ledger.CheckpointLedgers(ctx, ""); err != nil && ctx.Err() == nil {
+				logger.Error("signing consent ledger checkpoints", "error", err.Error())
+			} else if n > 0 {
+				logger.Info("signed consent ledger checkpoints", "chains", n)
+			}
+		}
 		if n, err := payments.FinishCharges(ctx, time.Now().Add(-after)); err != nil && ctx.Err() == nil {
 			logger.Error("finishing interrupted and abandoned payments", "error", err.Error())
 		} else if n > 0 {
@@ -229,6 +239,16 @@ func reconcile(ctx context.Context, payments *payment.Service, events eventPrune
 		}
 	}
 }
+
+// ledgerSigner signs the consent ledgers' heads; see coft.LedgerStore.
+type ledgerSigner interface {
+	CheckpointLedgers(ctx context.Context, merchantID string) (int, error)
+}
+
+// ledgerCheckpointEvery is how often the reconciler signs the heads of
+// the consent ledgers that grew (besides every coft.LedgerCheckpointEvery
+// entries).
+const ledgerCheckpointEvery = time.Hour
 
 // eventPruner deletes webhook events done with; see coft.EventStore.
 type eventPruner interface {

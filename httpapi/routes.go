@@ -49,6 +49,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET /webhooks/events", merchantOnly, s.handleEventList, "Webhook events and their delivery status (order_id, limit)."},
 		{"GET /webhooks/events/{id}", merchantOnly, s.handleEventGet, "One webhook event: its body and every delivery attempt."},
 		{"POST /webhooks/events/{id}/redeliver", merchantOnly, s.handleEventRedeliver, "Send a webhook event again now."},
+		{"GET /consents/export", merchantOnly, s.handleConsentExport, "The merchant's consent ledger as JSON Lines, entries appended in [from, to) (RFC 3339), with its checkpoints and public keys (docs/EVIDENCE.md)."},
 		{"POST /get/altId", merchantOnly, s.handleAltID, "An Alt ID and TAVV for a guest's card, sent as a JWE to the key at /tokenization/keys."},
 	}
 	// The older forms Juspay's SDKs for PHP, Ruby and .NET still send: the

@@ -35,6 +35,7 @@ type Store interface {
 	coft.RefundStore
 	coft.PageConsentStore
 	coft.JWTKeyStore
+	coft.LedgerStore
 	Ping(ctx context.Context) error
 }
 

@@ -1175,6 +1175,13 @@ func (a *attackSuite) crossMerchant(t *testing.T) {
 			func(r attackAnswer) bool {
 				return r.status == 200 && !strings.Contains(r.body, `"beta"`) && !strings.Contains(r.body, b.paidOrder)
 			}},
+		// The consent ledger: the key decides whose chain; a closed range
+		// (to=) signs nothing, so the attempt changes nothing.
+		{"GET /consents/export", "beta's consent ledger, asked as beta", attackReq{method: "GET",
+			path: "/consents/export?to=2100-01-01T00:00:00Z", key: k, hdr: asBeta}, nil},
+		{"GET /consents/export", "beta's consent ledger, named in the query", attackReq{method: "GET",
+			path: "/consents/export?to=2100-01-01T00:00:00Z&merchant_id=beta", key: k},
+			func(r attackAnswer) bool { return r.status == 200 && !strings.Contains(r.body, `"merchant_id":"beta"`) }},
 		{"GET /webhooks/events/{id}", "beta's event", attackReq{method: "GET", path: "/webhooks/events/" + b.event, key: k}, nil},
 		{"POST /webhooks/events/{id}/redeliver", "redelivering beta's event", attackReq{method: "POST",
 			path: "/webhooks/events/" + b.event + "/redeliver", key: k}, nil},

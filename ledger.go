@@ -268,4 +268,7 @@ type LedgerStore interface {
 	// (zero: open), the checkpoints among them and the ledger's public
 	// keys.
 	ExportLedger(ctx context.Context, merchantID string, from, to time.Time) (*LedgerExport, error)
+	// CustomerLedger returns the entries of one of the merchant's
+	// customers, in sequence: the customer's consent history.
+	CustomerLedger(ctx context.Context, merchantID, customerID string) ([]LedgerEntry, error)
 }

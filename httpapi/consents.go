@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -51,5 +52,48 @@ func (s *Server) handleConsentExport(w http.ResponseWriter, r *http.Request) err
 	w.Header().Set("Content-Disposition", `attachment; filename="consents.jsonl"`)
 	w.WriteHeader(http.StatusOK)
 	w.Write(buf.Bytes())
+	return nil
+}
+
+// consentHistory is GET /customers/{customer_id}/consents' answer.
+type consentHistory struct {
+	CustomerID string         `json:"customer_id"`
+	Consents   []consentEntry `json:"consents"`
+}
+
+// consentEntry is one ledger entry: the record as it was hashed, and the
+// hashes that place it in the merchant's chain (an export proves them).
+type consentEntry struct {
+	Seq      int64           `json:"seq"`
+	Record   json.RawMessage `json:"record"`
+	PrevHash string          `json:"prev_hash"`
+	Hash     string          `json:"hash"`
+}
+
+// handleCustomerConsents serves GET /customers/{customer_id}/consents: the
+// customer's consent history (decisions and withdrawals, oldest first),
+// from the merchant's consent ledger.
+func (s *Server) handleCustomerConsents(w http.ResponseWriter, r *http.Request) error {
+	a := authFrom(r.Context())
+	p, err := juspay.ReadParams(w, r, juspay.Fields{"customer_id"})
+	if err != nil {
+		return err
+	}
+	if err := sameID(p, "customer_id", r.PathValue("customer_id")); err != nil {
+		return err
+	}
+	c, err := s.cfg.Store.FindCustomer(r.Context(), a.merchant.ID, r.PathValue("customer_id"))
+	if err != nil {
+		return err
+	}
+	entries, err := s.cfg.Store.CustomerLedger(r.Context(), a.merchant.ID, c.ID)
+	if err != nil {
+		return err
+	}
+	v := consentHistory{CustomerID: c.ID, Consents: make([]consentEntry, len(entries))}
+	for i, e := range entries {
+		v.Consents[i] = consentEntry{Seq: e.Seq, Record: json.RawMessage(e.Record), PrevHash: e.PrevHash, Hash: e.Hash}
+	}
+	juspay.WriteJSON(w, http.StatusOK, v)
 	return nil
 }

@@ -33,6 +33,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST /customers", merchantOnly, s.handleCustomerCreate, "Create a customer."},
 		{"GET /customers/{customer_id}", merchantOnly, s.handleCustomerGet, "Get a customer by id or object_reference_id."},
 		{"POST /customers/{customer_id}", merchantOnly, s.handleCustomerUpdate, "Update a customer."},
+		{"GET /customers/{customer_id}/consents", merchantOnly, s.handleCustomerConsents, "A customer's consent history: every decision and withdrawal, from the consent ledger, with its hashes."},
 		{"GET /cardbins/{bin}", publicAllowed, s.handleCardBin, "Card info for a BIN, with tokenize_support."},
 		{"GET /cards", clientAllowed, s.handleCardList, "A customer's saved cards, with tokenize_support and token."},
 		{"POST /card/delete", merchantOnly, s.handleCardDelete, "Delete a saved card by card_token."},

@@ -78,8 +78,8 @@ func (db *DB) appendEntry(ctx context.Context, tx *dbTx, r *coft.LedgerRecord) e
 	r.Seq = seq + 1
 	record := coft.CanonicalJSON(r.Fields())
 	hash := coft.LedgerHash(prev, record)
-	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO ledger_entries (merchant_id, seq, record, prev_hash, hash, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`), r.MerchantID, r.Seq, string(record), prev, hash, db.now()); err != nil {
+	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO ledger_entries (merchant_id, seq, record, prev_hash, hash, created_at, customer_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`), r.MerchantID, r.Seq, string(record), prev, hash, db.now(), r.CustomerID); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE ledger_heads SET seq = ?, hash = ? WHERE merchant_id = ?`),
@@ -315,6 +315,28 @@ func (db *DB) ExportLedger(ctx context.Context, merchantID string, from, to time
 			return nil, err
 		}
 		out.Keys = append(out.Keys, k)
+	}
+	return out, rows.Err()
+}
+
+// CustomerLedger returns the ledger entries of one of a merchant's
+// customers, in chain order: the customer's consent history, each entry
+// with the hashes that place it in the chain's export.
+func (db *DB) CustomerLedger(ctx context.Context, merchantID, customerID string) (_ []coft.LedgerEntry, err error) {
+	defer failed(&err, "CustomerLedger", merchantID, customerID)
+	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT seq, record, prev_hash, hash, created_at FROM ledger_entries
+		WHERE merchant_id = ? AND customer_id = ? ORDER BY seq`), merchantID, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []coft.LedgerEntry
+	for rows.Next() {
+		e := coft.LedgerEntry{MerchantID: merchantID}
+		if err := rows.Scan(&e.Seq, &e.Record, &e.PrevHash, &e.Hash, &e.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
 	}
 	return out, rows.Err()
 }

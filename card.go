@@ -111,6 +111,9 @@ func CardExpired(mm, yyyy string, now time.Time) bool {
 
 var ist = time.FixedZone("IST", 5*3600+1800)
 
+// InIndia is t in India's time (IST), as customers read dates.
+func InIndia(t time.Time) time.Time { return t.In(ist) }
+
 func atoi(s string) int {
 	if !AllDigits(s) || len(s) > 9 {
 		return 0

@@ -31,6 +31,9 @@ type ManagedCard struct {
 	Status    string `json:"status"`    // e.g. "Secured with a Visa token"
 	TokenOK   bool   `json:"token_ok,omitempty"`
 	CanSecure bool   `json:"can_secure,omitempty"` // eligible and not tokenized
+	// Consent is the customer's last decision about this card, from the
+	// consent evidence: when, and what was agreed ("" when none).
+	Consent string `json:"consent,omitempty"`
 }
 
 // ManageViewRoute is the path pattern under which go-app prerenders the
@@ -181,10 +184,15 @@ func (c *ManagePage) renderCard(card ManagedCard) goapp.UI {
 	if card.CanSecure {
 		secure = form("secure", "Secure this card", "secure:"+card.Reference, true, "")
 	}
+	var consent goapp.UI
+	if card.Consent != "" {
+		consent = goapp.P().Class("card-meta card-consent").Text(card.Consent)
+	}
 	return goapp.Li().Class("card").ID("card-"+card.Reference).Body(
 		goapp.P().Class("card-name").Body(goapp.Strong().Text(card.Brand), goapp.Text(" "+card.Number)),
 		goapp.P().Class("card-meta").Text("Expires "+card.Expiry),
 		status,
+		consent,
 		goapp.Div().Class("card-actions").Body(
 			secure,
 			form("remove", "Remove", "remove:"+card.Reference, false, "Remove "+card.Brand+" "+card.Number),

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/sandbox"
@@ -318,5 +319,29 @@ func TestRemoveNeedsTheNetwork(t *testing.T) {
 	}
 	if ws, _ := h.db.ListWithdrawals(context.Background(), "alpha", cst); len(ws) != 0 {
 		t.Fatalf("withdrawal recorded for a card that stayed: %+v", ws)
+	}
+}
+
+// TestManageShowsConsent: the saved-cards screen shows, next to each card,
+// the customer's last decision about it from the consent evidence: when,
+// and what was agreed; a card saved without a decision shows none.
+func TestManageShowsConsent(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	cst, link := h.manageLink(h.keyA, "shows1")
+	h.must(200, request{method: "POST", path: "/orders", key: h.keyA,
+		form: "order_id=shows1&amount=10.00&return_url=https://shop.example/back&customer_id=" + cst})
+	b := h.browser(false)
+	b.pay(h.txn(h.keyA, newCardForm("shows1", goodCard)).str("payment.authentication.url"), "accept")
+	h.saveCard("alpha", cst, "5419190000000003") // saved by the merchant, no decision on it
+	status, _, page := b.visit(link)
+	if status != 200 {
+		t.Fatalf("screen: %d", status)
+	}
+	want := "you agreed to save this card as a secure token (consent tokenize-en-v1)"
+	if n := strings.Count(page, want); n != 1 {
+		t.Fatalf("the screen shows the consent %d times, want once (the paid card's):\n%s", n, page)
+	}
+	if !strings.Contains(page, "On "+h.clock().In(time.FixedZone("IST", 19800)).Format("2 Jan 2006")+" "+want) {
+		t.Errorf("the consent's date is not the decision's, in India's time")
 	}
 }

@@ -2,10 +2,12 @@ package pages
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/app"
@@ -84,6 +86,11 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 		s.Error(w, r, err)
 		return
 	}
+	consents, err := s.cardConsents(r, m.ID, scope.CustomerID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	v := app.ManageView{MerchantName: m.DisplayName(), Token: token, Notice: notice, NoticeError: isErr, Cards: []app.ManagedCard{},
 		Theme: themeURL(m.BrandColor), Logo: m.LogoURL}
 	for _, c := range cards {
@@ -94,7 +101,8 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, m *coft.Me
 		}
 		mc := app.ManagedCard{Reference: c.Reference, Brand: coft.BrandName(c.Brand), Number: c.MaskedNumber(),
 			Expiry: c.ExpMonth + "/" + c.ExpYear, Status: "Not secured with a network token",
-			CanSecure: support && !c.HasLiveToken() && len(c.PANCiphertext) > 0 && !c.Expired(s.cfg.Now())}
+			CanSecure: support && !c.HasLiveToken() && len(c.PANCiphertext) > 0 && !c.Expired(s.cfg.Now()),
+			Consent:   consents[c.Fingerprint]}
 		if t := c.Token; t != nil {
 			switch t.Status {
 			case coft.TokenActive:
@@ -189,4 +197,37 @@ func (s *Server) manageForm(w http.ResponseWriter, r *http.Request) (*coft.Merch
 		return nil, nil, nil, "", false
 	}
 	return m, scope, c, token, true
+}
+
+// cardConsents returns, by card fingerprint, the customer's last decision
+// about each card, from the consent ledger: when, and what was agreed.
+func (s *Server) cardConsents(r *http.Request, merchantID, customerID string) (map[string]string, error) {
+	entries, err := s.cfg.Store.CustomerLedger(r.Context(), merchantID, customerID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, e := range entries { // oldest first: the last decision wins
+		var rec struct {
+			Kind        string `json:"kind"`
+			Decision    *bool  `json:"decision"`
+			Fingerprint string `json:"fingerprint"`
+			TextID      string `json:"text_id"`
+			At          string `json:"at"`
+		}
+		if json.Unmarshal([]byte(e.Record), &rec) != nil || rec.Kind != coft.LedgerDecision || rec.Decision == nil || rec.Fingerprint == "" {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339Nano, rec.At)
+		if err != nil {
+			continue
+		}
+		when := coft.InIndia(at).Format("2 Jan 2006")
+		if *rec.Decision {
+			out[rec.Fingerprint] = "On " + when + " you agreed to save this card as a secure token (consent " + rec.TextID + ")."
+		} else {
+			out[rec.Fingerprint] = "On " + when + " you chose not to save this card as a token (consent " + rec.TextID + ")."
+		}
+	}
+	return out, nil
 }

@@ -34,6 +34,7 @@ type Store interface {
 	coft.CardStore
 	coft.TxnStore
 	coft.PageConsentStore
+	coft.LedgerStore
 }
 
 // ConsentRenderer renders the go-app consent page.

@@ -79,10 +79,7 @@ func (s *Server) handleCustomerConsents(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	if err := sameID(p, "customer_id", r.PathValue("customer_id")); err != nil {
-		return err
-	}
-	c, err := s.cfg.Store.FindCustomer(r.Context(), a.merchant.ID, r.PathValue("customer_id"))
+	c, err := s.pathCustomer(r, a.merchant, p)
 	if err != nil {
 		return err
 	}

@@ -54,10 +54,7 @@ func (s *Server) handleCustomerGet(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := sameID(p, "customer_id", r.PathValue("customer_id")); err != nil {
-		return err
-	}
-	c, err := s.cfg.Store.FindCustomer(r.Context(), a.merchant.ID, r.PathValue("customer_id"))
+	c, err := s.pathCustomer(r, a.merchant, p)
 	if err != nil {
 		return err
 	}
@@ -76,10 +73,7 @@ func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if err := sameID(p, "customer_id", r.PathValue("customer_id")); err != nil {
-		return err
-	}
-	c, err := s.cfg.Store.FindCustomer(r.Context(), a.merchant.ID, r.PathValue("customer_id"))
+	c, err := s.pathCustomer(r, a.merchant, p)
 	if err != nil {
 		return err
 	}
@@ -92,4 +86,14 @@ func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) er
 	}
 	s.writeCustomer(w, c, withToken)
 	return nil
+}
+
+// pathCustomer is the merchant's customer the path names (by id or
+// object_reference_id), a customer_id repeated in the parameters agreeing.
+func (s *Server) pathCustomer(r *http.Request, m *coft.Merchant, p juspay.Params) (*coft.Customer, error) {
+	id := r.PathValue("customer_id")
+	if err := sameID(p, "customer_id", id); err != nil {
+		return nil, err
+	}
+	return s.cfg.Store.FindCustomer(r.Context(), m.ID, id)
 }

@@ -39,6 +39,10 @@ type Merchant struct {
 	// customer pages; its origin is added to their img-src.
 	LogoURL string
 
+	// RequireTOTP makes every console user of the merchant sign in with a
+	// second factor (a TOTP authenticator).
+	RequireTOTP bool
+
 	ReturnURL       string // default return URL for orders that give none
 	WebhookURL      string
 	WebhookUsername string

@@ -133,4 +133,20 @@ type OrderStore interface {
 	// one transaction. fn's error aborts the update and is returned as is.
 	// Returns ENOTFOUND if the order does not exist.
 	UpdateOrder(ctx context.Context, merchantID, orderID string, fn func(*Order) error) (*Order, error)
+	// ListOrders returns a merchant's orders that match the filter, newest
+	// first, at most f.Limit (keyset paging: f.Before).
+	ListOrders(ctx context.Context, f OrderFilter) ([]*Order, error)
+}
+
+// OrderFilter selects a merchant's orders. Empty fields match every order.
+type OrderFilter struct {
+	MerchantID string
+	OrderID    string // exactly
+	CustomerID string // exactly, as the order names it
+	Status     OrderStatus
+	From, To   time.Time // created in [From, To)
+	// Before continues a list after its last order: orders created before
+	// it (or at the same time with a smaller id).
+	Before *Order
+	Limit  int // 1..500; default 50
 }

@@ -117,6 +117,11 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("POST /demo/checkout", s.pages.Post(s.pages.DemoCheckout))
 		mux.Handle("POST /demo/pay", s.pages.Post(s.pages.DemoPay))
 	}
+	if s.console != nil { // the merchant console (package console lists its routes)
+		for _, rt := range s.console.Routes() {
+			mux.Handle(rt.Pattern, rt.Handler)
+		}
+	}
 	mux.Handle("GET /{$}", handlerFunc(s.handleHome))
 	assets, _ := fs.Sub(static.FS, ".")
 	mux.Handle("GET /static/", filesOnly(assets, "/static/", handlerFunc(s.handleNotFound),

@@ -16,6 +16,7 @@ import (
 	"github.com/coftkit/coft/authtoken"
 	"github.com/coftkit/coft/cardjwe"
 	"github.com/coftkit/coft/components"
+	"github.com/coftkit/coft/console"
 	"github.com/coftkit/coft/juspay"
 	"github.com/coftkit/coft/pages"
 	"github.com/coftkit/coft/payment"
@@ -100,6 +101,12 @@ type Config struct {
 	// it waits for its customer: the reconciler ends one older than that
 	// (payment.Config.AuthWindow). Default 15 minutes.
 	AuthWindow time.Duration
+	// ConsoleStore, when set, serves the merchant console at /console
+	// (package console) over it; ConsoleRequests and ConsoleWebhooks feed
+	// its developers' corner and its webhook test (optional).
+	ConsoleStore    console.Store
+	ConsoleRequests console.RequestLog
+	ConsoleWebhooks console.WebhookTester
 	// MetricsToken, when set, serves GET /metrics on the handler to
 	// callers sending it as a bearer token (Authorization: Bearer …).
 	// Unset, the handler has no /metrics (404): serve MetricsHandler on a
@@ -121,6 +128,7 @@ type Server struct {
 	views juspay.Views
 	// pages serves the customer's pages.
 	pages    *pages.Server
+	console  *console.Server // nil: no console
 	handler  http.Handler
 	patterns []string
 }
@@ -181,6 +189,23 @@ func New(c Config) (*Server, error) {
 		Now: c.Now, ClientTokenTTL: c.ClientTokenTTL, AuthWindow: c.AuthWindow, TestCards: c.TestCards}); err != nil {
 		return nil, err
 	}
+	if c.ConsoleStore != nil {
+		hashKey, _ := c.Tokens.SessionKeys()
+		notify := func() {}
+		if c.Webhooks != nil {
+			notify = c.Webhooks.Notify
+		}
+		demo := ""
+		if c.Demo && !c.Production {
+			demo = pages.DemoMerchant
+		}
+		if s.console, err = console.New(console.Config{Store: c.ConsoleStore, Payments: payments, Sessions: c.Sessions,
+			FormKey: hashKey, Logger: c.Logger, BaseURL: c.BaseURL, Now: c.Now, Production: c.Production,
+			DemoMerchant: demo, MerchantChanged: s.merchants.forget, Requests: c.ConsoleRequests,
+			Webhooks: c.ConsoleWebhooks, Notify: notify, TestCards: c.TestCards}); err != nil {
+			return nil, err
+		}
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -217,6 +242,17 @@ func (c *merchantCache) get(key string, now time.Time) *coft.Merchant {
 		return v.(cachedMerchant).m
 	}
 	return nil
+}
+
+// forget drops a merchant's cached settings, by id and by key hash: a
+// change made here (the console) is seen at once.
+func (c *merchantCache) forget(id string) {
+	c.m.Range(func(k, v any) bool {
+		if v.(cachedMerchant).m.ID == id {
+			c.m.Delete(k)
+		}
+		return true
+	})
 }
 
 func (c *merchantCache) put(key string, m *coft.Merchant, now time.Time) {

@@ -73,6 +73,9 @@ const usage = `usage:
   server merchants update -id ID [settings] [-rotate-api-key] [-rotate-response-key]
   server merchants list
   server merchants jwt-keys -id ID [-generate | -public-key FILE | -revoke KEY_ID]
+  server merchants users add -id ID -email EMAIL -role admin|developer|viewer
+  server merchants users reset -email EMAIL
+  server merchants users list -id ID
                                        JWE+JWS keys: make one, register the merchant's own, end one, or list
   server sandbox token suspend|resume|deactivate|replace [-merchant ID] REFERENCE
   server sandbox onboarding onboarded|rejected [-merchant ID] -flow COFT|ALT_ID [-associate ID] [-network VISA,…]

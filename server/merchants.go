@@ -31,13 +31,14 @@ type merchantOutput struct {
 	ReturnOrigins       []string `json:"return_origins"`
 	BrandColor          string   `json:"brand_color,omitempty"`
 	LogoURL             string   `json:"logo_url,omitempty"`
+	RequireTOTP         bool     `json:"require_totp"`
 }
 
 func outputOf(m *coft.Merchant, apiKey string) merchantOutput {
 	return merchantOutput{MerchantID: m.ID, Name: m.Name, APIKey: apiKey, ResponseKey: m.ResponseKey,
 		TokenizationEnabled: m.TokenizationEnabled, HostedConsent: m.HostedConsent, ReturnURL: m.ReturnURL,
 		WebhookURL: m.WebhookURL, WebhookUsername: m.WebhookUsername, FrameOrigins: append([]string{}, m.FrameOrigins...), BrandColor: m.BrandColor, LogoURL: m.LogoURL,
-		ReturnOrigins: append([]string{}, m.ReturnOrigins...)}
+		ReturnOrigins: append([]string{}, m.ReturnOrigins...), RequireTOTP: m.RequireTOTP}
 }
 
 // newAPIKey returns a fresh API key: 32 upper-case hex digits, the look of
@@ -46,11 +47,14 @@ func newAPIKey() string { return strings.ToUpper(coft.RandomHex(16)) }
 
 func merchants(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("merchants: want create, update, list or jwt-keys")
+		return fmt.Errorf("merchants: want create, update, list, users or jwt-keys")
 	}
 	sub, args := args[0], args[1:]
-	if sub == "jwt-keys" {
+	switch sub {
+	case "jwt-keys":
 		return jwtKeys(ctx, args, getenv, stdout, stderr)
+	case "users":
+		return users(ctx, args, getenv, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("merchants "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -66,6 +70,7 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 	logo := fs.String("logo-url", "", "http(s) URL of the logo shown on the customer pages")
 	frames := fs.String("frame-origins", "", "origins allowed to frame the checkout and saved-cards screen, comma-separated (e.g. https://shop.example)")
 	returns := fs.String("return-origins", "", "origins orders' return_url may point to, besides -return-url's, comma-separated (e.g. https://shop.example)")
+	requireTOTP := fs.Bool("require-totp", false, "make every console user of the merchant sign in with an authenticator code")
 	rotateKey := fs.Bool("rotate-api-key", false, "update: issue a new API key (the old one stops working)")
 	rotateResp := fs.Bool("rotate-response-key", false, "update: issue a new response key")
 	if err := fs.Parse(args); err != nil {
@@ -101,7 +106,8 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 		m := &coft.Merchant{ID: *id, Name: *name, APIKeyHash: httpapi.HashAPIKey(key), ResponseKey: strings.ToUpper(coft.RandomHex(16)),
 			TokenizationEnabled: *tokenization, HostedConsent: *hosted, ReturnURL: *returnURL,
 			WebhookURL: *webhookURL, WebhookUsername: *webhookUser, WebhookPassword: *webhookPass,
-			FrameOrigins: splitOrigins(*frames), BrandColor: *brand, LogoURL: *logo, ReturnOrigins: splitOrigins(*returns)}
+			FrameOrigins: splitOrigins(*frames), BrandColor: *brand, LogoURL: *logo, ReturnOrigins: splitOrigins(*returns),
+			RequireTOTP: *requireTOTP}
 		if err := checkWebhookHost(cfg.mode, m.WebhookURL); err != nil {
 			return err
 		}
@@ -143,6 +149,8 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 				m.BrandColor = *brand
 			case "logo-url":
 				m.LogoURL = *logo
+			case "require-totp":
+				m.RequireTOTP = *requireTOTP
 			case "rotate-api-key":
 				if *rotateKey {
 					key = newAPIKey()
@@ -162,7 +170,7 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		return enc.Encode(outputOf(m, key))
 	}
-	return fmt.Errorf("merchants: unknown subcommand %q (want create, update, list or jwt-keys)", sub)
+	return fmt.Errorf("merchants: unknown subcommand %q (want create, update, list, users or jwt-keys)", sub)
 }
 
 // splitOrigins reads a comma- or space-separated list of origins.

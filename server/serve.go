@@ -119,6 +119,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		FrontendPaths:    front.AssetPaths(),
 		Webhooks:         hooks,
 		MetricsToken:     cfg.metricsToken,
+		ConsoleStore:     db,
 	}
 	if !cfg.production() { // the sandbox's controls, test cards and demo
 		apiCfg.Sandbox, apiCfg.TestCards, apiCfg.Demo = network, testCards(bins), true

@@ -10,7 +10,7 @@ import (
 
 const merchantColumns = `id, name, api_key_hash, response_key, tokenization_enabled, hosted_consent,
 	return_url, webhook_url, webhook_username, webhook_password, frame_origins, brand_color, logo_url, created_at, updated_at,
-	return_origins`
+	return_origins, require_totp`
 
 // CreateMerchant stores a new merchant. Returns ECONFLICT if the id is taken.
 func (db *DB) CreateMerchant(ctx context.Context, m *coft.Merchant) (err error) {
@@ -25,10 +25,10 @@ func (db *DB) CreateMerchant(ctx context.Context, m *coft.Merchant) (err error) 
 		return err
 	}
 	_, err = db.exec(ctx, `INSERT INTO merchants (`+merchantColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.Name, m.APIKeyHash, rk, m.TokenizationEnabled, m.HostedConsent,
 		m.ReturnURL, m.WebhookURL, m.WebhookUsername, wp, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.LogoURL, m.CreatedAt, m.UpdatedAt,
-		strings.Join(m.ReturnOrigins, " "))
+		strings.Join(m.ReturnOrigins, " "), m.RequireTOTP)
 	return mapError(err, "", "id")
 }
 
@@ -36,6 +36,10 @@ func (db *DB) CreateMerchant(ctx context.Context, m *coft.Merchant) (err error) 
 // Returns ENOTFOUND if the merchant does not exist.
 func (db *DB) UpdateMerchant(ctx context.Context, m *coft.Merchant) (err error) {
 	defer failed(&err, "UpdateMerchant", m.ID)
+	return db.inTx(ctx, func(tx *dbTx) error { return db.updateMerchant(ctx, tx, m) })
+}
+
+func (db *DB) updateMerchant(ctx context.Context, tx *dbTx, m *coft.Merchant) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
@@ -44,13 +48,13 @@ func (db *DB) UpdateMerchant(ctx context.Context, m *coft.Merchant) (err error) 
 	if err != nil {
 		return err
 	}
-	res, err := db.exec(ctx, `UPDATE merchants SET name = ?, api_key_hash = ?, response_key = ?,
+	res, err := tx.ExecContext(ctx, db.rebind(`UPDATE merchants SET name = ?, api_key_hash = ?, response_key = ?,
 		tokenization_enabled = ?, hosted_consent = ?, return_url = ?, webhook_url = ?,
 		webhook_username = ?, webhook_password = ?, frame_origins = ?, brand_color = ?, logo_url = ?, updated_at = ?,
-		return_origins = ? WHERE id = ?`,
+		return_origins = ?, require_totp = ? WHERE id = ?`),
 		m.Name, m.APIKeyHash, rk, m.TokenizationEnabled, m.HostedConsent, m.ReturnURL,
 		m.WebhookURL, m.WebhookUsername, wp, strings.Join(m.FrameOrigins, " "), m.BrandColor, m.LogoURL, m.UpdatedAt,
-		strings.Join(m.ReturnOrigins, " "), m.ID)
+		strings.Join(m.ReturnOrigins, " "), m.RequireTOTP, m.ID)
 	if err != nil {
 		return mapError(err, "", "api_key")
 	}
@@ -100,7 +104,7 @@ func (db *DB) scanMerchant(s scanner) (*coft.Merchant, error) {
 	var frames, returns string
 	err := s.Scan(&m.ID, &m.Name, &m.APIKeyHash, &m.ResponseKey, &m.TokenizationEnabled, &m.HostedConsent,
 		&m.ReturnURL, &m.WebhookURL, &m.WebhookUsername, &m.WebhookPassword, &frames, &m.BrandColor, &m.LogoURL, &m.CreatedAt, &m.UpdatedAt,
-		&returns)
+		&returns, &m.RequireTOTP)
 	if err != nil {
 		return nil, mapError(err, "Merchant not found.", "")
 	}

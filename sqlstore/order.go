@@ -148,3 +148,56 @@ func fillOrder(o *coft.Order, amount int64, status, details string) error {
 }
 
 var _ coft.OrderStore = (*DB)(nil)
+
+// ListOrders returns a merchant's orders that match the filter, newest
+// first. Each filter has an index that starts with the merchant and ends
+// with (created_at, id), so a page reads f.Limit rows whatever the
+// merchant's number of orders.
+func (db *DB) ListOrders(ctx context.Context, f coft.OrderFilter) (_ []*coft.Order, err error) {
+	defer failed(&err, "ListOrders", f.MerchantID)
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	q := `SELECT ` + orderColumns + ` FROM orders WHERE merchant_id = ?`
+	args := []any{f.MerchantID}
+	if f.OrderID != "" {
+		q += ` AND order_id = ?`
+		args = append(args, f.OrderID)
+	}
+	if f.CustomerID != "" {
+		q += ` AND customer_id = ?`
+		args = append(args, f.CustomerID)
+	}
+	if f.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, string(f.Status))
+	}
+	if !f.From.IsZero() {
+		q += ` AND created_at >= ?`
+		args = append(args, f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q += ` AND created_at < ?`
+		args = append(args, f.To.UTC())
+	}
+	if f.Before != nil {
+		q += ` AND (created_at < ? OR (created_at = ? AND id < ?))`
+		args = append(args, f.Before.CreatedAt.UTC(), f.Before.CreatedAt.UTC(), f.Before.ID)
+	}
+	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := db.r.QueryContext(ctx, db.rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var os []*coft.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, err
+		}
+		os = append(os, o)
+	}
+	return os, rows.Err()
+}

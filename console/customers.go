@@ -1,0 +1,5 @@
+package console
+
+func (s *Server) customerRoutes() []Route {
+	return nil
+}

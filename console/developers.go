@@ -1,0 +1,5 @@
+package console
+
+func (s *Server) developerRoutes() []Route {
+	return nil
+}

@@ -1,0 +1,5 @@
+package console
+
+func (s *Server) insightRoutes() []Route {
+	return nil
+}

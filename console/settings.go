@@ -1,0 +1,5 @@
+package console
+
+func (s *Server) settingsRoutes() []Route {
+	return nil
+}

@@ -12,7 +12,7 @@ import (
 
 func (s *Server) orderRoutes() []Route {
 	return []Route{
-		{"GET /console/{merchant_id}/orders", s.page("", s.Orders)},
+		s.get("/console/{merchant_id}/orders", s.Orders),
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/components"
+	"github.com/coftkit/coft/juspay"
 	"github.com/gorilla/sessions"
 )
 
@@ -192,7 +193,10 @@ func (s *Server) signInFailed(r *http.Request, u *coft.User) error {
 }
 
 var errSignIn = coft.Errorf(coft.EUNAUTHORIZED, "The email or password is not right.")
-var errTooMany = coft.Errorf(coft.EUNAVAILABLE, "Too many failed sign-ins. Please wait 15 minutes and try again.")
+// errTooMany refuses a sign-in of a locked account or from an address
+// over its limit: 429, as for any client asking too often.
+var errTooMany = &juspay.StatusError{Status: http.StatusTooManyRequests,
+	Err: coft.Errorf(coft.EUNAVAILABLE, "Too many failed sign-ins. Please wait 15 minutes and try again.")}
 
 // SignInPage serves GET /console/sign-in.
 func (s *Server) SignInPage(w http.ResponseWriter, r *http.Request) error {
@@ -221,6 +225,9 @@ func (s *Server) SignIn(w http.ResponseWriter, r *http.Request) error {
 	email, password, next := strings.TrimSpace(r.PostFormValue("email")), r.PostFormValue("password"), safeNext(r.PostFormValue("next"))
 	again := func(err error) error {
 		_, status := statusOf(err)
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "900")
+		}
 		s.render(w, r, status, components.ConsoleSignIn(components.SignInView{Email: email, Next: next, Error: coft.ErrorMessage(err), Demo: s.cfg.DemoMerchant}))
 		return nil
 	}

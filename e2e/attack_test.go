@@ -82,6 +82,7 @@ func TestAttackSuite(t *testing.T) {
 	t.Run("secrets and files at rest", a.atRest)
 	t.Run("card data and capabilities in logs", a.loggedSecrets)
 	t.Run("small doors", a.smallDoors)
+	t.Run("console", a.consoleAttacks) // last: its brute force shuts the console to this address
 	a.finalChecks(t)
 }
 

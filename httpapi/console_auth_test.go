@@ -79,7 +79,7 @@ func TestConsoleSignIn(t *testing.T) {
 			h.browser(true).submit("/console/sign-in", url.Values{"email": {eve.email}, "password": {"guess " + strings.Repeat("x", i+8)}})
 		}
 		p := h.browser(true).submit("/console/sign-in", url.Values{"email": {eve.email}, "password": {eve.password}})
-		if p.status != http.StatusServiceUnavailable || !strings.Contains(p.text(".error"), "Too many") {
+		if p.status != http.StatusTooManyRequests || !strings.Contains(p.text(".error"), "Too many") {
 			t.Fatalf("right password on a locked account: %d %q", p.status, p.text(".error"))
 		}
 		h.advance(16 * time.Minute)

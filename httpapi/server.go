@@ -218,6 +218,10 @@ func errConfig(field string) error {
 // network's callbacks and the reconciler.
 func (s *Server) Payments() *payment.Service { return s.payments }
 
+// Console returns the merchant console the server mounts; nil when it
+// serves none.
+func (s *Server) Console() *console.Server { return s.console }
+
 // Handler returns the whole URL surface of the service.
 func (s *Server) Handler() http.Handler { return s.handler }
 

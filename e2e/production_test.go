@@ -135,6 +135,15 @@ func TestProductionMode(t *testing.T) {
 		}
 	}
 
+	// The demo merchant's console is open in the sandbox only: in
+	// production it asks to sign in (and there is no demo merchant).
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if res, err := noFollow.Get(url + "/console/demo/orders"); err != nil {
+		t.Fatal(err)
+	} else if res.Body.Close(); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/console/sign-in") {
+		t.Errorf("production: /console/demo/orders = %d %s, want a redirect to sign in", res.StatusCode, res.Header.Get("Location"))
+	}
+
 	res, err := http.Get(url + "/readyz")
 	if err != nil {
 		t.Fatal(err)

@@ -127,4 +127,37 @@ type CustomerStore interface {
 	// FindCustomer finds a customer by id (cst_…) or object_reference_id.
 	// Returns ENOTFOUND if the merchant has no such customer.
 	FindCustomer(ctx context.Context, merchantID, idOrReference string) (*Customer, error)
+	// ListCustomers returns a merchant's customers that match the filter,
+	// newest first, at most f.Limit (keyset paging: f.Before).
+	ListCustomers(ctx context.Context, f CustomerFilter) ([]*Customer, error)
+}
+
+// CustomerFilter selects a merchant's customers. An empty Search matches
+// every customer.
+type CustomerFilter struct {
+	MerchantID string
+	// Search matches a customer exactly by one of: its id (cst_…), its
+	// object_reference_id, its email address (in any case), or its mobile
+	// number (the digits; spaces, dashes and a leading + are ignored, and
+	// a number longer than 10 digits is also tried without its leading
+	// country code).
+	Search string
+	// Before continues a list after its last customer: customers created
+	// before it (or at the same time with a smaller id).
+	Before *Customer
+	Limit  int // 1..500; default 50
+}
+
+// MobileCandidates returns the mobile numbers Search may name, or nil
+// when it is not a phone number.
+func (f CustomerFilter) MobileCandidates() []string {
+	s := strings.TrimPrefix(strings.TrimSpace(f.Search), "+")
+	s = strings.NewReplacer(" ", "", "-", "").Replace(s)
+	if len(s) < 6 || len(s) > 19 || !AllDigits(s) {
+		return nil
+	}
+	if len(s) > 10 {
+		return []string{s, s[len(s)-10:]}
+	}
+	return []string{s}
 }

@@ -122,7 +122,9 @@ func TestConsoleCustomers(t *testing.T) {
 				if cards.Length() != 2 {
 					t.Fatalf("%d cards shown", cards.Length())
 				}
-				tokenized := cards.FilterFunction(func(_ int, s *goquery.Selection) bool { return strings.Contains(s.Find("h3").Text(), "Visa ending 4242") })
+				tokenized := cards.FilterFunction(func(_ int, s *goquery.Selection) bool {
+					return strings.Contains(s.Find("h3").Text(), "Visa ending 4242")
+				})
 				text := tokenized.Text()
 				card, err := h.db.FindCardByFingerprint(ctx, "alpha", cst, h.locker.Fingerprint(goodCard))
 				if err != nil || card.Token == nil {
@@ -133,7 +135,9 @@ func TestConsoleCustomers(t *testing.T) {
 						t.Errorf("the tokenized card does not show %q: %s", want, text)
 					}
 				}
-				lockerText := cards.FilterFunction(func(_ int, s *goquery.Selection) bool { return strings.Contains(s.Find("h3").Text(), "Mastercard ending "+kept.Last4) }).Text()
+				lockerText := cards.FilterFunction(func(_ int, s *goquery.Selection) bool {
+					return strings.Contains(s.Find("h3").Text(), "Mastercard ending "+kept.Last4)
+				}).Text()
 				if !strings.Contains(lockerText, "None: the card is kept in the locker.") {
 					t.Errorf("the locker card: %s", lockerText)
 				}

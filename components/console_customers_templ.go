@@ -123,7 +123,7 @@ func ConsoleCustomers(f ConsoleFrame, v CustomersView) templ.Component {
 					}
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<div class=\"table-wrap\"><table><caption class=\"sr-only\">Customers, newest first</caption> <thead><tr><th scope=\"col\">Customer</th><th scope=\"col\">Reference</th><th scope=\"col\">Name</th><th scope=\"col\">Email</th><th scope=\"col\">Mobile</th><th scope=\"col\">Created (IST)</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Customers, newest first\"><table><caption class=\"sr-only\">Customers, newest first</caption> <thead><tr><th scope=\"col\">Customer</th><th scope=\"col\">Reference</th><th scope=\"col\">Name</th><th scope=\"col\">Email</th><th scope=\"col\">Mobile</th><th scope=\"col\">Created (IST)</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1120,7 +1120,7 @@ func consentRecord(r ConsentRecordView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if r.TooFast {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 102, "<span class=\"status status-FAILED\">faster than a person reads</span>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 102, "<span class=\"status status-FAILED\">flagged: under one second</span>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

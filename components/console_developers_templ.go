@@ -95,14 +95,14 @@ func ConsoleDevelopers(f ConsoleFrame, v DevelopersView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</code></dd></dl><p>Authenticate with your API key as the user name of HTTP Basic authentication, with no password:</p><pre>curl -u API_KEY: ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</code></dd></dl><p>Authenticate with your API key as the user name of HTTP Basic authentication, with no password:</p><pre class=\"wrap\">curl -u API_KEY: ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var5 string
 			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(v.BaseURL)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/console_developers.templ`, Line: 41, Col: 35}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/console_developers.templ`, Line: 41, Col: 48}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 			if templ_7745c5c3_Err != nil {
@@ -118,7 +118,7 @@ func ConsoleDevelopers(f ConsoleFrame, v DevelopersView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<div class=\"table-wrap\"><table><caption class=\"sr-only\">Recent API requests, newest first</caption> <thead><tr><th scope=\"col\">Time (IST)</th><th scope=\"col\">Method</th><th scope=\"col\">Route</th><th scope=\"col\">Status</th><th scope=\"col\">Took</th><th scope=\"col\">Request id</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Recent API requests, newest first\"><table><caption class=\"sr-only\">Recent API requests, newest first</caption> <thead><tr><th scope=\"col\">Time (IST)</th><th scope=\"col\">Method</th><th scope=\"col\">Route</th><th scope=\"col\">Status</th><th scope=\"col\">Took</th><th scope=\"col\">Request id</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -297,7 +297,7 @@ func ConsoleDevelopers(f ConsoleFrame, v DevelopersView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<div class=\"table-wrap\"><table><caption class=\"sr-only\">Webhook events, newest first</caption> <thead><tr><th scope=\"col\">Event</th><th scope=\"col\">About</th><th scope=\"col\">Status</th><th scope=\"col\">Attempts</th><th scope=\"col\">Last error</th><th scope=\"col\">Created (IST)</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Webhook events, newest first\"><table><caption class=\"sr-only\">Webhook events, newest first</caption> <thead><tr><th scope=\"col\">Event</th><th scope=\"col\">About</th><th scope=\"col\">Status</th><th scope=\"col\">Attempts</th><th scope=\"col\">Last error</th><th scope=\"col\">Created (IST)</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -484,7 +484,7 @@ func ConsoleDevelopers(f ConsoleFrame, v DevelopersView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(v.TestCards) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, "<h2>Test cards</h2><p>Sandbox only. Any future expiry and any CVV of the right length (4 digits for American Express, else 3) work.</p><div class=\"table-wrap\"><table><caption class=\"sr-only\">Sandbox test cards</caption> <thead><tr><th scope=\"col\">Card number</th><th scope=\"col\">Brand</th><th scope=\"col\">Issuer</th><th scope=\"col\">Type</th><th scope=\"col\">Can be tokenized</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, "<h2>Test cards</h2><p>Sandbox only. Any future expiry and any CVV of the right length (4 digits for American Express, else 3) work.</p><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Sandbox test cards\"><table><caption class=\"sr-only\">Sandbox test cards</caption> <thead><tr><th scope=\"col\">Card number</th><th scope=\"col\">Brand</th><th scope=\"col\">Issuer</th><th scope=\"col\">Type</th><th scope=\"col\">Can be tokenized</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -836,7 +836,7 @@ func ConsoleEvent(f ConsoleFrame, v EventView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 74, "<div class=\"table-wrap\"><table><caption class=\"sr-only\">Delivery attempts, oldest first</caption> <thead><tr><th scope=\"col\">#</th><th scope=\"col\">Time (IST)</th><th scope=\"col\">URL</th><th scope=\"col\">Answer</th><th scope=\"col\">Took</th><th scope=\"col\">Error</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 74, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Delivery attempts, oldest first\"><table><caption class=\"sr-only\">Delivery attempts, oldest first</caption> <thead><tr><th scope=\"col\">#</th><th scope=\"col\">Time (IST)</th><th scope=\"col\">URL</th><th scope=\"col\">Answer</th><th scope=\"col\">Took</th><th scope=\"col\">Error</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -867,14 +867,14 @@ func ConsoleEvent(f ConsoleFrame, v EventView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "</td><td class=\"secret\">")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "</td><td class=\"url\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var51 string
 					templ_7745c5c3_Var51, templ_7745c5c3_Err = templ.JoinStringErrs(a.URL)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/console_developers.templ`, Line: 176, Col: 34}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/console_developers.templ`, Line: 176, Col: 31}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var51))
 					if templ_7745c5c3_Err != nil {

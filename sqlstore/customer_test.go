@@ -114,3 +114,48 @@ func TestListCustomers(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkListCustomers: the console's customers list and its searches
+// over one merchant's 1,000,000 customers (SQLite), each a page of 51.
+func BenchmarkListCustomers(b *testing.B) {
+	ctx := context.Background()
+	db := MustOpenDB(b, sqlstore.SQLite)
+	mustMerchant(b, db, "m")
+	mustMerchant(b, db, "other")
+	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	const n = 1_000_000
+	if _, err := db.RawExec(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+		INSERT INTO customers (id, merchant_id, object_reference_id, mobile_number, mobile_country_code, email_address,
+			first_name, last_name, implicit, created_at, updated_at)
+		SELECT printf('cst_%032d', i), CASE WHEN i % 10 = 0 THEN 'other' ELSE 'm' END, 'ref-' || i,
+			printf('9%09d', i), '91', 'user' || i || '@example.com', '', '', 0, ?, ? FROM n`, n, at, at); err != nil {
+		b.Fatal(err)
+	}
+	middle, err := db.FindCustomer(ctx, "m", "ref-500001")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		f    coft.CustomerFilter
+		want int
+	}{
+		{"first page", coft.CustomerFilter{}, 51},
+		{"a page in the middle", coft.CustomerFilter{Before: middle}, 51},
+		{"by email", coft.CustomerFilter{Search: "USER777777@example.com"}, 1},
+		{"by mobile", coft.CustomerFilter{Search: "+91 9000777777"}, 1},
+		{"by reference", coft.CustomerFilter{Search: "ref-123457"}, 1},
+		{"by id", coft.CustomerFilter{Search: "cst_00000000000000000000000000123457"}, 1},
+		{"no match", coft.CustomerFilter{Search: "nobody@example.com"}, 0},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			c.f.MerchantID, c.f.Limit = "m", 51
+			for b.Loop() {
+				cs, err := db.ListCustomers(ctx, c.f)
+				if err != nil || len(cs) != c.want {
+					b.Fatalf("%d customers, %v", len(cs), err)
+				}
+			}
+		})
+	}
+}

@@ -30,7 +30,7 @@ func (s *Server) Customers(w http.ResponseWriter, r *http.Request, v *viewer) er
 	f := coft.CustomerFilter{MerchantID: v.merchant.ID, Search: strings.TrimSpace(q.Get("q")), Limit: pageSize + 1}
 	view := components.CustomersView{Search: f.Search}
 	if len(f.Search) > 254 {
-		view.Error, f.Search = "Search for an id, reference, email or mobile number of at most 254 characters.", ""
+		view.Error = "Search for an id, reference, email or mobile number of at most 254 characters."
 		s.render(w, r, http.StatusBadRequest, components.ConsoleCustomers(v.frame("customers", "Customers"), view))
 		return nil
 	}

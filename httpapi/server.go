@@ -19,6 +19,7 @@ import (
 	"github.com/coftkit/coft/juspay"
 	"github.com/coftkit/coft/pages"
 	"github.com/coftkit/coft/payment"
+	"github.com/coftkit/coft/reqlog"
 	"github.com/gorilla/sessions"
 )
 
@@ -105,6 +106,12 @@ type Config struct {
 	// Unset, the handler has no /metrics (404): serve MetricsHandler on a
 	// listener of its own instead.
 	MetricsToken string
+	// RequestLog, when set, keeps each merchant's recent requests of the
+	// merchant API (method, route pattern, status, time, duration, request
+	// id; never a path or a body), for the console: see RecentRequests.
+	// It is this instance's memory only, never written to the database,
+	// so that no request gains a write.
+	RequestLog *reqlog.Log
 }
 
 // Server is the merchant API. Make it with New, then serve its Handler.
@@ -178,7 +185,8 @@ func New(c Config) (*Server, error) {
 	s.merchants.ttl = c.MerchantCacheTTL
 	if s.pages, err = pages.New(pages.Config{Store: c.Store, Payments: payments, Views: s.views, Merchant: s.findMerchantByID,
 		Bins: c.Bins, Tokens: c.Tokens, Consent: c.Consent, Sessions: c.Sessions, Logger: c.Logger, BaseURL: c.BaseURL,
-		Now: c.Now, ClientTokenTTL: c.ClientTokenTTL, AuthWindow: c.AuthWindow, TestCards: c.TestCards}); err != nil {
+		Now: c.Now, ClientTokenTTL: c.ClientTokenTTL, AuthWindow: c.AuthWindow, TestCards: c.TestCards,
+		DemoConsole: c.Demo && !c.Production}); err != nil {
 		return nil, err
 	}
 	s.handler = s.routes()
@@ -192,6 +200,14 @@ func errConfig(field string) error {
 // Payments returns the use cases the server runs, for the sandbox
 // network's callbacks and the reconciler.
 func (s *Server) Payments() *payment.Service { return s.payments }
+
+// RecentRequests returns the merchant's most recent requests of the
+// merchant API that this instance served, newest first, at most limit
+// (all that are kept when limit <= 0); nil without a Config.RequestLog.
+// Requests served by other instances are not in it.
+func (s *Server) RecentRequests(merchantID string, limit int) []reqlog.Entry {
+	return s.cfg.RequestLog.Recent(merchantID, limit)
+}
 
 // Handler returns the whole URL surface of the service.
 func (s *Server) Handler() http.Handler { return s.handler }

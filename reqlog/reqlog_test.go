@@ -2,6 +2,7 @@ package reqlog_test
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -229,4 +230,38 @@ func BenchmarkRecent(b *testing.B) {
 	for b.Loop() {
 		l.Recent("alpha", 50)
 	}
+}
+
+// TestMemoryBounded fills a Log at its defaults far past its bounds, with
+// a fresh 64-byte request id per request (the longest the service keeps),
+// and checks the heap it holds stays under the bound its doc states.
+func TestMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills 600,000 entries")
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	l := reqlog.New(reqlog.Config{})
+	e := entry(1)
+	for m := range 2 * reqlog.DefaultMerchants {
+		id := "merchant" + strconv.Itoa(m)
+		for i := range 300 {
+			e.RequestID = fmt.Sprintf("%064d", m*1000+i)
+			l.Record(id, e)
+		}
+	}
+	held := heap() - before
+	if l.Merchants() != reqlog.DefaultMerchants {
+		t.Fatalf("%d merchants kept, want %d", l.Merchants(), reqlog.DefaultMerchants)
+	}
+	t.Logf("%d merchants × %d requests: %.1f MB", reqlog.DefaultMerchants, reqlog.DefaultPerMerchant, float64(held)/1e6)
+	if held > 50e6 {
+		t.Fatalf("the log holds %.1f MB, over its 50 MB bound", float64(held)/1e6)
+	}
+	runtime.KeepAlive(l)
 }

@@ -7,7 +7,7 @@
 // The log is per instance and is not persisted: each instance of the
 // service remembers the requests it served, and forgets them when it
 // stops. Recording is a copy into a fixed ring under the merchant's own
-// lock, with no allocation once the merchant has a ring, so that the
+// lock, with no allocation once the merchant's ring is full, so that the
 // payment path gains no database write, and next to no time, per request.
 package reqlog
 
@@ -40,7 +40,8 @@ type Config struct {
 	PerMerchant int
 	// Merchants is how many merchants are kept at most; when one more
 	// makes a request, the merchant whose last request is the oldest is
-	// forgotten.
+	// forgotten. Keep it above the number of merchants an instance serves
+	// at once: each merchant added copies the index of merchants.
 	Merchants int
 }
 

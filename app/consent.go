@@ -230,9 +230,15 @@ func (c *ConsentPage) setView(v ConsentView, ok bool) {
 }
 
 // OnMount moves the focus into the dialog and resets the pending state when
-// the page comes back from the back-forward cache.
+// the page comes back from the back-forward cache. In a frame, it takes the
+// focus only if the frame has it (the customer is paying in it): a frame
+// the customer is not using, such as the demo gallery's previews, must not
+// pull the focus, and the page's scroll with it, away from its parent page.
 func (c *ConsentPage) OnMount(ctx goapp.Context) {
-	if el := goapp.Window().Get("document").Call("getElementById", c.focus); el.Truthy() {
+	win := goapp.Window()
+	doc := win.Get("document")
+	framed := !win.Get("parent").Equal(win.JSValue())
+	if el := doc.Call("getElementById", c.focus); el.Truthy() && (!framed || doc.Call("hasFocus").Bool()) {
 		el.Call("focus")
 	}
 	c.pageShow = goapp.FuncOf(func(this goapp.Value, args []goapp.Value) any {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -41,6 +42,14 @@ type axeViolation struct {
 // fails the test on any violation.
 func checkA11y(t *testing.T, ctx context.Context, axe, what string) {
 	t.Helper()
+	checkA11yFrames(t, ctx, axe, what, true)
+}
+
+// checkA11yFrames is checkA11y, into the page's frames or not (axe waits
+// for frames that do not run it; a page's frames may be checked on their
+// own pages instead).
+func checkA11yFrames(t *testing.T, ctx context.Context, axe, what string, frames bool) {
+	t.Helper()
 	var raw string
 	err := chromedp.Run(ctx,
 		chromedp.ActionFunc(func(c context.Context) error {
@@ -50,7 +59,8 @@ func checkA11y(t *testing.T, ctx context.Context, axe, what string) {
 			}
 			return err
 		}),
-		chromedp.Evaluate(`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
+		chromedp.Evaluate(`axe.run(document, {iframes: `+strconv.FormatBool(frames)+`,
+			runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
 			.then(r => JSON.stringify(r.violations))`, &raw, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
 			return p.WithAwaitPromise(true)
 		}),

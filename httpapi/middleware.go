@@ -14,6 +14,7 @@ import (
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/csp"
 	"github.com/coftkit/coft/juspay"
+	"github.com/coftkit/coft/reqlog"
 )
 
 type ctxKey int
@@ -108,7 +109,9 @@ func (s *statusRecorder) Flush() { http.NewResponseController(s.ResponseWriter).
 
 // observe gives each request an id (kept from a sane incoming X-Request-Id
 // that holds no card number),
-// logs one line when it ends and records its metrics. The line names the
+// logs one line when it ends and records its metrics, and, for a request
+// of the merchant API whose caller was authenticated, an entry in the
+// merchant's recent requests (Config.RequestLog). The line names the
 // route's pattern, never the path or the query string: paths and queries
 // carry capabilities (a payment's txn_uuid, a payment page's ord_ id, a
 // client_auth_token) that would let a log reader act on a customer's
@@ -136,6 +139,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			route = "unmatched"
 		}
 		s.metrics.observe(route, rec.status, elapsed)
+		if s.cfg.RequestLog != nil && ri.merchantID != "" { // an API route, its caller authenticated
+			s.cfg.RequestLog.Record(ri.merchantID, reqlog.Entry{Method: r.Method, Route: route, Status: rec.status,
+				Time: start, Duration: elapsed, RequestID: id})
+		}
 		level := slog.LevelInfo
 		if rec.status >= 500 {
 			level = slog.LevelError

@@ -10,6 +10,7 @@ import (
 	"github.com/coftkit/coft/bintable"
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/httpapi"
+	"github.com/coftkit/coft/pages"
 )
 
 func TestHomePage(t *testing.T) {
@@ -97,5 +98,50 @@ func TestPagePostsOnlyFromBrowsers(t *testing.T) {
 	}
 	if status, _, _ := b.post(consent, form, map[string]string{"Sec-Fetch-Site": "", "Origin": h.srv.URL}); status != 303 {
 		t.Errorf("a same-origin browser without Sec-Fetch-Site (Origin only): %d, want 303", status)
+	}
+}
+
+// TestDemoLinksToConsole: after a demo payment, /demo?order_id=… links to
+// that order's timeline in the console (sandbox), and without an order, or
+// with an order the demo merchant does not have, there is no link.
+func TestDemoLinksToConsole(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	key := h.merchant(pages.DemoMerchant, true)
+	h.must(200, request{method: "POST", path: "/orders", key: key, form: "order_id=demo_story-1&amount=10"})
+	h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=alphas&amount=10"})
+	for _, c := range []struct{ query, href string }{
+		{"?order_id=demo_story-1", "/console/demo/orders/demo_story-1"},
+		{"", ""},
+		{"?order_id=nosuchorder", ""},
+		{"?order_id=alphas", ""}, // alpha's order: not the demo's
+	} {
+		res := h.must(200, request{method: "GET", path: "/demo" + c.query})
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(res.raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		link := doc.Find("#demo-notice a#demo-console")
+		href, _ := link.Attr("href")
+		if href != c.href {
+			t.Errorf("/demo%s: console link %q, want %q", c.query, href, c.href)
+		}
+		if c.href != "" && strings.TrimSpace(link.Text()) != "See this payment's story in the console" {
+			t.Errorf("/demo%s: link text %q", c.query, link.Text())
+		}
+	}
+	if got := pages.DemoConsolePath("a/b c"); got != "/console/demo/orders/a%2Fb%20c" {
+		t.Errorf("DemoConsolePath escapes to %q", got)
+	}
+}
+
+// TestDemoConsoleNotInProduction: production never links to an open
+// console, even if its configuration served the demo (the server command
+// serves none there).
+func TestDemoConsoleNotInProduction(t *testing.T) {
+	h := newHarness(t, "sqlite", func(c *httpapi.Config) { c.Production = true })
+	key := h.merchant(pages.DemoMerchant, true)
+	h.must(200, request{method: "POST", path: "/orders", key: key, form: "order_id=demo_prod&amount=10"})
+	if res := h.do(request{method: "GET", path: "/demo?order_id=demo_prod"}); strings.Contains(res.raw, "/console/") {
+		t.Fatalf("production /demo (%d) links to the console:\n%s", res.status, res.raw)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/coftkit/coft/juspay"
 	"github.com/coftkit/coft/pages"
 	"github.com/coftkit/coft/payment"
+	"github.com/coftkit/coft/reqlog"
 	"github.com/gorilla/sessions"
 )
 
@@ -112,6 +113,12 @@ type Config struct {
 	// Unset, the handler has no /metrics (404): serve MetricsHandler on a
 	// listener of its own instead.
 	MetricsToken string
+	// RequestLog, when set, keeps each merchant's recent requests of the
+	// merchant API (method, route pattern, status, time, duration, request
+	// id; never a path or a body), for the console: see RecentRequests.
+	// It is this instance's memory only, never written to the database,
+	// so that no request gains a write.
+	RequestLog *reqlog.Log
 }
 
 // Server is the merchant API. Make it with New, then serve its Handler.
@@ -186,7 +193,8 @@ func New(c Config) (*Server, error) {
 	s.merchants.ttl = c.MerchantCacheTTL
 	if s.pages, err = pages.New(pages.Config{Store: c.Store, Payments: payments, Views: s.views, Merchant: s.findMerchantByID,
 		Bins: c.Bins, Tokens: c.Tokens, Consent: c.Consent, Sessions: c.Sessions, Logger: c.Logger, BaseURL: c.BaseURL,
-		Now: c.Now, ClientTokenTTL: c.ClientTokenTTL, AuthWindow: c.AuthWindow, TestCards: c.TestCards}); err != nil {
+		Now: c.Now, ClientTokenTTL: c.ClientTokenTTL, AuthWindow: c.AuthWindow, TestCards: c.TestCards,
+		DemoConsole: c.Demo && !c.Production}); err != nil {
 		return nil, err
 	}
 	if c.ConsoleStore != nil {
@@ -195,13 +203,17 @@ func New(c Config) (*Server, error) {
 		if c.Webhooks != nil {
 			notify = c.Webhooks.Notify
 		}
+		requests := c.ConsoleRequests
+		if requests == nil && c.RequestLog != nil {
+			requests = consoleRequests{c.RequestLog}
+		}
 		demo := ""
 		if c.Demo && !c.Production {
 			demo = pages.DemoMerchant
 		}
 		if s.console, err = console.New(console.Config{Store: c.ConsoleStore, Payments: payments, Sessions: c.Sessions,
 			FormKey: hashKey, Logger: c.Logger, BaseURL: c.BaseURL, Now: c.Now, Production: c.Production,
-			DemoMerchant: demo, MerchantChanged: s.merchants.forget, Requests: c.ConsoleRequests,
+			DemoMerchant: demo, MerchantChanged: s.merchants.forget, Requests: requests,
 			Webhooks: c.ConsoleWebhooks, Notify: notify, TestCards: c.TestCards}); err != nil {
 			return nil, err
 		}
@@ -221,6 +233,14 @@ func (s *Server) Payments() *payment.Service { return s.payments }
 // Console returns the merchant console the server mounts; nil when it
 // serves none.
 func (s *Server) Console() *console.Server { return s.console }
+
+// RecentRequests returns the merchant's most recent requests of the
+// merchant API that this instance served, newest first, at most limit
+// (all that are kept when limit <= 0); nil without a Config.RequestLog.
+// Requests served by other instances are not in it.
+func (s *Server) RecentRequests(merchantID string, limit int) []reqlog.Entry {
+	return s.cfg.RequestLog.Recent(merchantID, limit)
+}
 
 // Handler returns the whole URL surface of the service.
 func (s *Server) Handler() http.Handler { return s.handler }

@@ -3,6 +3,7 @@ package pages
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/coftkit/coft"
@@ -42,6 +43,12 @@ func demoOption(opts []components.DemoOption, v, def string) string {
 	return def
 }
 
+// DemoConsolePath is the demo order's timeline in the merchant console,
+// which is open without sign-in for the demo merchant in sandbox mode.
+func DemoConsolePath(orderID string) string {
+	return "/console/" + DemoMerchant + "/orders/" + url.PathEscape(orderID)
+}
+
 // Demo serves GET /demo: checkout three ways and the dialog gallery.
 func (s *Server) Demo(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
@@ -55,6 +62,9 @@ func (s *Server) Demo(w http.ResponseWriter, r *http.Request) error {
 	if id := q.Get("order_id"); id != "" {
 		if o, err := s.cfg.Store.FindOrder(r.Context(), DemoMerchant, id); err == nil {
 			v.Notice = "Order " + o.OrderID + " is " + string(o.Status) + "."
+			if s.cfg.DemoConsole {
+				v.ConsoleURL = DemoConsolePath(o.OrderID)
+			}
 			if _, t, err := s.cfg.Store.FindOrderStatus(r.Context(), DemoMerchant, id); err == nil && t != nil && t.TokenReference != "" {
 				v.Notice += " The card was saved as a network token."
 			}

@@ -66,6 +66,11 @@ type Config struct {
 	ClientTokenTTL, AuthWindow time.Duration
 	// TestCards are offered by the demo.
 	TestCards []components.TestCard
+	// DemoConsole links the demo's result to that order's timeline in the
+	// merchant console (DemoConsolePath). Sandbox only: the demo
+	// merchant's console is open without sign-in there, never in
+	// production.
+	DemoConsole bool
 }
 
 // Server serves the customer's pages. Make it with New.

@@ -19,6 +19,7 @@ import (
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/httpapi"
 	"github.com/coftkit/coft/payment"
+	"github.com/coftkit/coft/reqlog"
 	"github.com/coftkit/coft/sandbox"
 	"github.com/coftkit/coft/webapp"
 	"github.com/coftkit/coft/webhook"
@@ -120,6 +121,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Webhooks:         hooks,
 		MetricsToken:     cfg.metricsToken,
 		ConsoleStore:     db,
+		// Each instance remembers the API requests it served, for the
+		// console's developers' corner; in memory, never a write per request.
+		RequestLog: reqlog.New(reqlog.Config{}),
 	}
 	if !cfg.production() { // the sandbox's controls, test cards and demo
 		apiCfg.Sandbox, apiCfg.TestCards, apiCfg.Demo = network, testCards(bins), true

@@ -3,7 +3,9 @@
 // the merchant's allowed origins can frame these pages (CSP
 // frame-ancestors); the message goes to exactly the framing origin.
 (function () {
-  if (window.parent === window) return;
+  // The demo gallery's previews show the dialog as in a window of their
+  // size, not framed in a merchant's page.
+  if (window.parent === window || location.pathname === "/demo/dialog") return;
   // The drop-in's dialog names the page's origin in its URL (the server
   // framed it for that origin only); other pages ask the browser.
   var origins = window.location.ancestorOrigins;

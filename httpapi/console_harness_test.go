@@ -11,6 +11,7 @@ import (
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/console"
 	"github.com/coftkit/coft/httpapi"
+	"github.com/coftkit/coft/reqlog"
 	"github.com/coftkit/coft/sqlstore"
 )
 
@@ -99,4 +100,22 @@ func (h *harness) signIn(u *consoleUser) *browser {
 		}
 	}
 	return b
+}
+
+// TestConsoleShowsRecentRequests: the developers' corner lists the API
+// requests this instance served for the merchant, by route pattern, and
+// not another merchant's.
+func TestConsoleShowsRecentRequests(t *testing.T) {
+	h := newConsoleHarness(t, sqlstore.SQLite, func(c *httpapi.Config) { c.RequestLog = reqlog.New(reqlog.Config{}) })
+	h.order(h.keyA, "rq1", false, "")
+	h.do(request{method: "GET", path: "/orders/rq1", key: h.keyA})
+	h.order(h.keyB, "rqbeta", false, "")
+	b := h.signIn(h.consoleUser("alpha", "dev@alpha.example", coft.RoleDeveloper, false))
+	p := b.get("/console/alpha/developers")
+	if p.status != 200 || !strings.Contains(p.body, "GET /orders/{order_id}") || !strings.Contains(p.body, "POST /orders") {
+		t.Fatalf("developers page: %d\n%s", p.status, p.body)
+	}
+	if strings.Contains(p.body, "rq1") || strings.Contains(p.body, "rqbeta") {
+		t.Error("the request log shows a path's ids")
+	}
 }

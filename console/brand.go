@@ -45,15 +45,12 @@ func brandLogo(raw string) (string, error) {
 	return logo, nil
 }
 
-// previewed reads the brand a request previews (color, logo and default
-// from the brand page's form or the preview's URL); what it does not
-// give is the merchant's saved brand.
+// previewed reads the brand a request previews (color and logo, from the
+// brand page's form or the preview's URL; an empty color is the service's
+// colours); what it does not give is the merchant's saved brand.
 func previewed(q url.Values, m *coft.Merchant) (color, logo string, err error) {
 	color, logo = m.BrandColor, m.LogoURL
-	switch {
-	case q.Get("default") == "on":
-		color = ""
-	case q.Has("color"):
+	if q.Has("color") {
 		color, err = brandColor(q.Get("color"))
 	}
 	if err == nil && q.Has("logo") {

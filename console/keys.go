@@ -114,7 +114,7 @@ func (s *Server) UploadJWTKey(w http.ResponseWriter, r *http.Request, v *viewer)
 	var err error
 	switch {
 	case strings.TrimSpace(pem) == "":
-		err = coft.Missing("public_key")
+		err = coft.FieldError(coft.EMISSING, "public_key", "The public key is required.")
 	case len(pem) > maxPEM:
 		err = coft.FieldError(coft.ERANGE, "public_key", "The public key is longer than any RSA public key: at most %d characters.", maxPEM)
 	}
@@ -127,7 +127,6 @@ func (s *Server) UploadJWTKey(w http.ResponseWriter, r *http.Request, v *viewer)
 			return err
 		}
 		_, status := statusOf(err)
-		err = fieldLabel(err, map[string]string{"public_key": "The public key"})
 		return s.renderJWTKeys(w, r, v, status, components.JWTKeysView{PublicKey: pem,
 			Errors: components.FieldErrors{"public_key": coft.ErrorMessage(err)}}, "", "")
 	}

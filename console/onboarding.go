@@ -93,6 +93,7 @@ func (s *Server) Onboard(w http.ResponseWriter, r *http.Request, v *viewer) erro
 		err = coft.Invalid("testMode", "Test mode is for the sandbox: in production, onboarding goes to the card networks.")
 	default:
 		networks, err = coft.ParseNetworks(strings.Join(f["network"], ","))
+		err = fieldLabel(err, onboardingLabels)
 	}
 	for _, n := range f["network"] {
 		form.Networks[strings.ToUpper(n)] = true
@@ -103,13 +104,13 @@ func (s *Server) Onboard(w http.ResponseWriter, r *http.Request, v *viewer) erro
 			Flow: form.Flow, TestMode: form.TestMode, Status: map[string]string{},
 			Company: coft.Company{LegalName: form.LegalName, TradeName: form.TradeName, WebsiteURL: form.WebsiteURL,
 				ContactEmail: form.ContactEmail, BusinessIDType: form.BusinessIDType, BusinessIDValue: form.BusinessIDValue}}, networks)
+		err = fieldLabel(err, onboardingLabels)
 	}
 	if err != nil {
 		if coft.ErrorField(err) == "" {
 			return err
 		}
 		_, status := statusOf(err)
-		err = fieldLabel(err, onboardingLabels)
 		return s.renderOnboarding(w, r, v, status, components.OnboardingView{Form: form,
 			Errors: components.FieldErrors{coft.ErrorField(err): coft.ErrorMessage(err)}}, "")
 	}

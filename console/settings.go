@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -373,19 +372,15 @@ func (s *Server) SaveRequireTOTP(w http.ResponseWriter, r *http.Request, v *view
 	return nil
 }
 
-// fieldLabel words an error's field as the form labels it.
+// fieldLabel words an error of the domain's validation, which names a
+// field as the API does ("companyDetails.legalName is required."), with
+// the field's label in the form ("Legal name is required.").
 func fieldLabel(err error, labels map[string]string) error {
 	field := coft.ErrorField(err)
 	label, ok := labels[field]
-	if !ok {
+	msg := coft.ErrorMessage(err)
+	if !ok || !strings.HasPrefix(msg, field+" ") {
 		return err
 	}
-	code := coft.ErrorCode(err)
-	msg := coft.ErrorMessage(err)
-	if strings.Contains(msg, field) {
-		msg = strings.ReplaceAll(msg, field, label)
-	} else {
-		msg = fmt.Sprintf("%s: %s", label, msg)
-	}
-	return coft.FieldError(code, field, "%s", msg)
+	return coft.FieldError(coft.ErrorCode(err), field, "%s%s", label, strings.TrimPrefix(msg, field))
 }

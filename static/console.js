@@ -28,7 +28,7 @@ document.querySelectorAll("[data-copy]").forEach((el) => {
   const el = form.elements;
   let timer = 0;
   const update = () => {
-    const color = el["default"].checked ? "" : el.color.value;
+    const color = el.color.value;
     const logo = el.logo.checkValidity() ? el.logo.value.trim() : null;
     if (logo === null) return; // a URL half typed: keep the previews as they are
     const q = new URLSearchParams({ color: color.replace("#", ""), logo: logo });
@@ -40,9 +40,8 @@ document.querySelectorAll("[data-copy]").forEach((el) => {
       document.getElementById("brand-save-what").textContent = "Saving keeps the brand previewed above: " +
         (color ? "colour " + color : "the service's colours") + ", " + (logo ? "logo " + logo + "." : "no logo.");
     }
-    document.getElementById("brand-adjusted").textContent = color ?
-      "Press Preview to see the colours the dialog uses for " + color + " in light and dark mode (adjusted for contrast)." :
-      "The dialog shows the service's own colours.";
+    document.getElementById("brand-adjusted").textContent =
+      "Press Preview to see the colours the dialog uses for " + color + " in light and dark mode (adjusted for contrast).";
   };
   form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 300); });
   form.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(update, 300); });

@@ -595,7 +595,7 @@ func TestConsoleBrandPreview(t *testing.T) {
 // key id; a small or malformed key is refused naming the field; revoking
 // ends a key at once for the API. Each change is audited.
 func TestConsoleJWTKeys(t *testing.T) {
-	h := newConsoleHarness(t, sqlstore.SQLite)
+	h := newConsoleHarness(t, sqlstore.SQLite, func(c *httpapi.Config) { c.MerchantCacheTTL = time.Hour })
 	dev := h.consoleUser("alpha", "dev@alpha.example", coft.RoleDeveloper, false)
 	b := h.signIn(dev)
 	tok := settingsToken(t, b)
@@ -657,10 +657,20 @@ func TestConsoleJWTKeys(t *testing.T) {
 	if p := b.submit("/console/alpha/settings/jwt-keys/revoke", url.Values{"csrf": {tok}, "key_id": {"key_nope"}}); p.status != http.StatusNotFound {
 		t.Fatalf("an unknown key: %d", p.status)
 	}
+
+	// A key in use, cached by the API for an hour, is refused at once
+	// after its revocation in the console.
+	sdk := h.jweKeyFor("alpha")
+	sdk.post(200, "/v4/orders", `{"order_id":"jwt1","amount":"5.00"}`)
+	if p := b.submit("/console/alpha/settings/jwt-keys/revoke", url.Values{"csrf": {tok}, "key_id": {sdk.kid}}); p.status != http.StatusSeeOther {
+		t.Fatalf("revoke the SDK's key: %d", p.status)
+	}
+	sdk.post(http.StatusUnauthorized, "/v4/orders", `{"order_id":"jwt2","amount":"5.00"}`)
 	wantAudit(t, h, 0, dev.email,
 		auditWant{"jwt_key", "", generated + ", key pair generated here"},
 		auditWant{"jwt_key", "", uploaded + ", public key uploaded"},
-		auditWant{"jwt_key", generated + ", live", generated + ", revoked"})
+		auditWant{"jwt_key", generated + ", live", generated + ", revoked"},
+		auditWant{"jwt_key", sdk.kid + ", live", sdk.kid + ", revoked"})
 }
 
 // TestConsoleOnboarding: the page shows the merchant's and its

@@ -209,24 +209,24 @@ const maxCredential = 200
 // set (never shown back); clear_password removes it. In production the
 // URL must be on a public address, as the CLI requires.
 func (s *Server) SaveWebhooks(w http.ResponseWriter, r *http.Request, v *viewer) error {
-	url, user, pass := strings.TrimSpace(r.PostFormValue("webhook_url")), strings.TrimSpace(r.PostFormValue("webhook_username")), r.PostFormValue("webhook_password")
-	clear := r.PostFormValue("clear_password") == "on"
-	err := s.checkWebhookURL(url)
+	hookURL, user, pass := strings.TrimSpace(r.PostFormValue("webhook_url")), strings.TrimSpace(r.PostFormValue("webhook_username")), r.PostFormValue("webhook_password")
+	removePassword := r.PostFormValue("clear_password") == "on"
+	err := s.checkWebhookURL(hookURL)
 	switch {
 	case err != nil:
 	case len(user) > maxCredential || !printable(user):
 		err = coft.Invalid("webhook_username", "The username must be at most %d printable characters.", maxCredential)
 	case len(pass) > maxCredential || !printable(pass):
 		err = coft.Invalid("webhook_password", "The password must be at most %d printable characters.", maxCredential)
-	case clear && pass != "":
+	case removePassword && pass != "":
 		err = coft.Invalid("webhook_password", "Type a new password or remove it, not both.")
 	}
 	if err == nil {
 		_, err = s.update(r.Context(), v, func(m *coft.Merchant, c *changes) {
-			c.set("webhook_url", m.WebhookURL, url)
+			c.set("webhook_url", m.WebhookURL, hookURL)
 			c.set("webhook_username", m.WebhookUsername, user)
-			m.WebhookURL, m.WebhookUsername = url, user
-			if pass != "" || clear {
+			m.WebhookURL, m.WebhookUsername = hookURL, user
+			if pass != "" || removePassword {
 				c.secret("webhook_password", m.WebhookPassword, pass)
 				m.WebhookPassword = pass
 			}
@@ -234,7 +234,7 @@ func (s *Server) SaveWebhooks(w http.ResponseWriter, r *http.Request, v *viewer)
 	}
 	if err != nil {
 		return s.settingsError(w, r, v, err, func(sv *components.SettingsView) {
-			sv.WebhookURL, sv.WebhookUsername = url, user
+			sv.WebhookURL, sv.WebhookUsername = hookURL, user
 		})
 	}
 	s.savedRedirect(w, r, v, "webhooks", "webhooks")

@@ -288,6 +288,9 @@ type OnboardingStore interface {
 	// OnboardedNetworks returns the networks that onboarded the associate,
 	// for COFT and for ALT_ID, in one read.
 	OnboardedNetworks(ctx context.Context, merchantID, associateID string) (coft, altID NetworkSet, err error)
+	// ListOnboardings returns a merchant's onboardings, its own and its
+	// sub-merchants', every flow, by associate id then flow; at most limit.
+	ListOnboardings(ctx context.Context, merchantID string, limit int) ([]*Onboarding, error)
 	// PendingOnboardings returns onboardings, of every merchant, that have
 	// a network still pending. At most limit, oldest first.
 	PendingOnboardings(ctx context.Context, limit int) ([]*Onboarding, error)

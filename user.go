@@ -13,7 +13,7 @@ type Role string
 const (
 	RoleViewer    Role = "viewer"    // reads everything, changes nothing
 	RoleDeveloper Role = "developer" // also webhooks, origins, API and JWT keys
-	RoleAdmin     Role = "admin"     // also refunds, de-registration, brand, consent, onboarding
+	RoleAdmin     Role = "admin"     // also refunds, de-registration, brand, consent, onboarding, sign-in security
 )
 
 // Permission is one kind of change made in the console.
@@ -30,13 +30,14 @@ const (
 	PermConsent      Permission = "consent"       // hosted consent on or off
 	PermOnboarding   Permission = "onboarding"    // network onboarding of sub-merchants
 	PermExportLedger Permission = "export_ledger" // download the consent ledger
+	PermSecurity     Permission = "security"      // require an authenticator of every user
 )
 
 var rolePerms = map[Role][]Permission{
 	RoleViewer:    nil,
 	RoleDeveloper: {PermWebhooks, PermOrigins, PermKeys, PermExportLedger},
 	RoleAdmin: {PermRefund, PermDeregister, PermWebhooks, PermOrigins, PermKeys, PermBrand, PermConsent,
-		PermOnboarding, PermExportLedger},
+		PermOnboarding, PermExportLedger, PermSecurity},
 }
 
 // ParseRole returns the role a name gives, or EINVALID (field role).

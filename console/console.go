@@ -15,10 +15,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/components"
+	"github.com/coftkit/coft/jweauth"
 	"github.com/coftkit/coft/payment"
 	"github.com/gorilla/sessions"
 )
@@ -70,6 +72,12 @@ type Config struct {
 	// Webhooks sends a test event to a merchant's webhook URL; nil hides the
 	// button.
 	Webhooks WebhookTester
+	// Preview renders the consent dialog with a merchant's (perhaps
+	// unsaved) brand for the brand settings' previews; nil shows none.
+	Preview DialogPreview
+	// Locker seals the service's private keys of the JWT keys the console
+	// issues; nil: keys are listed and revoked, not issued.
+	Locker jweauth.Locker
 	// Notify wakes the webhook worker after a redelivery is asked for.
 	Notify func()
 	// TestCards are shown in the developers' corner (the sandbox only).
@@ -89,6 +97,13 @@ type RequestLog interface {
 // how it was answered.
 type WebhookTester interface {
 	SendTest(ctx context.Context, m *coft.Merchant) (status int, took time.Duration, err error)
+}
+
+// DialogPreview renders the consent dialog as a merchant's customers see
+// it, over a sample payment, in m's name, brand colour and logo and the
+// locale's language; only the service's own pages may frame it.
+type DialogPreview interface {
+	PreviewDialog(w http.ResponseWriter, m *coft.Merchant, locale string) error
 }
 
 // Server serves the console's pages.

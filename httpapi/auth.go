@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"io"
 	"net/http"
@@ -33,12 +32,6 @@ type auth struct {
 func authFrom(ctx context.Context) *auth {
 	a, _ := ctx.Value(authKey).(*auth)
 	return a
-}
-
-// HashAPIKey returns the hash under which an API key is stored.
-func HashAPIKey(key string) []byte {
-	h := sha256.Sum256([]byte(key))
-	return h[:]
 }
 
 // Who may call an endpoint.
@@ -92,7 +85,7 @@ func (s *Server) resolveAuth(w http.ResponseWriter, r *http.Request, level acces
 		if !ok {
 			return nil, coft.Errorf(coft.EUNAUTHORIZED, "Authorization must be Basic with the API key as username.")
 		}
-		m, err := s.findMerchantByKeyHash(ctx, HashAPIKey(key))
+		m, err := s.findMerchantByKeyHash(ctx, coft.HashAPIKey(key))
 		if coft.ErrorCode(err) == coft.ENOTFOUND {
 			return nil, coft.Errorf(coft.EUNAUTHORIZED, "Invalid Authentication")
 		} else if err != nil {

@@ -201,7 +201,7 @@ func (h *harness) merchantKey(id string, hosted bool) string {
 		h.t.Fatal(err)
 	}
 	key := "KEY" + strings.ToUpper(coft.RandomHex(8))
-	m.APIKeyHash, m.HostedConsent = httpapi.HashAPIKey(key), hosted
+	m.APIKeyHash, m.HostedConsent = coft.HashAPIKey(key), hosted
 	if err := h.db.UpdateMerchant(context.Background(), m); err != nil {
 		h.t.Fatal(err)
 	}

@@ -174,7 +174,7 @@ func (h *harness) merchant(id string, tokenization bool) string {
 // API key.
 func (h *harness) newMerchant(id string, tokenization bool) string {
 	key := "KEY" + strings.ToUpper(coft.RandomHex(8))
-	m := &coft.Merchant{ID: id, Name: "Shop " + id, APIKeyHash: httpapi.HashAPIKey(key), ResponseKey: "rk",
+	m := &coft.Merchant{ID: id, Name: "Shop " + id, APIKeyHash: coft.HashAPIKey(key), ResponseKey: "rk",
 		TokenizationEnabled: tokenization, HostedConsent: true,
 		ReturnOrigins: []string{"https://shop.example", "https://shop.merchant.com"}}
 	if err := h.db.CreateMerchant(context.Background(), m); err != nil {

@@ -213,8 +213,8 @@ func New(c Config) (*Server, error) {
 		}
 		if s.console, err = console.New(console.Config{Store: c.ConsoleStore, Payments: payments, Sessions: c.Sessions,
 			FormKey: hashKey, Logger: c.Logger, BaseURL: c.BaseURL, Now: c.Now, Production: c.Production,
-			DemoMerchant: demo, MerchantChanged: s.merchants.forget, Requests: requests,
-			Webhooks: c.ConsoleWebhooks, Notify: notify, TestCards: c.TestCards}); err != nil {
+			DemoMerchant: demo, MerchantChanged: s.forgetMerchant, Requests: requests,
+			Webhooks: c.ConsoleWebhooks, Notify: notify, TestCards: c.TestCards, Preview: s.pages, Locker: c.Locker}); err != nil {
 			return nil, err
 		}
 	}
@@ -274,6 +274,19 @@ func (c *merchantCache) forget(id string) {
 	c.m.Range(func(k, v any) bool {
 		if v.(cachedMerchant).m.ID == id {
 			c.m.Delete(k)
+		}
+		return true
+	})
+}
+
+// forgetMerchant drops what this instance keeps in memory of a merchant
+// whose settings the console changed: its settings (a rotated API key is
+// refused at once) and its opened JWT keys (a revoked key too).
+func (s *Server) forgetMerchant(id string) {
+	s.merchants.forget(id)
+	s.jweKeys.Range(func(k, v any) bool {
+		if v.(cachedJWEKey).key.MerchantID == id {
+			s.jweKeys.Delete(k)
 		}
 		return true
 	})

@@ -3,6 +3,7 @@ package jweauth
 import (
 	"crypto/rsa"
 	"fmt"
+	"strings"
 
 	"github.com/coftkit/coft"
 )
@@ -60,3 +61,27 @@ func OpenKey(k *coft.JWTKey, lk Locker) (*Key, error) {
 // sealAAD binds a sealed service key to its key id: a sealed key copied to
 // another id does not open.
 func sealAAD(id string) string { return "jwt-key:" + id }
+
+// Issue makes a merchant's new key id, ready to store. With merchantPEM
+// empty the merchant's key pair is made here, and its private key (PKCS #8
+// PEM) is returned to be handed over once and never kept; otherwise
+// merchantPEM is the merchant's own RSA public key, refused (EINVALID,
+// field public_key) when it is not one of KeyBits bits or more. The CLI
+// and the console both issue keys through it.
+func Issue(merchantID, merchantPEM string, lk Locker) (k *coft.JWTKey, merchantPrivate string, err error) {
+	var pub *rsa.PublicKey
+	if strings.TrimSpace(merchantPEM) == "" {
+		priv, err := GenerateKey()
+		if err != nil {
+			return nil, "", err
+		}
+		merchantPrivate, pub = PrivateKeyPEM(priv), &priv.PublicKey
+	} else if pub, err = ParsePublicKey(merchantPEM); err != nil {
+		msg := err.Error()
+		return nil, "", coft.Invalid("public_key", "%s%s.", strings.ToUpper(msg[:1]), msg[1:])
+	}
+	if k, err = NewKey(merchantID, pub, lk); err != nil {
+		return nil, "", err
+	}
+	return k, merchantPrivate, nil
+}

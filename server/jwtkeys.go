@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/coftkit/coft"
@@ -64,7 +65,9 @@ func jwtKeys(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return fmt.Errorf("merchants jwt-keys: -public-key: %w", err)
 		}
-		merchantPEM = string(b)
+		if merchantPEM = string(b); strings.TrimSpace(merchantPEM) == "" {
+			return fmt.Errorf("merchants jwt-keys: -public-key: %s is empty", *pubFile)
+		}
 	}
 	cfg, db, err := openAdmin(ctx, getenv)
 	if err != nil {
@@ -88,24 +91,14 @@ func jwtKeys(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		return enc.Encode(outputOfKey(k))
 	case *generate || merchantPEM != "":
-		var merchantPriv string
-		if *generate {
-			priv, err := jweauth.GenerateKey()
-			if err != nil {
-				return err
-			}
-			merchantPriv, merchantPEM = jweauth.PrivateKeyPEM(priv), jweauth.PublicKeyPEM(&priv.PublicKey)
-		}
-		pub, err := jweauth.ParsePublicKey(merchantPEM)
-		if err != nil {
-			return fmt.Errorf("merchants jwt-keys: -public-key: %w", err)
-		}
 		lk, err := openLocker(cfg, getenv)
 		if err != nil {
 			return err
 		}
-		k, err := jweauth.NewKey(*id, pub, lk)
-		if err != nil {
+		k, merchantPriv, err := jweauth.Issue(*id, merchantPEM, lk)
+		if coft.ErrorField(err) == "public_key" {
+			return fmt.Errorf("merchants jwt-keys: -public-key: %s", coft.ErrorMessage(err))
+		} else if err != nil {
 			return err
 		}
 		if err := db.CreateJWTKey(ctx, k); err != nil {

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/coftkit/coft"
-	"github.com/coftkit/coft/httpapi"
 	"github.com/coftkit/coft/sqlstore"
 	"github.com/coftkit/coft/webhook"
 )
@@ -40,10 +39,6 @@ func outputOf(m *coft.Merchant, apiKey string) merchantOutput {
 		WebhookURL: m.WebhookURL, WebhookUsername: m.WebhookUsername, FrameOrigins: append([]string{}, m.FrameOrigins...), BrandColor: m.BrandColor, LogoURL: m.LogoURL,
 		ReturnOrigins: append([]string{}, m.ReturnOrigins...), RequireTOTP: m.RequireTOTP}
 }
-
-// newAPIKey returns a fresh API key: 32 upper-case hex digits, the look of
-// Juspay's keys.
-func newAPIKey() string { return strings.ToUpper(coft.RandomHex(16)) }
 
 func merchants(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -102,8 +97,8 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 		if *id == "" {
 			return fmt.Errorf("merchants create: -id is required")
 		}
-		key := newAPIKey()
-		m := &coft.Merchant{ID: *id, Name: *name, APIKeyHash: httpapi.HashAPIKey(key), ResponseKey: strings.ToUpper(coft.RandomHex(16)),
+		key := coft.NewAPIKey()
+		m := &coft.Merchant{ID: *id, Name: *name, APIKeyHash: coft.HashAPIKey(key), ResponseKey: strings.ToUpper(coft.RandomHex(16)),
 			TokenizationEnabled: *tokenization, HostedConsent: *hosted, ReturnURL: *returnURL,
 			WebhookURL: *webhookURL, WebhookUsername: *webhookUser, WebhookPassword: *webhookPass,
 			FrameOrigins: splitOrigins(*frames), BrandColor: *brand, LogoURL: *logo, ReturnOrigins: splitOrigins(*returns),
@@ -153,8 +148,8 @@ func merchants(ctx context.Context, args []string, getenv func(string) string, s
 				m.RequireTOTP = *requireTOTP
 			case "rotate-api-key":
 				if *rotateKey {
-					key = newAPIKey()
-					m.APIKeyHash = httpapi.HashAPIKey(key)
+					key = coft.NewAPIKey()
+					m.APIKeyHash = coft.HashAPIKey(key)
 				}
 			case "rotate-response-key":
 				if *rotateResp {
@@ -222,8 +217,8 @@ func ensureDemoMerchant(ctx context.Context, db *sqlstore.DB, cfg config, stdout
 		}
 		return nil
 	}
-	key := newAPIKey()
-	m := &coft.Merchant{ID: "demo", Name: "Demo Store", APIKeyHash: httpapi.HashAPIKey(key),
+	key := coft.NewAPIKey()
+	m := &coft.Merchant{ID: "demo", Name: "Demo Store", APIKeyHash: coft.HashAPIKey(key),
 		ResponseKey: strings.ToUpper(coft.RandomHex(16)), TokenizationEnabled: true, HostedConsent: true}
 	if err := db.CreateMerchant(ctx, m); err != nil {
 		if coft.ErrorCode(err) == coft.ECONFLICT { // another instance made it first

@@ -123,7 +123,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ConsoleStore:     db,
 		// Each instance remembers the API requests it served, for the
 		// console's developers' corner; in memory, never a write per request.
-		RequestLog: reqlog.New(reqlog.Config{}),
+		RequestLog:      reqlog.New(reqlog.Config{}),
+		ConsoleWebhooks: hooks,
 	}
 	if !cfg.production() { // the sandbox's controls, test cards and demo
 		apiCfg.Sandbox, apiCfg.TestCards, apiCfg.Demo = network, testCards(bins), true

@@ -139,6 +139,66 @@ func (db *DB) OnboardedNetworks(ctx context.Context, merchantID, associateID str
 	return cof, alt, rows.Err()
 }
 
+// ListOnboardings returns a merchant's onboardings, its own and its
+// sub-merchants', by associate id then flow; at most limit. Two reads:
+// the onboardings (their primary key's order), then their networks'
+// statuses within the same associate range.
+func (db *DB) ListOnboardings(ctx context.Context, merchantID string, limit int) (_ []*coft.Onboarding, err error) {
+	defer failed(&err, "ListOnboardings", merchantID)
+	sqlTx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	tx := &dbTx{Tx: sqlTx, db: db, pool: db.r}
+	defer tx.end(ctx)
+	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT associate_id, flow, test_mode, legal_name, trade_name, website_url,
+		contact_email, business_id_type, business_id_value, created_at, updated_at FROM onboardings
+		WHERE merchant_id = ? ORDER BY associate_id, flow LIMIT ?`), merchantID, limit)
+	if err != nil {
+		return nil, err
+	}
+	type key struct{ associate, flow string }
+	var out []*coft.Onboarding
+	byKey := map[key]*coft.Onboarding{}
+	for rows.Next() {
+		o := &coft.Onboarding{MerchantID: merchantID, Status: map[string]string{}}
+		c := &o.Company
+		if err := rows.Scan(&o.AssociateID, &o.Flow, &o.TestMode, &c.LegalName, &c.TradeName, &c.WebsiteURL, &c.ContactEmail,
+			&c.BusinessIDType, &c.BusinessIDValue, &o.CreatedAt, &o.UpdatedAt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, o)
+		byKey[key{o.AssociateID, o.Flow}] = o
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	rows, err = tx.QueryContext(ctx, db.rebind(`SELECT associate_id, flow, network, status, updated_at FROM onboarding_networks
+		WHERE merchant_id = ? AND associate_id >= ? AND associate_id <= ?`),
+		merchantID, out[0].AssociateID, out[len(out)-1].AssociateID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k key
+		var brand, status string
+		var updated sql.NullTime
+		if err := rows.Scan(&k.associate, &k.flow, &brand, &status, &updated); err != nil {
+			return nil, err
+		}
+		if o := byKey[k]; o != nil {
+			o.Status[brand] = status
+			if updated.Time.After(o.UpdatedAt) {
+				o.UpdatedAt = updated.Time
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
 // PendingOnboardings returns onboardings, of every merchant, with a network
 // still pending, oldest first.
 func (db *DB) PendingOnboardings(ctx context.Context, limit int) (_ []*coft.Onboarding, err error) {

@@ -56,6 +56,11 @@ type LedgerRecord struct {
 	CustomerID  string
 	TokenRef    string
 	TooFast     bool
+	// FormFactor and FormFactorSource: the screen the decision was taken
+	// on and how it is known (see Consent.FormFactor). Entries from
+	// before they were recorded have neither.
+	FormFactor       string
+	FormFactorSource string
 }
 
 // Fields returns the record as the flat JSON object that is hashed: empty
@@ -92,6 +97,8 @@ func (r *LedgerRecord) Fields() map[string]any {
 	str("txn_uuid", r.TxnUUID)
 	str("customer_id", r.CustomerID)
 	str("token_reference", r.TokenRef)
+	str("form_factor", r.FormFactor)
+	str("form_factor_source", r.FormFactorSource)
 	return f
 }
 

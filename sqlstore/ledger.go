@@ -99,7 +99,7 @@ func consentRecord(t *coft.Txn, c *coft.Consent) *coft.LedgerRecord {
 		Decision: &d, TextID: c.TextID, TextSHA256: coft.ConsentTextSHA256(c.TextID), Language: c.Locale,
 		ShownAt: c.ShownAt, At: c.DecidedAt, ClientIP: c.ClientIP, UserAgent: c.UserAgent, CardRef: t.CardReference,
 		Fingerprint: c.Fingerprint, OrderID: t.OrderID, TxnUUID: c.TxnUUID, CustomerID: c.CustomerID,
-		TokenRef: t.TokenReference, TooFast: c.TooFast}
+		TokenRef: t.TokenReference, TooFast: c.TooFast, FormFactor: c.FormFactor, FormFactorSource: c.FormFactorSource}
 }
 
 // pageConsentRecord is the ledger record of a decision in a merchant's page.
@@ -108,7 +108,7 @@ func pageConsentRecord(c *coft.PageConsent) *coft.LedgerRecord {
 	return &coft.LedgerRecord{Kind: coft.LedgerDecision, MerchantID: c.MerchantID, RecordID: c.ID,
 		Channel: coft.ChannelMerchantPage, Decision: &d, TextID: c.TextID, TextSHA256: coft.ConsentTextSHA256(c.TextID),
 		Language: c.Locale, ShownAt: c.ShownAt, At: c.DecidedAt, ClientIP: c.ClientIP, UserAgent: c.UserAgent,
-		Origin: c.Origin, OrderID: c.OrderID, TooFast: c.TooFast}
+		Origin: c.Origin, OrderID: c.OrderID, TooFast: c.TooFast, FormFactor: c.FormFactor, FormFactorSource: c.FormFactorSource}
 }
 
 // withdrawalRecord is the ledger record of a withdrawal.

@@ -75,7 +75,8 @@ func TestLedgerRecordsEveryDecision(t *testing.T) {
 		}
 		shown := time.Now().Add(-5 * time.Second)
 		if _, err := db.RecordConsent(ctx, &coft.Consent{MerchantID: "a", TxnUUID: t1.UUID, Decision: true, TextID: "tokenize-hi-v1",
-			Locale: "hi", Channel: coft.ChannelHostedPage, ClientIP: "203.0.113.9", UserAgent: "Mozilla/5.0 <test>", ShownAt: shown}); err != nil {
+			Locale: "hi", Channel: coft.ChannelHostedPage, ClientIP: "203.0.113.9", UserAgent: "Mozilla/5.0 <test>", ShownAt: shown,
+			FormFactor: coft.FormFactorMobileLandscape, FormFactorSource: coft.FormFactorFromDialog}); err != nil {
 			t.Fatal(err)
 		}
 		// Refused: another answer on the same payment. No entry.
@@ -88,9 +89,18 @@ func TestLedgerRecordsEveryDecision(t *testing.T) {
 			t.Fatal(err)
 		}
 		pc := &coft.PageConsent{MerchantID: "a", OrderID: "o2", ISIN: "424242", Last4: "4242", Brand: "VISA", Decision: true,
-			TextID: "tokenize-en-v1", Locale: "en", Origin: "https://shop.example", ShownAt: shown}
+			TextID: "tokenize-en-v1", Locale: "en", Origin: "https://shop.example", ShownAt: shown,
+			FormFactor: coft.FormFactorDesktop, FormFactorSource: coft.FormFactorFromHints}
 		if err := db.RecordPageConsent(ctx, pc); err != nil {
 			t.Fatal(err)
+		}
+		if got, err := db.FindPageConsent(ctx, "a", pc.ID); err != nil || got.FormFactor != coft.FormFactorDesktop ||
+			got.FormFactorSource != coft.FormFactorFromHints {
+			t.Fatalf("page consent = %+v, %v", got, err)
+		}
+		if cs, err := db.ListConsents(ctx, "a", t1.UUID); err != nil || len(cs) != 1 || cs[0].FormFactor != coft.FormFactorMobileLandscape ||
+			cs[0].FormFactorSource != coft.FormFactorFromDialog {
+			t.Fatalf("consents = %+v, %v", cs, err)
 		}
 		cust := &coft.Customer{MerchantID: "a"}
 		if err := db.CreateCustomer(ctx, cust); err != nil {
@@ -126,6 +136,13 @@ func TestLedgerRecordsEveryDecision(t *testing.T) {
 		if r := recs[0]; r["text_sha256"] != coft.ConsentTextSHA256("tokenize-hi-v1") || r["language"] != "hi" ||
 			r["txn_uuid"] != t1.UUID || r["order_id"] != "o1" || r["client_ip"] != "203.0.113.9" || r["shown_at"] == nil || r["fingerprint"] != "fp1" {
 			t.Fatalf("hosted decision's record = %v", r)
+		}
+		// The form factor and its source; none for a decision no dialog of
+		// ours showed.
+		for i, want := range []string{"mobile-landscape/dialog", "<nil>/<nil>", "desktop/hints", "<nil>/<nil>"} {
+			if got := fmt.Sprintf("%v/%v", recs[i]["form_factor"], recs[i]["form_factor_source"]); got != want {
+				t.Errorf("entry %d's form factor = %s, want %s", i+1, got, want)
+			}
 		}
 		if r := recs[3]; r["card_reference"] != card.Reference || r["customer_id"] != cust.ID || r["record_id"] != w.ID {
 			t.Fatalf("withdrawal's record = %v", r)

@@ -23,7 +23,14 @@ import (
 const (
 	LedgerDecision   = "decision"   // a customer's (or the merchant's declared) decision
 	LedgerWithdrawal = "withdrawal" // a card removed, its token de-registered
+	// LedgerCorrection is a statement about an earlier entry (Corrects),
+	// with the reason: entries are never changed, a mistake in one is
+	// corrected by a new entry that refers to it.
+	LedgerCorrection = "correction"
 )
+
+// MaxCorrectionReason bounds a correction's reason, in bytes.
+const MaxCorrectionReason = 2000
 
 // LedgerCheckpointEvery is how many entries a chain grows between
 // checkpoints signed as it grows.
@@ -35,7 +42,7 @@ const GenesisHash = "00000000000000000000000000000000000000000000000000000000000
 // LedgerRecord is what one ledger entry proves. It never holds card data:
 // the card is named by its reference and fingerprint only.
 type LedgerRecord struct {
-	Kind        string // LedgerDecision or LedgerWithdrawal
+	Kind        string // LedgerDecision, LedgerWithdrawal or LedgerCorrection
 	MerchantID  string
 	Seq         int64  // the entry's number in the merchant's chain, from 1
 	RecordID    string // the record it proves: cns_…, pcn_… or wdr_…
@@ -61,6 +68,11 @@ type LedgerRecord struct {
 	// before they were recorded have neither.
 	FormFactor       string
 	FormFactorSource string
+	// Corrects, CorrectsHash and Reason: a correction's entry refers to the
+	// entry it corrects by its number and hash, and says why.
+	Corrects     int64
+	CorrectsHash string
+	Reason       string
 }
 
 // Fields returns the record as the flat JSON object that is hashed: empty
@@ -99,6 +111,11 @@ func (r *LedgerRecord) Fields() map[string]any {
 	str("token_reference", r.TokenRef)
 	str("form_factor", r.FormFactor)
 	str("form_factor_source", r.FormFactorSource)
+	if r.Corrects > 0 {
+		f["corrects"] = r.Corrects
+	}
+	str("corrects_hash", r.CorrectsHash)
+	str("reason", r.Reason)
 	return f
 }
 
@@ -278,4 +295,10 @@ type LedgerStore interface {
 	// CustomerLedger returns the entries of one of the merchant's
 	// customers, in sequence: the customer's consent history.
 	CustomerLedger(ctx context.Context, merchantID, customerID string) ([]LedgerEntry, error)
+	// CorrectLedgerEntry appends a correction of the merchant's entry seq,
+	// with its reason (LedgerCorrection; the entry itself never changes),
+	// and returns the new entry. Returns ENOTFOUND if the chain has no
+	// entry seq, EMISSING or EINVALID (field "reason") without a reason
+	// or with one longer than MaxCorrectionReason.
+	CorrectLedgerEntry(ctx context.Context, merchantID string, seq int64, reason string) (*LedgerEntry, error)
 }

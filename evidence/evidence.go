@@ -141,6 +141,17 @@ type Report struct {
 	Checkpoints    int
 	LastCheckpoint int64 // the last entry a signature covers; 0: none
 	KeyIDs         []string
+	// Corrections are the file's correction entries, in sequence.
+	Corrections []Correction
+}
+
+// Correction is a correction entry: entry Seq corrects entry Corrects
+// (whose hash it names), for Reason. InFile says whether the corrected
+// entry is in the file (then its hash was checked).
+type Correction struct {
+	Seq, Corrects int64
+	Reason        string
+	InFile        bool
 }
 
 // Verify checks a file: every entry's hash against its record and the
@@ -307,12 +318,21 @@ func Verify(r io.Reader) (*Report, error) {
 				fail(want, "its prev_hash does not link to the entry before it (this entry or the one before was altered, removed or moved)")
 			case e.problem != "":
 				fail(want, "%s", e.problem)
+			case e.correction != nil && e.correction.Corrects >= want:
+				fail(want, "a correction of entry %d, which does not come before it", e.correction.Corrects)
+			case e.correction != nil && e.correction.Corrects >= rep.FirstSeq &&
+				hashes[e.correction.Corrects-rep.FirstSeq] != e.correctsHash:
+				fail(want, "a correction of entry %d that names another hash than that entry's (altered)", e.correction.Corrects)
 			}
 			if failure != nil {
 				break
 			}
 			hashes = append(hashes, e.hash)
 			rep.LastSeq, rep.LastHash = want, e.hash
+			if c := e.correction; c != nil {
+				c.Seq, c.InFile = want, c.Corrects >= rep.FirstSeq
+				rep.Corrections = append(rep.Corrections, *c)
+			}
 			rep.Entries++
 		}
 		if failure != nil {
@@ -382,6 +402,9 @@ type entryResult struct {
 	prev, hash string
 	malformed  string // the line is not an entry
 	problem    string // the entry does not hold
+	// correction and correctsHash: a correction entry's reference.
+	correction   *Correction
+	correctsHash string
 }
 
 // checkEntry parses an entry line and checks what needs no other entry:
@@ -404,6 +427,20 @@ func checkEntry(b []byte, merchantID string) entryResult {
 		out.problem = fmt.Sprintf("its record is merchant %q's, not %q's", merchant, merchantID)
 	case coft.LedgerHash(e.PrevHash, []byte(e.Record)) != e.Hash:
 		out.problem = "altered: its hash does not match its record"
+	case strings.Contains(e.Record, `"kind":"`+coft.LedgerCorrection+`"`):
+		// A correction's reference, read once its record is known to be
+		// the one hashed.
+		var c struct {
+			Corrects     int64  `json:"corrects"`
+			CorrectsHash string `json:"corrects_hash"`
+			Reason       string `json:"reason"`
+		}
+		if err := json.Unmarshal([]byte(e.Record), &c); err != nil || c.Corrects < 1 || c.CorrectsHash == "" {
+			out.problem = "a correction that names no entry"
+			break
+		}
+		out.correction = &Correction{Corrects: c.Corrects, Reason: c.Reason}
+		out.correctsHash = c.CorrectsHash
 	}
 	return out
 }

@@ -92,3 +92,76 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// chain writes the file of a chain of records (their seq and merchant
+// set here), with one checkpoint at its end; hashOf, when not nil, is
+// called with the hashes so far before each record is hashed.
+func chain(t *testing.T, recs []*coft.LedgerRecord, hashOf func(i int, hashes []string)) []byte {
+	t.Helper()
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	x := &coft.LedgerExport{MerchantID: "m1", Keys: []coft.LedgerKey{{ID: "lgk_1", PublicKey: pub, CreatedAt: time.Unix(0, 0)}}}
+	prev, at := coft.GenesisHash, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var hashes []string
+	for i, r := range recs {
+		if hashOf != nil {
+			hashOf(i, hashes)
+		}
+		r.MerchantID, r.Seq = "m1", int64(i+1)
+		rec := coft.CanonicalJSON(r.Fields())
+		h := coft.LedgerHash(prev, rec)
+		x.Entries = append(x.Entries, coft.LedgerEntry{MerchantID: "m1", Seq: r.Seq, Record: string(rec), PrevHash: prev, Hash: h})
+		hashes = append(hashes, h)
+		prev = h
+	}
+	x.Checkpoints = []coft.LedgerCheckpoint{{MerchantID: "m1", Seq: int64(len(recs)), Hash: prev, KeyID: "lgk_1", SignedAt: at,
+		Signature: ed25519.Sign(priv, coft.CheckpointMessage("m1", int64(len(recs)), prev, at))}}
+	var buf bytes.Buffer
+	if err := evidence.Write(&buf, x); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestVerifyCorrections: a correction entry refers to an earlier entry by
+// number and hash; verify reports it, and fails a correction of an entry
+// that does not come before it or whose hash it misnames.
+func TestVerifyCorrections(t *testing.T) {
+	yes := true
+	decisions := func() []*coft.LedgerRecord {
+		var out []*coft.LedgerRecord
+		for range 3 {
+			out = append(out, &coft.LedgerRecord{Kind: coft.LedgerDecision, Decision: &yes, TextID: "tokenize-en-v1"})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name     string
+		corrects int64
+		hashOf   int // the entry whose hash the correction names, from 1
+		failSeq  int64
+	}{
+		{"a correction of entry 2", 2, 2, 0},
+		{"a correction naming entry 1's hash", 2, 1, 4},
+		{"a correction of a later entry", 9, 1, 4},
+	} {
+		recs := append(decisions(), &coft.LedgerRecord{Kind: coft.LedgerCorrection, Corrects: tc.corrects, Reason: "The customer's \"no\" was recorded as a yes."})
+		file := chain(t, recs, func(i int, hashes []string) {
+			if i == 3 {
+				recs[3].CorrectsHash = hashes[tc.hashOf-1]
+			}
+		})
+		rep, err := evidence.Verify(bytes.NewReader(file))
+		if tc.failSeq != 0 {
+			if f, ok := err.(*evidence.Failure); !ok || f.Seq != tc.failSeq {
+				t.Errorf("%s: Verify = %v, want a failure of entry %d", tc.name, err, tc.failSeq)
+			}
+			continue
+		}
+		if err != nil || len(rep.Corrections) != 1 {
+			t.Fatalf("%s: Verify = %+v, %v", tc.name, rep, err)
+		}
+		if c := rep.Corrections[0]; c.Seq != 4 || c.Corrects != 2 || !c.InFile || c.Reason != `The customer's "no" was recorded as a yes.` {
+			t.Errorf("%s: correction = %+v", tc.name, c)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -11,19 +12,22 @@ import (
 	"github.com/coftkit/coft/evidence"
 )
 
-// consentsCmd exports a merchant's consent ledger and verifies an export:
+// consentsCmd exports a merchant's consent ledger, verifies an export and
+// corrects an entry:
 //
 //	server consents export -merchant ID [-from RFC3339] [-to RFC3339]
 //	server consents verify FILE
+//	server consents correct -merchant ID -seq N -reason TEXT
 //
 // export writes JSON Lines to stdout (see docs/EVIDENCE.md); without -to
 // it first signs the chain's head, so that the file is covered to its end.
 // verify needs no database: it reads the file (- for stdin) and fails,
 // naming the first altered, missing or misplaced entry, unless the file
-// holds.
+// holds. correct appends a correction entry that refers to entry N (the
+// entry itself never changes) and prints it.
 func consentsCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("consents: want export or verify\n%s", usage)
+		return fmt.Errorf("consents: want export, verify or correct\n%s", usage)
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("consents "+sub, flag.ContinueOnError)
@@ -87,6 +91,13 @@ func consentsCmd(ctx context.Context, args []string, getenv func(string) string,
 		}
 		fmt.Fprintf(stdout, "verified: merchant %s, %d entries (%d to %d), %d checkpoints, keys %v\n",
 			rep.MerchantID, rep.Entries, rep.FirstSeq, rep.LastSeq, rep.Checkpoints, rep.KeyIDs)
+		for _, c := range rep.Corrections {
+			where := ""
+			if !c.InFile {
+				where = " (before this file)"
+			}
+			fmt.Fprintf(stdout, "correction: entry %d corrects entry %d%s: %s\n", c.Seq, c.Corrects, where, c.Reason)
+		}
 		switch {
 		case rep.Entries == 0:
 		case rep.LastCheckpoint == 0:
@@ -95,8 +106,38 @@ func consentsCmd(ctx context.Context, args []string, getenv func(string) string,
 			fmt.Fprintf(stdout, "warning: entries %d to %d come after the last checkpoint (%d)\n", rep.LastCheckpoint+1, rep.LastSeq, rep.LastCheckpoint)
 		}
 		return nil
+	case "correct":
+		merchant := fs.String("merchant", "", "merchant id")
+		seq := fs.Int64("seq", 0, "the number of the entry to correct")
+		reason := fs.String("reason", "", "why: what was wrong in the entry, and what is right")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if *merchant == "" || *seq < 1 {
+			return fmt.Errorf("consents correct: -merchant and -seq are required")
+		}
+		_, db, err := openAdmin(ctx, getenv)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if _, err := db.FindMerchantByID(ctx, *merchant); err != nil {
+			return describe(err)
+		}
+		e, err := db.CorrectLedgerEntry(ctx, *merchant, *seq, *reason)
+		if err != nil {
+			return fmt.Errorf("consents correct: %w", describe(err))
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Seq      int64           `json:"seq"`
+			PrevHash string          `json:"prev_hash"`
+			Hash     string          `json:"hash"`
+			Record   json.RawMessage `json:"record"`
+		}{e.Seq, e.PrevHash, e.Hash, json.RawMessage(e.Record)})
 	}
-	return fmt.Errorf("consents: unknown %q: want export or verify", sub)
+	return fmt.Errorf("consents: unknown %q: want export, verify or correct", sub)
 }
 
 func parseTime(flag, s string) (time.Time, error) {

@@ -64,6 +64,25 @@ func TestConsentsCommand(t *testing.T) {
 		t.Fatal("export of an unknown merchant succeeded")
 	}
 
+	// A correction is a new entry that refers to the old one; a correction
+	// of an entry the chain does not have is refused, as one without a
+	// reason.
+	out, err = consents("correct", "-merchant", "shop1", "-seq", "2", "-reason", "Recorded as yes; the customer said no.")
+	if err != nil || !strings.Contains(out, `"seq": 6`) || !strings.Contains(out, `"corrects": 2`) || !strings.Contains(out, `"kind": "correction"`) {
+		t.Fatalf("correct = %q, %v", out, err)
+	}
+	if _, err := consents("correct", "-merchant", "shop1", "-seq", "99", "-reason", "x"); err == nil || !strings.Contains(err.Error(), "no entry 99") {
+		t.Fatalf("correct of a missing entry = %v", err)
+	}
+	if _, err := consents("correct", "-merchant", "shop1", "-seq", "1", "-reason", " "); err == nil || !strings.Contains(err.Error(), "reason") {
+		t.Fatalf("correct without a reason = %v", err)
+	}
+	out, err = consents("verify", exportTo("corrected.jsonl"))
+	if err != nil || !strings.Contains(out, "6 entries (1 to 6)") ||
+		!strings.Contains(out, "correction: entry 6 corrects entry 2: Recorded as yes; the customer said no.") {
+		t.Fatalf("verify with a correction = %q, %v", out, err)
+	}
+
 	raw, err := sql.Open("sqlite", filepath.Join(dir, "coft.db"))
 	if err != nil {
 		t.Fatal(err)

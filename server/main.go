@@ -7,7 +7,7 @@
 //	server merchants list       list merchants
 //	server sandbox …            make the sandbox network act (tokens, onboarding)
 //	server webhooks …           list webhook events, show one, redeliver it
-//	server consents export|verify  export a merchant's consent ledger, verify an export offline
+//	server consents export|verify|correct  export a merchant's consent ledger, verify an export offline, correct an entry
 //	server backup -to FILE      snapshot the SQLite database while serving
 //
 // Configuration comes from the environment: ADDR, DATABASE_URL, DATA_DIR,
@@ -81,6 +81,8 @@ const usage = `usage:
   server consents export -merchant ID [-from RFC3339] [-to RFC3339]
                                        a merchant's consent ledger as JSON Lines (docs/EVIDENCE.md)
   server consents verify FILE          check an export offline: names the first altered, missing or moved entry
+  server consents correct -merchant ID -seq N -reason TEXT
+                                       append a correction of entry N (entries are never changed)
   server backup -to FILE               a consistent snapshot of the SQLite database, taken while serving
   server bare                          serve a bare handler (the load run's baseline)
 

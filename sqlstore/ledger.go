@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -339,4 +340,40 @@ func (db *DB) CustomerLedger(ctx context.Context, merchantID, customerID string)
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// CorrectLedgerEntry appends a correction of the merchant's entry seq;
+// see coft.LedgerStore. The correction keeps the corrected entry's
+// customer, so that it is part of the customer's history.
+func (db *DB) CorrectLedgerEntry(ctx context.Context, merchantID string, seq int64, reason string) (_ *coft.LedgerEntry, err error) {
+	defer failed(&err, "CorrectLedgerEntry", merchantID, fmt.Sprint(seq))
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return nil, coft.Missing("reason")
+	case len(reason) > coft.MaxCorrectionReason:
+		return nil, coft.Invalid("reason", "reason is longer than %d bytes.", coft.MaxCorrectionReason)
+	}
+	rec := &coft.LedgerRecord{Kind: coft.LedgerCorrection, MerchantID: merchantID, Corrects: seq, Reason: reason}
+	err = db.inTx(ctx, func(tx *dbTx) error {
+		err := tx.QueryRowContext(ctx, db.rebind(`SELECT hash, customer_id FROM ledger_entries WHERE merchant_id = ? AND seq = ?`),
+			merchantID, seq).Scan(&rec.CorrectsHash, &rec.CustomerID)
+		if err == sql.ErrNoRows {
+			return coft.FieldError(coft.ENOTFOUND, "seq", "The consent ledger has no entry %d.", seq)
+		} else if err != nil {
+			return err
+		}
+		rec.At = db.now()
+		tx.appendLedger(rec)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	e := coft.LedgerEntry{MerchantID: merchantID, Seq: rec.Seq}
+	if err := db.queryRow(ctx, `SELECT record, prev_hash, hash, created_at FROM ledger_entries WHERE merchant_id = ? AND seq = ?`,
+		merchantID, rec.Seq).Scan(&e.Record, &e.PrevHash, &e.Hash, &e.CreatedAt); err != nil {
+		return nil, err
+	}
+	return &e, nil
 }

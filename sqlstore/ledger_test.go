@@ -326,3 +326,57 @@ func TestLedgerRange(t *testing.T) {
 		}
 	})
 }
+
+// TestLedgerCorrection: a correction is a new entry naming the corrected
+// entry's number and hash, in the corrected entry's customer's history;
+// the corrected entry is unchanged; a correction of an entry the chain
+// does not have, or without a reason, appends nothing.
+func TestLedgerCorrection(t *testing.T) {
+	dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		mustMerchant(t, db, "a")
+		mustMerchant(t, db, "b")
+		cust := &coft.Customer{MerchantID: "a"}
+		if err := db.CreateCustomer(ctx, cust); err != nil {
+			t.Fatal(err)
+		}
+		card := newCard("a", cust.ID, "fp1")
+		if err := db.SaveCard(ctx, card); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteCard(ctx, "a", card.Reference, &coft.Withdrawal{Channel: coft.ChannelManagementPage}); err != nil {
+			t.Fatal(err)
+		}
+		before, _, _ := export(t, db, "a")
+		_, err := db.CorrectLedgerEntry(ctx, "a", 2, "no such entry")
+		wantCode(t, err, coft.ENOTFOUND)
+		_, err = db.CorrectLedgerEntry(ctx, "b", 1, "another merchant's chain")
+		wantCode(t, err, coft.ENOTFOUND)
+		_, err = db.CorrectLedgerEntry(ctx, "a", 1, "  ")
+		wantCode(t, err, coft.EMISSING)
+		_, err = db.CorrectLedgerEntry(ctx, "a", 1, strings.Repeat("x", coft.MaxCorrectionReason+1))
+		wantCode(t, err, coft.EINVALID)
+
+		e, err := db.CorrectLedgerEntry(ctx, "a", 1, "The withdrawal was made by the merchant's support desk, not the customer.")
+		if err != nil || e.Seq != 2 {
+			t.Fatalf("correction = %+v, %v", e, err)
+		}
+		file, rep, err := export(t, db, "a")
+		if err != nil || rep.Entries != 2 || len(rep.Corrections) != 1 || rep.Corrections[0].Corrects != 1 || !rep.Corrections[0].InFile {
+			t.Fatalf("report = %+v, %v", rep, err)
+		}
+		if !bytes.HasPrefix(file, before[:bytes.LastIndex(before, []byte(`{"type":"entry"`))]) {
+			t.Fatal("the corrected entry changed")
+		}
+		recs := records(t, file)
+		first, _ := db.ExportLedger(ctx, "a", time.Time{}, time.Time{})
+		if r := recs[1]; r["kind"] != "correction" || r["corrects"] != 1.0 || r["corrects_hash"] != first.Entries[0].Hash ||
+			r["customer_id"] != cust.ID || r["reason"] != "The withdrawal was made by the merchant's support desk, not the customer." {
+			t.Fatalf("correction's record = %v", r)
+		}
+		hist, err := db.CustomerLedger(ctx, "a", cust.ID)
+		if err != nil || len(hist) != 2 || hist[1].Seq != 2 {
+			t.Fatalf("customer's history = %+v, %v", hist, err)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ func generate(tb testing.TB, n int) []byte {
 	prev := coft.GenesisHash
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	x.Entries = make([]coft.LedgerEntry, 0, n)
+	var tree coft.MerklePeaks
 	for i := 1; i <= n; i++ {
 		d := i%4 != 0
 		r := &coft.LedgerRecord{Kind: coft.LedgerDecision, MerchantID: "m1", Seq: int64(i), RecordID: fmt.Sprintf("cns_%032x", i),
@@ -33,9 +35,11 @@ func generate(tb testing.TB, n int) []byte {
 		rec := coft.CanonicalJSON(r.Fields())
 		h := coft.LedgerHash(prev, rec)
 		x.Entries = append(x.Entries, coft.LedgerEntry{MerchantID: "m1", Seq: int64(i), Record: string(rec), PrevHash: prev, Hash: h})
+		tree.Append(coft.MerkleLeafHash(rec))
 		if i%coft.LedgerCheckpointEvery == 0 || i == n {
-			x.Checkpoints = append(x.Checkpoints, coft.LedgerCheckpoint{MerchantID: "m1", Seq: int64(i), Hash: h, KeyID: "lgk_1",
-				SignedAt: at, Signature: ed25519.Sign(priv, coft.CheckpointMessage("m1", int64(i), h, at))})
+			c := coft.LedgerCheckpoint{MerchantID: "m1", Seq: int64(i), Hash: h, Root: tree.Root().String(), KeyID: "lgk_1", SignedAt: at}
+			c.Signature = ed25519.Sign(priv, c.Message())
+			x.Checkpoints = append(x.Checkpoints, c)
 		}
 		prev = h
 		at = at.Add(time.Second)
@@ -52,7 +56,7 @@ func generate(tb testing.TB, n int) []byte {
 func TestVerify(t *testing.T) {
 	file := generate(t, 2500)
 	rep, err := evidence.Verify(bytes.NewReader(file))
-	if err != nil || rep.Entries != 2500 || rep.Checkpoints != 3 || rep.LastCheckpoint != 2500 {
+	if err != nil || rep.Entries != 2500 || rep.Checkpoints != 3 || rep.LastCheckpoint != 2500 || rep.RootsChecked != 3 {
 		t.Fatalf("Verify = %+v, %v", rep, err)
 	}
 	lines := bytes.SplitAfter(file, []byte("\n"))
@@ -87,7 +91,7 @@ func BenchmarkVerify(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		rep, err := evidence.Verify(bytes.NewReader(million))
-		if err != nil || rep.Entries != 1_000_000 {
+		if err != nil || rep.Entries != 1_000_000 || rep.RootsChecked != 1000 {
 			b.Fatalf("Verify = %+v, %v", rep, err)
 		}
 	}
@@ -98,6 +102,14 @@ func BenchmarkVerify(b *testing.B) {
 // called with the hashes so far before each record is hashed.
 func chain(t *testing.T, recs []*coft.LedgerRecord, hashOf func(i int, hashes []string)) []byte {
 	t.Helper()
+	return chainRoot(t, recs, hashOf, func(r string) string { return r })
+}
+
+// chainRoot is chain with the root its checkpoint signs chosen by root
+// (given the true one).
+func chainRoot(t *testing.T, recs []*coft.LedgerRecord, hashOf func(i int, hashes []string), root func(string) string) []byte {
+	t.Helper()
+	var tree coft.MerklePeaks
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	x := &coft.LedgerExport{MerchantID: "m1", Keys: []coft.LedgerKey{{ID: "lgk_1", PublicKey: pub, CreatedAt: time.Unix(0, 0)}}}
 	prev, at := coft.GenesisHash, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -110,11 +122,13 @@ func chain(t *testing.T, recs []*coft.LedgerRecord, hashOf func(i int, hashes []
 		rec := coft.CanonicalJSON(r.Fields())
 		h := coft.LedgerHash(prev, rec)
 		x.Entries = append(x.Entries, coft.LedgerEntry{MerchantID: "m1", Seq: r.Seq, Record: string(rec), PrevHash: prev, Hash: h})
+		tree.Append(coft.MerkleLeafHash(rec))
 		hashes = append(hashes, h)
 		prev = h
 	}
-	x.Checkpoints = []coft.LedgerCheckpoint{{MerchantID: "m1", Seq: int64(len(recs)), Hash: prev, KeyID: "lgk_1", SignedAt: at,
-		Signature: ed25519.Sign(priv, coft.CheckpointMessage("m1", int64(len(recs)), prev, at))}}
+	c := coft.LedgerCheckpoint{MerchantID: "m1", Seq: int64(len(recs)), Hash: prev, Root: root(tree.Root().String()), KeyID: "lgk_1", SignedAt: at}
+	c.Signature = ed25519.Sign(priv, c.Message())
+	x.Checkpoints = []coft.LedgerCheckpoint{c}
 	var buf bytes.Buffer
 	if err := evidence.Write(&buf, x); err != nil {
 		t.Fatal(err)
@@ -163,5 +177,31 @@ func TestVerifyCorrections(t *testing.T) {
 		if c := rep.Corrections[0]; c.Seq != 4 || c.Corrects != 2 || !c.InFile || c.Reason != `The customer's "no" was recorded as a yes.` {
 			t.Errorf("%s: correction = %+v", tc.name, c)
 		}
+	}
+}
+
+// TestVerifyRoot: a checkpoint's signed Merkle root is recomputed from a
+// file's records; one that is not theirs fails (a checkpoint without a
+// root, from before the tree, verifies by its hash alone).
+func TestVerifyRoot(t *testing.T) {
+	yes := true
+	recs := func() []*coft.LedgerRecord {
+		var out []*coft.LedgerRecord
+		for range 5 {
+			out = append(out, &coft.LedgerRecord{Kind: coft.LedgerDecision, Decision: &yes})
+		}
+		return out
+	}
+	if rep, err := evidence.Verify(bytes.NewReader(chain(t, recs(), nil))); err != nil || rep.RootsChecked != 1 {
+		t.Fatalf("Verify = %+v, %v", rep, err)
+	}
+	if rep, err := evidence.Verify(bytes.NewReader(chainRoot(t, recs(), nil, func(string) string { return "" }))); err != nil ||
+		rep.RootsChecked != 0 || rep.Checkpoints != 1 {
+		t.Fatalf("Verify without a root = %+v, %v", rep, err)
+	}
+	wrong := coft.MerkleLeafHash([]byte("another record")).String()
+	_, err := evidence.Verify(bytes.NewReader(chainRoot(t, recs(), nil, func(string) string { return wrong })))
+	if f, ok := err.(*evidence.Failure); !ok || f.Seq != 5 || !strings.Contains(f.Problem, "Merkle root") {
+		t.Fatalf("Verify of a wrong root = %v", err)
 	}
 }

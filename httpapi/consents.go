@@ -12,15 +12,26 @@ import (
 	"github.com/coftkit/coft/juspay"
 )
 
-// handleConsentExport serves GET /consents/export[?from=&to=]: the
-// caller's own consent ledger, the entries appended in [from, to) (RFC
-// 3339; open when absent), as JSON Lines (docs/EVIDENCE.md). Without to,
-// the chain's head is signed first, so that the file is covered to its end.
+// handleConsentExport serves GET /consents/export[?from=&to=&customer_id=]:
+// the caller's own consent ledger, the entries appended in [from, to) (RFC
+// 3339; open when absent), as JSON Lines (docs/EVIDENCE.md); with
+// customer_id (the id or the merchant's object_reference_id), only that
+// customer's entries, each with its inclusion proof. Without to, the
+// chain's head is signed first, so that the file is covered to its end.
 func (s *Server) handleConsentExport(w http.ResponseWriter, r *http.Request) error {
 	a := authFrom(r.Context())
-	p, err := juspay.ReadParams(w, r, juspay.Fields{"from", "to"})
+	p, err := juspay.ReadParams(w, r, juspay.Fields{"from", "to", "customer_id"})
 	if err != nil {
 		return err
+	}
+	var customer *coft.Customer
+	if id := p["customer_id"]; id != "" {
+		customer, err = s.cfg.Store.FindCustomer(r.Context(), a.merchant.ID, id)
+		if coft.ErrorCode(err) == coft.ENOTFOUND {
+			return coft.FieldError(coft.ENOTFOUND, "customer_id", "Customer not found.")
+		} else if err != nil {
+			return err
+		}
 	}
 	var bounds [2]time.Time
 	for i, name := range []string{"from", "to"} {
@@ -38,7 +49,12 @@ func (s *Server) handleConsentExport(w http.ResponseWriter, r *http.Request) err
 			s.cfg.Logger.Warn("signing the consent ledger's head for an export", "merchant_id", a.merchant.ID, "error", err.Error())
 		}
 	}
-	x, err := s.cfg.Store.ExportLedger(ctx, a.merchant.ID, bounds[0], bounds[1])
+	var x *coft.LedgerExport
+	if customer != nil {
+		x, err = s.cfg.Store.ExportCustomerLedger(ctx, a.merchant.ID, customer.ID, bounds[0], bounds[1])
+	} else {
+		x, err = s.cfg.Store.ExportLedger(ctx, a.merchant.ID, bounds[0], bounds[1])
+	}
 	if err != nil {
 		return err
 	}

@@ -78,8 +78,9 @@ const usage = `usage:
   server sandbox onboarding onboarded|rejected [-merchant ID] -flow COFT|ALT_ID [-associate ID] [-network VISA,…]
   server webhooks list [-merchant ID] [-order ORDER_ID] [-limit N]
   server webhooks show|redeliver [-merchant ID] EVENT_ID
-  server consents export -merchant ID [-from RFC3339] [-to RFC3339]
-                                       a merchant's consent ledger as JSON Lines (docs/EVIDENCE.md)
+  server consents export -merchant ID [-customer ID] [-from RFC3339] [-to RFC3339]
+                                       a merchant's consent ledger as JSON Lines (docs/EVIDENCE.md);
+                                       -customer: one customer's entries, each with its inclusion proof
   server consents verify FILE          check an export offline: names the first altered, missing or moved entry
   server consents correct -merchant ID -seq N -reason TEXT
                                        append a correction of entry N (entries are never changed)

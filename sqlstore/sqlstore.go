@@ -202,6 +202,10 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.growLedgerTrees(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	db.stopCheckpoints = db.checkpoints()
 	return db, nil
 }
@@ -248,6 +252,10 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	if err := db.migrate(ctx); err != nil {
+		p.Close()
+		return nil, err
+	}
+	if err := db.growLedgerTrees(ctx); err != nil {
 		p.Close()
 		return nil, err
 	}

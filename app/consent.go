@@ -162,11 +162,11 @@ type ConsentPage struct {
 
 	live     bool   // running in the browser
 	pending  bool   // a choice was submitted
+	focus    string // the id to focus when mounted
+	pageShow goapp.Func
 	// formFactor is the screen the dialog is shown on (coft.FormFactors),
 	// posted with the choice; measured in the browser only.
 	formFactor string
-	focus    string // the id to focus when mounted
-	pageShow goapp.Func
 }
 
 // OnInit reads the view from the prerendered DOM when running in the browser.

@@ -15,3 +15,9 @@ func (db *DB) RawRow(ctx context.Context, query string, args ...any) *sql.Row {
 func (db *DB) RawExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return db.w.ExecContext(ctx, db.rebind(query), args...)
 }
+
+// RebuildConsentStats counts the consent dialogs again from the evidence,
+// as the store does once after the migration that made the counts.
+func (db *DB) RebuildConsentStats(ctx context.Context) error {
+	return db.tx(ctx, func(tx *dbTx) error { return db.rebuildConsentStats(ctx, tx) })
+}

@@ -30,11 +30,15 @@ import (
 // appendLedger adds a record to be chained when the write succeeds.
 func (t *dbTx) appendLedger(r *coft.LedgerRecord) { t.ledger = append(t.ledger, r) }
 
-// runWrite runs a write's fn, then chains the ledger records it added.
+// runWrite runs a write's fn, then counts the consent dialogs it ended
+// (stats.go) and chains the ledger records it added.
 func runWrite(ctx context.Context, tx *dbTx, fn func(*dbTx) error) error {
-	tx.ledger = nil
-	defer func() { tx.ledger = nil }()
+	tx.ledger, tx.outcomes = nil, nil
+	defer func() { tx.ledger, tx.outcomes = nil, nil }()
 	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.db.applyOutcomes(ctx, tx); err != nil {
 		return err
 	}
 	return tx.db.appendPending(ctx, tx)

@@ -63,6 +63,7 @@ func (db *DB) RecordPageConsent(ctx context.Context, c *coft.PageConsent) (err e
 		if err != nil {
 			return err
 		}
+		tx.countOutcome(pageOutcome(c))
 		tx.appendLedger(pageConsentRecord(c))
 		return nil
 	})

@@ -206,6 +206,10 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.runStoreTasks(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	db.stopCheckpoints = db.checkpoints()
 	return db, nil
 }
@@ -256,6 +260,10 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	if err := db.growLedgerTrees(ctx); err != nil {
+		p.Close()
+		return nil, err
+	}
+	if err := db.runStoreTasks(ctx); err != nil {
 		p.Close()
 		return nil, err
 	}
@@ -364,6 +372,9 @@ type dbTx struct {
 	// ledger holds the consent ledger records of the running write, chained
 	// when it succeeds (see runWrite).
 	ledger []*coft.LedgerRecord
+	// outcomes holds the consent dialogs the running write ended, counted
+	// when it succeeds (see runWrite, stats.go).
+	outcomes []coft.ConsentOutcome
 }
 
 func (t *dbTx) stmt(ctx context.Context, query string) *sql.Stmt {

@@ -264,6 +264,9 @@ func (db *DB) writeTxn(ctx context.Context, tx *dbTx, t *coft.Txn, was coft.Orde
 	if err != nil || t.Status == was {
 		return err
 	}
+	if err := db.countAbandoned(ctx, tx, t, was); err != nil {
+		return err
+	}
 	return db.syncOrderStatus(ctx, tx, t.MerchantID, t.OrderID)
 }
 
@@ -366,6 +369,9 @@ func (db *DB) insertConsent(ctx context.Context, tx *dbTx, t *coft.Txn, c *coft.
 	if err != nil {
 		return err
 	}
+	if o, ok := decisionOutcome(t, c); ok {
+		tx.countOutcome(o)
+	}
 	tx.appendLedger(consentRecord(t, c))
 	return nil
 }
@@ -395,6 +401,7 @@ func (db *DB) ListConsents(ctx context.Context, merchantID, txnUUID string) (_ [
 }
 
 var (
-	_ coft.TxnStore     = (*DB)(nil)
-	_ coft.ConsentStore = (*DB)(nil)
+	_ coft.TxnStore          = (*DB)(nil)
+	_ coft.ConsentStore      = (*DB)(nil)
+	_ coft.ConsentStatsStore = (*DB)(nil)
 )

@@ -1,14 +1,17 @@
 -- Consent insight (coft.ConsentStats): the counts of consent dialogs by
--- merchant, day (in India, the day the dialog was shown), simulated or not,
--- and value of each split (channel, language, form_factor, card_brand,
--- text_version; '' when not known), added to in the transaction that
--- records each dialog's outcome (a decision, or the payment ended without
--- one). d00 to d53 are the time-to-decide histogram (coft.DecideBuckets).
--- Stats for a period read at most a few dozen rows a day, however many
--- consents there were.
+-- merchant, day and month (in India, of the day the dialog was shown),
+-- simulated or not, and value of each split (channel, language,
+-- form_factor, card_brand, text_version; '' when not known), added to in
+-- the transaction that records each dialog's outcome (a decision, or the
+-- payment ended without one). grain is 'day' (period 2026-03-10) or
+-- 'month' (period 2026-03): a period's stats read its whole months' rows
+-- and the days around them. d00 to d53 are the time-to-decide histogram
+-- (coft.DecideBuckets). Stats read a few thousand rows at most, however
+-- many consents there were.
 CREATE TABLE consent_stats (
 	merchant_id TEXT NOT NULL,
-	day         TEXT NOT NULL,
+	grain       TEXT NOT NULL,
+	period      TEXT NOT NULL,
 	simulated   INTEGER NOT NULL,
 	split       TEXT NOT NULL,
 	value       TEXT NOT NULL,
@@ -71,7 +74,7 @@ CREATE TABLE consent_stats (
 	d51         INTEGER NOT NULL DEFAULT 0,
 	d52         INTEGER NOT NULL DEFAULT 0,
 	d53         INTEGER NOT NULL DEFAULT 0,
-	PRIMARY KEY (merchant_id, day, simulated, split, value)
+	PRIMARY KEY (merchant_id, grain, period, simulated, split, value)
 );
 -- Work the store does once, in Go, after a migration (here: counting the
 -- dialogs recorded before this table existed).

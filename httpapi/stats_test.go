@@ -100,3 +100,31 @@ func TestConsentStatsAPI(t *testing.T) {
 		h.must(401, request{method: "GET", path: "/consents/stats"})
 	})
 }
+
+// TestDemoCheckoutCounted: a checkout of the demo store (the sandbox's
+// demo merchant, the hosted way) is a real consent, in the demo
+// merchant's stats; the demo's gallery dialog records nothing.
+func TestDemoCheckoutCounted(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	key := h.merchant("demo", true)
+	b := h.browser(false)
+	status, loc, page := b.post(h.srv.URL+"/demo/checkout", url.Values{"mode": {"hosted"}}, nil)
+	if status != 303 || !strings.Contains(loc, "/payment-page") {
+		t.Fatalf("demo checkout: %d %s %s", status, loc, page)
+	}
+	status, auth, page := b.post(loc, url.Values{"card_number": {goodCard}, "card_exp_month": {"12"}, "card_exp_year": {"31"},
+		"card_security_code": {"123"}, "name_on_card": {"Asha Rao"}}, nil)
+	if status != 303 || !strings.Contains(auth, "/v2/txns/consent/demo/") {
+		t.Fatalf("payment page: %d %s %s", status, auth, page)
+	}
+	b.pay(auth, "accept")
+	if status, _, _ := b.post(h.srv.URL+"/demo/dialog?lang=en", url.Values{"decision": {"decline"}, "form_token": {"preview"},
+		"text_id": {"tokenize-en-v1"}, "locale": {"en"}}, nil); status != 200 {
+		t.Fatalf("gallery dialog: %d", status)
+	}
+	res := h.must(200, request{method: "GET", path: "/consents/stats", key: key})
+	if res.get("total.shown") != 1.0 || res.get("total.accepted") != 1.0 || res.str("splits.channel.0.value") != "HOSTED_PAGE" ||
+		res.get("total.simulated") != 0.0 {
+		t.Fatalf("the demo merchant's stats: %s", res.raw)
+	}
+}

@@ -267,6 +267,9 @@ func (c *ConsentPage) onChoice(ctx goapp.Context, e goapp.Event) {
 		return
 	}
 	c.pending = true
+	if !c.live {
+		return
+	}
 	// The screen may have turned since the dialog was shown: the field is
 	// set in the DOM, since the native submit goes before the next render.
 	c.formFactor = screenFormFactor()

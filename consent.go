@@ -198,6 +198,11 @@ type Consent struct {
 	// dialog was shown: recorded, not refused, for whoever weighs the
 	// evidence.
 	TooFast bool
+	// FormFactor is the screen the decision was taken on (FormFactors),
+	// and FormFactorSource where that came from (FormFactorFromDialog or
+	// FormFactorFromHints); both empty when no dialog of ours was shown.
+	FormFactor       string
+	FormFactorSource string
 }
 
 // MinDecisionTime is the floor under which a decision is flagged TooFast:
@@ -239,6 +244,9 @@ type PageConsent struct {
 	DecidedAt  time.Time
 	TooFast    bool   // see Consent.TooFast
 	TxnUUID    string // the payment it was used for, once used
+	// FormFactor and FormFactorSource: see Consent.
+	FormFactor       string
+	FormFactorSource string
 }
 
 // PageConsentStore keeps decisions taken in merchant pages.

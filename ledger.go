@@ -23,7 +23,14 @@ import (
 const (
 	LedgerDecision   = "decision"   // a customer's (or the merchant's declared) decision
 	LedgerWithdrawal = "withdrawal" // a card removed, its token de-registered
+	// LedgerCorrection is a statement about an earlier entry (Corrects),
+	// with the reason: entries are never changed, a mistake in one is
+	// corrected by a new entry that refers to it.
+	LedgerCorrection = "correction"
 )
+
+// MaxCorrectionReason bounds a correction's reason, in bytes.
+const MaxCorrectionReason = 2000
 
 // LedgerCheckpointEvery is how many entries a chain grows between
 // checkpoints signed as it grows.
@@ -35,7 +42,7 @@ const GenesisHash = "00000000000000000000000000000000000000000000000000000000000
 // LedgerRecord is what one ledger entry proves. It never holds card data:
 // the card is named by its reference and fingerprint only.
 type LedgerRecord struct {
-	Kind        string // LedgerDecision or LedgerWithdrawal
+	Kind        string // LedgerDecision, LedgerWithdrawal or LedgerCorrection
 	MerchantID  string
 	Seq         int64  // the entry's number in the merchant's chain, from 1
 	RecordID    string // the record it proves: cns_…, pcn_… or wdr_…
@@ -56,6 +63,16 @@ type LedgerRecord struct {
 	CustomerID  string
 	TokenRef    string
 	TooFast     bool
+	// FormFactor and FormFactorSource: the screen the decision was taken
+	// on and how it is known (see Consent.FormFactor). Entries from
+	// before they were recorded have neither.
+	FormFactor       string
+	FormFactorSource string
+	// Corrects, CorrectsHash and Reason: a correction's entry refers to the
+	// entry it corrects by its number and hash, and says why.
+	Corrects     int64
+	CorrectsHash string
+	Reason       string
 }
 
 // Fields returns the record as the flat JSON object that is hashed: empty
@@ -92,6 +109,13 @@ func (r *LedgerRecord) Fields() map[string]any {
 	str("txn_uuid", r.TxnUUID)
 	str("customer_id", r.CustomerID)
 	str("token_reference", r.TokenRef)
+	str("form_factor", r.FormFactor)
+	str("form_factor_source", r.FormFactorSource)
+	if r.Corrects > 0 {
+		f["corrects"] = r.Corrects
+	}
+	str("corrects_hash", r.CorrectsHash)
+	str("reason", r.Reason)
 	return f
 }
 
@@ -225,9 +249,21 @@ type LedgerCheckpoint struct {
 	MerchantID string
 	Seq        int64
 	Hash       string // the hash of entry Seq
-	KeyID      string
-	SignedAt   time.Time
-	Signature  []byte // Ed25519 over CheckpointMessage
+	// Root is the hex root of the Merkle tree of entries 1 to Seq;
+	// checkpoints signed before the tree existed have none.
+	Root      string
+	KeyID     string
+	SignedAt  time.Time
+	Signature []byte // Ed25519 over Message()
+}
+
+// Message is what the checkpoint signs: CheckpointMessageV2 with its
+// root, CheckpointMessage without.
+func (c *LedgerCheckpoint) Message() []byte {
+	if c.Root != "" {
+		return CheckpointMessageV2(c.MerchantID, c.Seq, c.Hash, c.Root, c.SignedAt)
+	}
+	return CheckpointMessage(c.MerchantID, c.Seq, c.Hash, c.SignedAt)
 }
 
 // CheckpointMessage is the message a checkpoint signs: five lines, each
@@ -239,6 +275,16 @@ func CheckpointMessage(merchantID string, seq int64, hash string, signedAt time.
 		signedAt.UTC().Format(time.RFC3339Nano) + "\n")
 }
 
+// CheckpointMessageV2 is the message a checkpoint with a Merkle root
+// signs: six lines, each ended by a newline: "coft-ledger-checkpoint/v2",
+// the merchant id, the sequence number in decimal, the entry's hash, the
+// hex root of the Merkle tree of entries 1 to seq (see MerklePeaks), and
+// the signing time in RFC 3339 (UTC, nanoseconds as needed).
+func CheckpointMessageV2(merchantID string, seq int64, hash, root string, signedAt time.Time) []byte {
+	return []byte("coft-ledger-checkpoint/v2\n" + merchantID + "\n" + strconv.FormatInt(seq, 10) + "\n" + hash + "\n" + root + "\n" +
+		signedAt.UTC().Format(time.RFC3339Nano) + "\n")
+}
+
 // LedgerKey is a public ledger key: checkpoints signed with its private
 // half verify with it. Keys rotate; retired ones are kept for verifying.
 type LedgerKey struct {
@@ -247,13 +293,26 @@ type LedgerKey struct {
 	CreatedAt time.Time
 }
 
-// LedgerExport is a range of one merchant's chain with what proves it.
+// LedgerExport is a range of one merchant's chain with what proves it:
+// all its entries, or one customer's (CustomerID), each then with the
+// inclusion proof that places it in the Merkle tree a checkpoint signed.
 type LedgerExport struct {
 	MerchantID  string
+	CustomerID  string    // set: only this customer's entries, with Proofs
 	From, To    time.Time // the range asked for; zero: open
 	Keys        []LedgerKey
 	Entries     []LedgerEntry // in sequence
+	Proofs      []LedgerProof // a customer's export: Proofs[i] proves Entries[i]
 	Checkpoints []LedgerCheckpoint
+}
+
+// LedgerProof is an inclusion proof of an entry (leaf Seq-1) in the
+// Merkle tree of the first TreeSize entries, whose root the checkpoint of
+// entry TreeSize signed. TreeSize 0: no checkpoint with a root covers the
+// entry yet.
+type LedgerProof struct {
+	TreeSize int64
+	Hashes   []MerkleHash
 }
 
 // LedgerStore keeps the consent ledger. Entries are appended by the
@@ -271,4 +330,15 @@ type LedgerStore interface {
 	// CustomerLedger returns the entries of one of the merchant's
 	// customers, in sequence: the customer's consent history.
 	CustomerLedger(ctx context.Context, merchantID, customerID string) ([]LedgerEntry, error)
+	// ExportCustomerLedger returns one customer's entries appended in
+	// [from, to) (zero: open), each with its inclusion proof against the
+	// first checkpoint with a Merkle root that covers it, those
+	// checkpoints and the ledger's public keys: no other customer's entry.
+	ExportCustomerLedger(ctx context.Context, merchantID, customerID string, from, to time.Time) (*LedgerExport, error)
+	// CorrectLedgerEntry appends a correction of the merchant's entry seq,
+	// with its reason (LedgerCorrection; the entry itself never changes),
+	// and returns the new entry. Returns ENOTFOUND if the chain has no
+	// entry seq, EMISSING or EINVALID (field "reason") without a reason
+	// or with one longer than MaxCorrectionReason.
+	CorrectLedgerEntry(ctx context.Context, merchantID string, seq int64, reason string) (*LedgerEntry, error)
 }

@@ -164,6 +164,9 @@ type ConsentPage struct {
 	pending  bool   // a choice was submitted
 	focus    string // the id to focus when mounted
 	pageShow goapp.Func
+	// formFactor is the screen the dialog is shown on (coft.FormFactors),
+	// posted with the choice; measured in the browser only.
+	formFactor string
 }
 
 // OnInit reads the view from the prerendered DOM when running in the browser.
@@ -200,6 +203,7 @@ func (c *ConsentPage) OnInit() {
 		Logo:         attr("logo"),
 	}
 	c.setView(c.view, c.view.Action != "")
+	c.formFactor = screenFormFactor()
 
 	// The new DOM replaces the old one: keep the customer's place if they
 	// had already tabbed to a choice.
@@ -269,6 +273,40 @@ func (c *ConsentPage) onChoice(ctx goapp.Context, e goapp.Event) {
 		return
 	}
 	c.pending = true
+	if !c.live {
+		return
+	}
+	// The screen may have turned since the dialog was shown: the field is
+	// set in the DOM, since the native submit goes before the next render.
+	c.formFactor = screenFormFactor()
+	if form := ctx.JSSrc().Get("form"); form.Truthy() && c.formFactor != "" {
+		if in := form.Get("elements").Call("namedItem", formFactorField); in.Truthy() {
+			in.Set("value", c.formFactor)
+		}
+	}
+}
+
+// formFactorField is the posted field that says the dialog's form factor.
+const formFactorField = "form_factor"
+
+// screenFormFactor classifies the window the dialog is shown in, or the
+// device's screen when the dialog is framed (a frame's size says little
+// about the device), with coft.ViewportFormFactor; static/frame.js does
+// the same where the wasm has not started.
+func screenFormFactor() string {
+	win := goapp.Window()
+	if goapp.IsServer || !win.Truthy() {
+		return ""
+	}
+	w, h := win.Get("innerWidth"), win.Get("innerHeight")
+	if parent := win.Get("parent"); parent.Truthy() && !parent.Equal(win) {
+		screen := win.Get("screen")
+		w, h = screen.Get("width"), screen.Get("height")
+	}
+	if w.Type() != goapp.TypeNumber || h.Type() != goapp.TypeNumber {
+		return ""
+	}
+	return coft.ViewportFormFactor(w.Int(), h.Int())
 }
 
 // focusable lists the elements Tab can reach inside the dialog.
@@ -416,6 +454,9 @@ func (c *ConsentPage) Render() goapp.UI {
 						goapp.Input().Type("hidden").Name("form_token").Value(v.FormToken),
 						goapp.Input().Type("hidden").Name("text_id").Value(t.ID),
 						goapp.Input().Type("hidden").Name("locale").Value(t.Locale),
+						goapp.If(c.formFactor != "", func() goapp.UI {
+							return goapp.Input().Type("hidden").Name(formFactorField).Value(c.formFactor)
+						}),
 						choices.Body(
 							goapp.Button().ID(acceptID).Class("coft-choice").
 								Type("submit").Name("decision").Value(DecisionAccept).

@@ -197,3 +197,28 @@ func TestConsentPagePending(t *testing.T) {
 		t.Errorf("pending page changed the buttons:\n%s", html)
 	}
 }
+
+// TestConsentFormFactorField: in the browser the dialog posts the form
+// factor it measured with the choice; prerendered, it has none (the
+// server falls back to the request's hints, or frame.js adds it).
+func TestConsentFormFactorField(t *testing.T) {
+	_, html := prerender(t, &sampleView)
+	if strings.Contains(html, `name="form_factor"`) {
+		t.Errorf("prerendered page has a form factor field:\n%s", html)
+	}
+	e := goapp.NewTestEngine()
+	c := &ConsentPage{}
+	c.setView(sampleView, true)
+	c.formFactor = coft.FormFactorMobileLandscape
+	if err := e.Load(c); err != nil {
+		t.Fatal(err)
+	}
+	e.ConsumeAll()
+	html = goapp.HTMLString(c)
+	if !regexp.MustCompile(`<input[^>]*name="form_factor"[^>]*>`).MatchString(html) || !strings.Contains(html, `value="mobile-landscape"`) {
+		t.Errorf("no form factor field in:\n%s", html)
+	}
+	if screenFormFactor() != "" {
+		t.Error("the server measured a screen")
+	}
+}

@@ -1187,6 +1187,18 @@ func (a *attackSuite) crossMerchant(t *testing.T) {
 		{"GET /consents/export", "beta's consent ledger, named in the query", attackReq{method: "GET",
 			path: "/consents/export?to=2100-01-01T00:00:00Z&merchant_id=beta", key: k},
 			func(r attackAnswer) bool { return r.status == 200 && !strings.Contains(r.body, `"merchant_id":"beta"`) }},
+		{"GET /consents/export", "beta's customer's consent history, by id", attackReq{method: "GET",
+			path: "/consents/export?to=2100-01-01T00:00:00Z&customer_id=" + b.victim, key: k}, nil},
+		{"GET /consents/export", "beta's customer's consent history, by object_reference_id", attackReq{method: "GET",
+			path: "/consents/export?to=2100-01-01T00:00:00Z&customer_id=" + url.QueryEscape(b.victimRef), key: k}, nil},
+		// Consent insight: the key decides whose stats.
+		{"GET /consents/stats", "beta's consent stats, asked as beta", attackReq{method: "GET", path: "/consents/stats", key: k, hdr: asBeta}, nil},
+		{"GET /consents/stats", "beta's consent stats as CSV, asked as beta", attackReq{method: "GET", path: "/consents/stats?format=csv",
+			key: k, hdr: asBeta}, nil},
+		{"GET /consents/stats", "beta's consent stats, named in the query", attackReq{method: "GET", path: "/consents/stats?merchant_id=beta", key: k},
+			func(r attackAnswer) bool {
+				return refusedStatus(r) || r.status == 200 && strings.Contains(r.body, `"merchant_id":"alpha"`) && !strings.Contains(r.body, `"beta"`)
+			}},
 		{"GET /webhooks/events/{id}", "beta's event", attackReq{method: "GET", path: "/webhooks/events/" + b.event, key: k}, nil},
 		{"POST /webhooks/events/{id}/redeliver", "redelivering beta's event", attackReq{method: "POST",
 			path: "/webhooks/events/" + b.event + "/redeliver", key: k}, nil},

@@ -24,21 +24,28 @@ import (
 	"github.com/coftkit/coft"
 )
 
-// Format names the file format in its header.
+// Format names the file format in its header: a range of a merchant's
+// chain.
 const Format = "coft-consent-ledger/v1"
+
+// CustomerFormat names the format of one customer's entries, each with
+// its inclusion proof in the Merkle tree a checkpoint signed.
+const CustomerFormat = "coft-consent-ledger-customer/v1"
 
 // Header is a file's first line.
 type Header struct {
 	Type       string `json:"type"` // "header"
 	Format     string `json:"format"`
 	MerchantID string `json:"merchant_id"`
-	From       string `json:"from,omitempty"` // the range asked for, RFC 3339
+	CustomerID string `json:"customer_id,omitempty"` // CustomerFormat: whose entries
+	From       string `json:"from,omitempty"`        // the range asked for, RFC 3339
 	To         string `json:"to,omitempty"`
 	// FirstSeq and PrevHash are where the file's entries join the chain:
 	// 1 and coft.GenesisHash for a file from the chain's start, else the
-	// first entry's number and the hash of the one before it.
-	FirstSeq int64  `json:"first_seq"`
-	PrevHash string `json:"prev_hash"`
+	// first entry's number and the hash of the one before it. A
+	// customer's file has neither.
+	FirstSeq int64  `json:"first_seq,omitempty"`
+	PrevHash string `json:"prev_hash,omitempty"`
 	Keys     []Key  `json:"keys"`
 }
 
@@ -57,6 +64,11 @@ type Entry struct {
 	PrevHash string `json:"prev_hash"`
 	Hash     string `json:"hash"`
 	Record   string `json:"record"` // the canonical JSON that is hashed, as a string
+	// TreeSize and Proof, in a customer's file: the entry's inclusion
+	// proof (hex hashes, from the leaf up) in the Merkle tree of the first
+	// TreeSize entries, whose root checkpoint TreeSize signed.
+	TreeSize int64    `json:"tree_size,omitempty"`
+	Proof    []string `json:"proof,omitempty"`
 }
 
 // Checkpoint is one checkpoint's line.
@@ -64,9 +76,16 @@ type Checkpoint struct {
 	Type      string `json:"type"` // "checkpoint"
 	Seq       int64  `json:"seq"`
 	Hash      string `json:"hash"`
+	Root      string `json:"root,omitempty"` // the Merkle tree's root, hex; none in checkpoints signed before the tree existed
 	KeyID     string `json:"key_id"`
 	SignedAt  string `json:"signed_at"`
-	Signature string `json:"signature"` // Ed25519 over coft.CheckpointMessage, standard base64
+	Signature string `json:"signature"` // Ed25519 over coft.CheckpointMessageV2 (coft.CheckpointMessage without a root), standard base64
+}
+
+// message is what the checkpoint signs.
+func (c *Checkpoint) message(merchantID string, at time.Time) []byte {
+	cp := coft.LedgerCheckpoint{MerchantID: merchantID, Seq: c.Seq, Hash: c.Hash, Root: c.Root, SignedAt: at}
+	return cp.Message()
 }
 
 // spkiPrefix is the DER of an Ed25519 SubjectPublicKeyInfo before its 32
@@ -91,7 +110,10 @@ func Write(w io.Writer, x *coft.LedgerExport) error {
 	enc := json.NewEncoder(bw)
 	h := Header{Type: "header", Format: Format, MerchantID: x.MerchantID, From: rfc3339(x.From), To: rfc3339(x.To),
 		FirstSeq: 1, PrevHash: coft.GenesisHash, Keys: []Key{}}
-	if len(x.Entries) > 0 && !x.From.IsZero() {
+	switch {
+	case x.CustomerID != "":
+		h.Format, h.CustomerID, h.FirstSeq, h.PrevHash = CustomerFormat, x.CustomerID, 0, ""
+	case len(x.Entries) > 0 && !x.From.IsZero():
 		h.FirstSeq, h.PrevHash = x.Entries[0].Seq, x.Entries[0].PrevHash
 	}
 	for _, k := range x.Keys {
@@ -101,14 +123,21 @@ func Write(w io.Writer, x *coft.LedgerExport) error {
 	if err := enc.Encode(h); err != nil {
 		return err
 	}
-	for _, e := range x.Entries {
-		if err := enc.Encode(Entry{Type: "entry", Seq: e.Seq, PrevHash: e.PrevHash, Hash: e.Hash, Record: e.Record}); err != nil {
+	for i, e := range x.Entries {
+		line := Entry{Type: "entry", Seq: e.Seq, PrevHash: e.PrevHash, Hash: e.Hash, Record: e.Record}
+		if i < len(x.Proofs) && x.Proofs[i].TreeSize > 0 {
+			line.TreeSize, line.Proof = x.Proofs[i].TreeSize, make([]string, len(x.Proofs[i].Hashes))
+			for j, p := range x.Proofs[i].Hashes {
+				line.Proof[j] = p.String()
+			}
+		}
+		if err := enc.Encode(line); err != nil {
 			return err
 		}
 	}
 	for _, c := range x.Checkpoints {
-		if err := enc.Encode(Checkpoint{Type: "checkpoint", Seq: c.Seq, Hash: c.Hash, KeyID: c.KeyID, SignedAt: rfc3339(c.SignedAt),
-			Signature: base64.StdEncoding.EncodeToString(c.Signature)}); err != nil {
+		if err := enc.Encode(Checkpoint{Type: "checkpoint", Seq: c.Seq, Hash: c.Hash, Root: c.Root, KeyID: c.KeyID,
+			SignedAt: rfc3339(c.SignedAt), Signature: base64.StdEncoding.EncodeToString(c.Signature)}); err != nil {
 			return err
 		}
 	}
@@ -141,6 +170,25 @@ type Report struct {
 	Checkpoints    int
 	LastCheckpoint int64 // the last entry a signature covers; 0: none
 	KeyIDs         []string
+	// Corrections are the file's correction entries, in sequence.
+	Corrections []Correction
+	// CustomerID is the customer of a customer's file (CustomerFormat);
+	// Unproven lists its entries that no checkpoint in it covers yet.
+	CustomerID string
+	Unproven   []int64
+	// RootsChecked counts the checkpoints whose Merkle root was recomputed
+	// from the file's entries (a file from the chain's start) or from an
+	// entry's inclusion proof (a customer's file).
+	RootsChecked int
+}
+
+// Correction is a correction entry: entry Seq corrects entry Corrects
+// (whose hash it names), for Reason. InFile says whether the corrected
+// entry is in the file (then its hash was checked).
+type Correction struct {
+	Seq, Corrects int64
+	Reason        string
+	InFile        bool
 }
 
 // Verify checks a file: every entry's hash against its record and the
@@ -182,22 +230,20 @@ func Verify(r io.Reader) (*Report, error) {
 	if err := json.Unmarshal(b, &h); err != nil || h.Type != "header" {
 		return nil, &Failure{Line: 1, Problem: "the first line is not a header"}
 	}
-	if h.Format != Format {
+	if h.Format != Format && h.Format != CustomerFormat {
 		return nil, &Failure{Line: 1, Problem: fmt.Sprintf("unknown format %q", h.Format)}
+	}
+	keys, keyIDs, err := headerKeys(&h)
+	if err != nil {
+		return nil, err
+	}
+	if h.Format == CustomerFormat {
+		return verifyCustomer(&h, keys, keyIDs, next)
 	}
 	if h.FirstSeq < 1 {
 		return nil, &Failure{Line: 1, Problem: fmt.Sprintf("first_seq %d: sequence numbers start at 1", h.FirstSeq)}
 	}
-	keys := map[string]ed25519.PublicKey{}
-	rep := &Report{MerchantID: h.MerchantID, FirstSeq: h.FirstSeq, LastSeq: h.FirstSeq - 1, LastHash: h.PrevHash}
-	for _, k := range h.Keys {
-		pub, err := base64.StdEncoding.DecodeString(k.Ed25519)
-		if err != nil || len(pub) != ed25519.PublicKeySize {
-			return nil, &Failure{Line: 1, Problem: fmt.Sprintf("key %s: not an Ed25519 public key", k.ID)}
-		}
-		keys[k.ID] = pub
-		rep.KeyIDs = append(rep.KeyIDs, k.ID)
-	}
+	rep := &Report{MerchantID: h.MerchantID, FirstSeq: h.FirstSeq, LastSeq: h.FirstSeq - 1, LastHash: h.PrevHash, KeyIDs: keyIDs}
 
 	// Entries: read in batches, each checked alone by a worker, then
 	// linked in order here.
@@ -288,6 +334,9 @@ func Verify(r io.Reader) (*Report, error) {
 	}
 
 	var hashes []string // hashes[i] is entry FirstSeq+i's
+	// leaves[i] is entry i+1's Merkle leaf, kept for a file from the
+	// chain's start, so that the checkpoints' roots can be recomputed.
+	var leaves []coft.MerkleHash
 	var failure *Failure
 	for j := range inOrder {
 		<-j.done
@@ -307,12 +356,24 @@ func Verify(r io.Reader) (*Report, error) {
 				fail(want, "its prev_hash does not link to the entry before it (this entry or the one before was altered, removed or moved)")
 			case e.problem != "":
 				fail(want, "%s", e.problem)
+			case e.correction != nil && e.correction.Corrects >= want:
+				fail(want, "a correction of entry %d, which does not come before it", e.correction.Corrects)
+			case e.correction != nil && e.correction.Corrects >= rep.FirstSeq &&
+				hashes[e.correction.Corrects-rep.FirstSeq] != e.correctsHash:
+				fail(want, "a correction of entry %d that names another hash than that entry's (altered)", e.correction.Corrects)
 			}
 			if failure != nil {
 				break
 			}
 			hashes = append(hashes, e.hash)
+			if rep.FirstSeq == 1 {
+				leaves = append(leaves, e.leaf)
+			}
 			rep.LastSeq, rep.LastHash = want, e.hash
+			if c := e.correction; c != nil {
+				c.Seq, c.InFile = want, c.Corrects >= rep.FirstSeq
+				rep.Corrections = append(rep.Corrections, *c)
+			}
 			rep.Entries++
 		}
 		if failure != nil {
@@ -326,6 +387,7 @@ func Verify(r io.Reader) (*Report, error) {
 	}
 
 	// Checkpoints.
+	roots := map[int64]string{} // checkpoint seq → its signed root, to recompute
 	for i, b := range tail {
 		line := tailLine + i
 		if len(bytes.TrimSpace(b)) == 0 {
@@ -350,14 +412,180 @@ func Verify(r io.Reader) (*Report, error) {
 		}
 		sig, err := base64.StdEncoding.DecodeString(c.Signature)
 		at, terr := time.Parse(time.RFC3339Nano, c.SignedAt)
-		if err != nil || terr != nil || !ed25519.Verify(pub, coft.CheckpointMessage(h.MerchantID, c.Seq, c.Hash, at), sig) {
+		if err != nil || terr != nil || !ed25519.Verify(pub, c.message(h.MerchantID, at), sig) {
 			return nil, fail(c.Seq, "checkpoint's signature does not verify with key %s (forged or altered checkpoint)", c.KeyID)
 		}
 		if hashes[c.Seq-rep.FirstSeq] != c.Hash {
 			return nil, fail(c.Seq, "the signed checkpoint's hash differs from the chain's: entries up to %d were altered and rehashed", c.Seq)
 		}
+		if c.Root != "" && leaves != nil {
+			roots[c.Seq] = c.Root
+		}
 		rep.Checkpoints++
 		rep.LastCheckpoint = max(rep.LastCheckpoint, c.Seq)
+	}
+	// The signed roots, against the tree of the file's records (one pass).
+	if len(roots) > 0 {
+		var p coft.MerklePeaks
+		for i, leaf := range leaves {
+			p.Append(leaf)
+			if root, ok := roots[int64(i+1)]; ok {
+				if p.Root().String() != root {
+					return nil, &Failure{Seq: int64(i + 1), Line: tailLine, Problem: fmt.Sprintf(
+						"the signed checkpoint's Merkle root differs from the tree of the file's records up to entry %d", i+1)}
+				}
+				rep.RootsChecked++
+			}
+		}
+	}
+	return rep, nil
+}
+
+// headerKeys reads the header's public keys.
+func headerKeys(h *Header) (map[string]ed25519.PublicKey, []string, error) {
+	keys := map[string]ed25519.PublicKey{}
+	var ids []string
+	for _, k := range h.Keys {
+		pub, err := base64.StdEncoding.DecodeString(k.Ed25519)
+		if err != nil || len(pub) != ed25519.PublicKeySize {
+			return nil, nil, &Failure{Line: 1, Problem: fmt.Sprintf("key %s: not an Ed25519 public key", k.ID)}
+		}
+		keys[k.ID] = pub
+		ids = append(ids, k.ID)
+	}
+	return keys, ids, nil
+}
+
+// verifyCustomer checks a customer's file (CustomerFormat), line by line
+// after its header: each entry is the customer's, in order, its hash its
+// record's, and its inclusion proof leads to the root of the checkpoint
+// it names, which the file holds and whose signature verifies.
+func verifyCustomer(h *Header, keys map[string]ed25519.PublicKey, keyIDs []string, next func() ([]byte, error)) (*Report, error) {
+	if h.CustomerID == "" {
+		return nil, &Failure{Line: 1, Problem: "a customer's file that names no customer"}
+	}
+	rep := &Report{MerchantID: h.MerchantID, CustomerID: h.CustomerID, KeyIDs: keyIDs}
+	type claim struct {
+		seq  int64
+		line int
+		root string
+	}
+	claims := map[int64][]claim{} // tree size → the entries proved against it
+	hashes := map[int64]string{}
+	line := 1
+	for {
+		b, err := next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		line++
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		if isEntryLine(b) {
+			if rep.Checkpoints > 0 {
+				return nil, &Failure{Seq: rep.LastSeq + 1, Line: line, Problem: "an entry after the checkpoints"}
+			}
+			var e Entry
+			if err := json.Unmarshal(b, &e); err != nil {
+				return nil, &Failure{Seq: rep.LastSeq + 1, Line: line, Problem: "malformed entry: " + err.Error()}
+			}
+			fail := func(format string, args ...any) error {
+				return &Failure{Seq: e.Seq, Line: line, Problem: fmt.Sprintf(format, args...)}
+			}
+			r := checkEntry(b, h.MerchantID)
+			var rec struct {
+				CustomerID string `json:"customer_id"`
+			}
+			switch {
+			case r.malformed != "":
+				return nil, fail("%s", r.malformed)
+			case e.Seq <= rep.LastSeq:
+				return nil, fail("out of order or repeated (it comes after entry %d)", rep.LastSeq)
+			case r.problem != "":
+				return nil, fail("%s", r.problem)
+			case json.Unmarshal([]byte(e.Record), &rec) != nil || rec.CustomerID != h.CustomerID:
+				return nil, fail("not customer %s's entry", h.CustomerID)
+			}
+			if c := r.correction; c != nil {
+				prev, in := hashes[c.Corrects]
+				switch {
+				case c.Corrects >= e.Seq:
+					return nil, fail("a correction of entry %d, which does not come before it", c.Corrects)
+				case in && prev != r.correctsHash:
+					return nil, fail("a correction of entry %d that names another hash than that entry's (altered)", c.Corrects)
+				}
+				c.Seq, c.InFile = e.Seq, in
+				rep.Corrections = append(rep.Corrections, *c)
+			}
+			if e.TreeSize == 0 {
+				rep.Unproven = append(rep.Unproven, e.Seq)
+			} else {
+				proof := make([]coft.MerkleHash, len(e.Proof))
+				for i, p := range e.Proof {
+					var ok bool
+					if proof[i], ok = coft.ParseMerkleHash(p); !ok {
+						return nil, fail("its inclusion proof holds %q, not a hash", p)
+					}
+				}
+				root, ok := coft.RootFromInclusion(e.Seq-1, e.TreeSize, r.leaf, proof)
+				if !ok {
+					return nil, fail("its inclusion proof is not one for entry %d of %d", e.Seq, e.TreeSize)
+				}
+				claims[e.TreeSize] = append(claims[e.TreeSize], claim{e.Seq, line, root.String()})
+			}
+			if rep.Entries == 0 {
+				rep.FirstSeq = e.Seq
+			}
+			hashes[e.Seq] = e.Hash
+			rep.Entries++
+			rep.LastSeq, rep.LastHash = e.Seq, e.Hash
+			continue
+		}
+		var c Checkpoint
+		if err := json.Unmarshal(b, &c); err != nil || c.Type != "checkpoint" {
+			return nil, &Failure{Line: line, Problem: "a line that is neither an entry nor a checkpoint"}
+		}
+		fail := func(format string, args ...any) error {
+			return &Failure{Seq: c.Seq, Line: line, Problem: fmt.Sprintf(format, args...)}
+		}
+		pub, ok := keys[c.KeyID]
+		if !ok {
+			return nil, fail("checkpoint signed with key %q, which the header does not list", c.KeyID)
+		}
+		sig, err := base64.StdEncoding.DecodeString(c.Signature)
+		at, terr := time.Parse(time.RFC3339Nano, c.SignedAt)
+		if err != nil || terr != nil || !ed25519.Verify(pub, c.message(h.MerchantID, at), sig) {
+			return nil, fail("checkpoint's signature does not verify with key %s (forged or altered checkpoint)", c.KeyID)
+		}
+		for _, cl := range claims[c.Seq] {
+			if cl.root != c.Root {
+				return nil, &Failure{Seq: cl.seq, Line: cl.line, Problem: fmt.Sprintf(
+					"altered: its inclusion proof does not lead to the root checkpoint %d signed", c.Seq)}
+			}
+			if hash, in := hashes[c.Seq]; cl.seq == c.Seq && in && hash != c.Hash {
+				return nil, fail("the signed checkpoint's hash differs from entry %d's", c.Seq)
+			}
+		}
+		if len(claims[c.Seq]) > 0 {
+			rep.RootsChecked++
+		}
+		delete(claims, c.Seq)
+		rep.Checkpoints++
+		rep.LastCheckpoint = max(rep.LastCheckpoint, c.Seq)
+	}
+	var first *claim
+	var size int64
+	for s, cls := range claims {
+		if first == nil || cls[0].seq < first.seq {
+			first, size = &cls[0], s
+		}
+	}
+	if first != nil {
+		return nil, &Failure{Seq: first.seq, Line: first.line, Problem: fmt.Sprintf(
+			"its inclusion proof names checkpoint %d, which the file does not hold", size)}
 	}
 	return rep, nil
 }
@@ -382,6 +610,10 @@ type entryResult struct {
 	prev, hash string
 	malformed  string // the line is not an entry
 	problem    string // the entry does not hold
+	// correction and correctsHash: a correction entry's reference.
+	correction   *Correction
+	correctsHash string
+	leaf         coft.MerkleHash // the record's Merkle leaf
 }
 
 // checkEntry parses an entry line and checks what needs no other entry:
@@ -392,7 +624,7 @@ func checkEntry(b []byte, merchantID string) entryResult {
 	if err := json.Unmarshal(b, &e); err != nil {
 		return entryResult{malformed: "malformed entry: " + err.Error()}
 	}
-	out := entryResult{seq: e.Seq, prev: e.PrevHash, hash: e.Hash}
+	out := entryResult{seq: e.Seq, prev: e.PrevHash, hash: e.Hash, leaf: coft.MerkleLeafHash([]byte(e.Record))}
 	seq, ok1 := recordSeq(e.Record)
 	merchant, ok2 := recordMerchant(e.Record)
 	switch {
@@ -404,6 +636,20 @@ func checkEntry(b []byte, merchantID string) entryResult {
 		out.problem = fmt.Sprintf("its record is merchant %q's, not %q's", merchant, merchantID)
 	case coft.LedgerHash(e.PrevHash, []byte(e.Record)) != e.Hash:
 		out.problem = "altered: its hash does not match its record"
+	case strings.Contains(e.Record, `"kind":"`+coft.LedgerCorrection+`"`):
+		// A correction's reference, read once its record is known to be
+		// the one hashed.
+		var c struct {
+			Corrects     int64  `json:"corrects"`
+			CorrectsHash string `json:"corrects_hash"`
+			Reason       string `json:"reason"`
+		}
+		if err := json.Unmarshal([]byte(e.Record), &c); err != nil || c.Corrects < 1 || c.CorrectsHash == "" {
+			out.problem = "a correction that names no entry"
+			break
+		}
+		out.correction = &Correction{Corrects: c.Corrects, Reason: c.Reason}
+		out.correctsHash = c.CorrectsHash
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ func generate(tb testing.TB, n int) []byte {
 	prev := coft.GenesisHash
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	x.Entries = make([]coft.LedgerEntry, 0, n)
+	var tree coft.MerklePeaks
 	for i := 1; i <= n; i++ {
 		d := i%4 != 0
 		r := &coft.LedgerRecord{Kind: coft.LedgerDecision, MerchantID: "m1", Seq: int64(i), RecordID: fmt.Sprintf("cns_%032x", i),
@@ -33,9 +35,11 @@ func generate(tb testing.TB, n int) []byte {
 		rec := coft.CanonicalJSON(r.Fields())
 		h := coft.LedgerHash(prev, rec)
 		x.Entries = append(x.Entries, coft.LedgerEntry{MerchantID: "m1", Seq: int64(i), Record: string(rec), PrevHash: prev, Hash: h})
+		tree.Append(coft.MerkleLeafHash(rec))
 		if i%coft.LedgerCheckpointEvery == 0 || i == n {
-			x.Checkpoints = append(x.Checkpoints, coft.LedgerCheckpoint{MerchantID: "m1", Seq: int64(i), Hash: h, KeyID: "lgk_1",
-				SignedAt: at, Signature: ed25519.Sign(priv, coft.CheckpointMessage("m1", int64(i), h, at))})
+			c := coft.LedgerCheckpoint{MerchantID: "m1", Seq: int64(i), Hash: h, Root: tree.Root().String(), KeyID: "lgk_1", SignedAt: at}
+			c.Signature = ed25519.Sign(priv, c.Message())
+			x.Checkpoints = append(x.Checkpoints, c)
 		}
 		prev = h
 		at = at.Add(time.Second)
@@ -52,7 +56,7 @@ func generate(tb testing.TB, n int) []byte {
 func TestVerify(t *testing.T) {
 	file := generate(t, 2500)
 	rep, err := evidence.Verify(bytes.NewReader(file))
-	if err != nil || rep.Entries != 2500 || rep.Checkpoints != 3 || rep.LastCheckpoint != 2500 {
+	if err != nil || rep.Entries != 2500 || rep.Checkpoints != 3 || rep.LastCheckpoint != 2500 || rep.RootsChecked != 3 {
 		t.Fatalf("Verify = %+v, %v", rep, err)
 	}
 	lines := bytes.SplitAfter(file, []byte("\n"))
@@ -87,8 +91,117 @@ func BenchmarkVerify(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		rep, err := evidence.Verify(bytes.NewReader(million))
-		if err != nil || rep.Entries != 1_000_000 {
+		if err != nil || rep.Entries != 1_000_000 || rep.RootsChecked != 1000 {
 			b.Fatalf("Verify = %+v, %v", rep, err)
 		}
+	}
+}
+
+// chain writes the file of a chain of records (their seq and merchant
+// set here), with one checkpoint at its end; hashOf, when not nil, is
+// called with the hashes so far before each record is hashed.
+func chain(t *testing.T, recs []*coft.LedgerRecord, hashOf func(i int, hashes []string)) []byte {
+	t.Helper()
+	return chainRoot(t, recs, hashOf, func(r string) string { return r })
+}
+
+// chainRoot is chain with the root its checkpoint signs chosen by root
+// (given the true one).
+func chainRoot(t *testing.T, recs []*coft.LedgerRecord, hashOf func(i int, hashes []string), root func(string) string) []byte {
+	t.Helper()
+	var tree coft.MerklePeaks
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	x := &coft.LedgerExport{MerchantID: "m1", Keys: []coft.LedgerKey{{ID: "lgk_1", PublicKey: pub, CreatedAt: time.Unix(0, 0)}}}
+	prev, at := coft.GenesisHash, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var hashes []string
+	for i, r := range recs {
+		if hashOf != nil {
+			hashOf(i, hashes)
+		}
+		r.MerchantID, r.Seq = "m1", int64(i+1)
+		rec := coft.CanonicalJSON(r.Fields())
+		h := coft.LedgerHash(prev, rec)
+		x.Entries = append(x.Entries, coft.LedgerEntry{MerchantID: "m1", Seq: r.Seq, Record: string(rec), PrevHash: prev, Hash: h})
+		tree.Append(coft.MerkleLeafHash(rec))
+		hashes = append(hashes, h)
+		prev = h
+	}
+	c := coft.LedgerCheckpoint{MerchantID: "m1", Seq: int64(len(recs)), Hash: prev, Root: root(tree.Root().String()), KeyID: "lgk_1", SignedAt: at}
+	c.Signature = ed25519.Sign(priv, c.Message())
+	x.Checkpoints = []coft.LedgerCheckpoint{c}
+	var buf bytes.Buffer
+	if err := evidence.Write(&buf, x); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestVerifyCorrections: a correction entry refers to an earlier entry by
+// number and hash; verify reports it, and fails a correction of an entry
+// that does not come before it or whose hash it misnames.
+func TestVerifyCorrections(t *testing.T) {
+	yes := true
+	decisions := func() []*coft.LedgerRecord {
+		var out []*coft.LedgerRecord
+		for range 3 {
+			out = append(out, &coft.LedgerRecord{Kind: coft.LedgerDecision, Decision: &yes, TextID: "tokenize-en-v1"})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name     string
+		corrects int64
+		hashOf   int // the entry whose hash the correction names, from 1
+		failSeq  int64
+	}{
+		{"a correction of entry 2", 2, 2, 0},
+		{"a correction naming entry 1's hash", 2, 1, 4},
+		{"a correction of a later entry", 9, 1, 4},
+	} {
+		recs := append(decisions(), &coft.LedgerRecord{Kind: coft.LedgerCorrection, Corrects: tc.corrects, Reason: "The customer's \"no\" was recorded as a yes."})
+		file := chain(t, recs, func(i int, hashes []string) {
+			if i == 3 {
+				recs[3].CorrectsHash = hashes[tc.hashOf-1]
+			}
+		})
+		rep, err := evidence.Verify(bytes.NewReader(file))
+		if tc.failSeq != 0 {
+			if f, ok := err.(*evidence.Failure); !ok || f.Seq != tc.failSeq {
+				t.Errorf("%s: Verify = %v, want a failure of entry %d", tc.name, err, tc.failSeq)
+			}
+			continue
+		}
+		if err != nil || len(rep.Corrections) != 1 {
+			t.Fatalf("%s: Verify = %+v, %v", tc.name, rep, err)
+		}
+		if c := rep.Corrections[0]; c.Seq != 4 || c.Corrects != 2 || !c.InFile || c.Reason != `The customer's "no" was recorded as a yes.` {
+			t.Errorf("%s: correction = %+v", tc.name, c)
+		}
+	}
+}
+
+// TestVerifyRoot: a checkpoint's signed Merkle root is recomputed from a
+// file's records; one that is not theirs fails (a checkpoint without a
+// root, from before the tree, verifies by its hash alone).
+func TestVerifyRoot(t *testing.T) {
+	yes := true
+	recs := func() []*coft.LedgerRecord {
+		var out []*coft.LedgerRecord
+		for range 5 {
+			out = append(out, &coft.LedgerRecord{Kind: coft.LedgerDecision, Decision: &yes})
+		}
+		return out
+	}
+	if rep, err := evidence.Verify(bytes.NewReader(chain(t, recs(), nil))); err != nil || rep.RootsChecked != 1 {
+		t.Fatalf("Verify = %+v, %v", rep, err)
+	}
+	if rep, err := evidence.Verify(bytes.NewReader(chainRoot(t, recs(), nil, func(string) string { return "" }))); err != nil ||
+		rep.RootsChecked != 0 || rep.Checkpoints != 1 {
+		t.Fatalf("Verify without a root = %+v, %v", rep, err)
+	}
+	wrong := coft.MerkleLeafHash([]byte("another record")).String()
+	_, err := evidence.Verify(bytes.NewReader(chainRoot(t, recs(), nil, func(string) string { return wrong })))
+	if f, ok := err.(*evidence.Failure); !ok || f.Seq != 5 || !strings.Contains(f.Problem, "Merkle root") {
+		t.Fatalf("Verify of a wrong root = %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -266,7 +267,8 @@ func TestCheckoutAcceptTokenizes(t *testing.T) {
 		}
 		c := cs[0]
 		if !c.Decision || c.Channel != coft.ChannelHostedPage || c.TextID != "tokenize-en-v1" || c.Locale != "en" ||
-			c.ClientIP != "127.0.0.1" || c.UserAgent != "TestBrowser/1.0" || c.ShownAt.IsZero() || c.CustomerID != cst {
+			c.ClientIP != "127.0.0.1" || c.UserAgent != "TestBrowser/1.0" || c.ShownAt.IsZero() || c.CustomerID != cst ||
+			c.FormFactor != coft.FormFactorDesktop || c.FormFactorSource != coft.FormFactorFromHints {
 			t.Fatalf("evidence: %+v", c)
 		}
 		// A second payment with the saved, tokenized card asks nothing and uses the token.
@@ -1024,5 +1026,44 @@ func TestInterruptedAuthorizationPages(t *testing.T) {
 	}
 	if st := h.must(200, request{method: "GET", path: "/orders/auth1", key: h.keyA}); st.str("status") != "CHARGED" {
 		t.Fatalf("after the repeated post: %s", st.raw)
+	}
+}
+
+// TestConsentFormFactor: a decision records the form factor the dialog
+// posted, or, without one (or with a value that is not a form factor),
+// the one its request's client hints and user agent say.
+func TestConsentFormFactor(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	for i, tc := range []struct {
+		posted string
+		header map[string]string
+		want   string
+	}{
+		{"mobile-landscape", nil, "mobile-landscape/dialog"},
+		{"desktop", map[string]string{"Sec-CH-UA-Mobile": "?1"}, "desktop/dialog"},
+		{"", map[string]string{"Sec-CH-UA-Mobile": "?1", "Sec-CH-UA-Platform": `"Android"`}, "mobile-portrait/hints"},
+		{"tablet", map[string]string{"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Mobile/15E148"}, "mobile-portrait/hints"},
+		{"<script>", nil, "desktop/hints"},
+	} {
+		id := fmt.Sprintf("ff%d", i)
+		h.order(h.keyA, id, true, "")
+		res := h.txn(h.keyA, newCardForm(id, goodCard))
+		u := res.str("payment.authentication.url")
+		b := h.browser(false)
+		_, _, page := b.visit(u)
+		form := url.Values{"decision": {"accept"}, "form_token": {formToken(t, page)}, "text_id": {"tokenize-en-v1"}, "locale": {"en"}}
+		if tc.posted != "" {
+			form.Set("form_factor", tc.posted)
+		}
+		if status, _, page := b.post(u, form, tc.header); status != 303 {
+			t.Fatalf("%s: consent post %d %s", id, status, page)
+		}
+		cs, err := h.db.ListConsents(context.Background(), "alpha", res.str("txn_uuid"))
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("%s: consents %v, %v", id, cs, err)
+		}
+		if got := cs[0].FormFactor + "/" + cs[0].FormFactorSource; got != tc.want {
+			t.Errorf("posted %q with %v: recorded %s, want %s", tc.posted, tc.header, got, tc.want)
+		}
 	}
 }

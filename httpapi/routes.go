@@ -50,7 +50,8 @@ func (s *Server) apiRoutes() []route {
 		{"GET /webhooks/events", merchantOnly, s.handleEventList, "Webhook events and their delivery status (order_id, limit)."},
 		{"GET /webhooks/events/{id}", merchantOnly, s.handleEventGet, "One webhook event: its body and every delivery attempt."},
 		{"POST /webhooks/events/{id}/redeliver", merchantOnly, s.handleEventRedeliver, "Send a webhook event again now."},
-		{"GET /consents/export", merchantOnly, s.handleConsentExport, "The merchant's consent ledger as JSON Lines, entries appended in [from, to) (RFC 3339), with its checkpoints and public keys (docs/EVIDENCE.md)."},
+		{"GET /consents/export", merchantOnly, s.handleConsentExport, "The merchant's consent ledger as JSON Lines, entries appended in [from, to) (RFC 3339), with its checkpoints and public keys; customer_id: one customer's entries, each with its inclusion proof (docs/EVIDENCE.md)."},
+		{"GET /consents/stats", merchantOnly, s.handleConsentStats, "Consent insight: dialogs shown, accepted, declined and abandoned, acceptance rate, median and p90 time to decide, by channel, language, form factor, card brand and text version, for the days [from, to) in India (default: the last 30); format=csv for CSV."},
 		{"POST /get/altId", merchantOnly, s.handleAltID, "An Alt ID and TAVV for a guest's card, sent as a JWE to the key at /tokenization/keys."},
 	}
 	// The older forms Juspay's SDKs for PHP, Ruby and .NET still send: the

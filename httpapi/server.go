@@ -38,6 +38,7 @@ type Store interface {
 	coft.PageConsentStore
 	coft.JWTKeyStore
 	coft.LedgerStore
+	coft.ConsentStatsStore
 	Ping(ctx context.Context) error
 }
 

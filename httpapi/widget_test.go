@@ -55,7 +55,7 @@ func TestWidget(t *testing.T) {
 		t.Fatalf("dialog: %d %s", status, page)
 	}
 	status, _, page = b.post(u, url.Values{"decision": {"accept"}, "form_token": {formToken(t, page)},
-		"text_id": {"tokenize-hi-v1"}, "locale": {"hi"}}, nil)
+		"text_id": {"tokenize-hi-v1"}, "locale": {"hi"}, "form_factor": {"mobile-landscape"}}, nil)
 	i := strings.Index(page, `data-consent-id="`)
 	if status != 200 || i < 0 || !strings.Contains(page, `data-decision="accept"`) {
 		t.Fatalf("decision: %d %s", status, page)
@@ -88,7 +88,8 @@ func TestWidget(t *testing.T) {
 		t.Fatalf("txns with the consent: %d %s", res.status, res.raw)
 	}
 	cs, _ := h.db.ListConsents(context.Background(), "alpha", res.str("txn_uuid"))
-	if len(cs) != 1 || cs[0].Channel != coft.ChannelMerchantPage || cs[0].TextID != "tokenize-hi-v1" || cs[0].ShownAt.IsZero() {
+	if len(cs) != 1 || cs[0].Channel != coft.ChannelMerchantPage || cs[0].TextID != "tokenize-hi-v1" || cs[0].ShownAt.IsZero() ||
+		cs[0].FormFactor != coft.FormFactorMobileLandscape || cs[0].FormFactorSource != coft.FormFactorFromDialog {
 		t.Fatalf("evidence: %+v", cs)
 	}
 	h.must(200, request{method: "POST", path: "/orders", key: h.keyA, form: "order_id=w2&amount=100&customer_id=" + cst})

@@ -179,9 +179,11 @@ func (s *Server) ConsentDecision(w http.ResponseWriter, r *http.Request) error {
 		s.renderConsent(w, r, m, t, http.StatusBadRequest, "This page was out of date. Please choose again.")
 		return nil
 	}
+	ff, ffSource := FormFactor(r)
 	t, err := s.payments.RecordConsent(r.Context(), m, t, coft.Consent{Decision: decision, TextID: text.ID, Locale: locale,
 		ClientIP: ClientIP(r), UserAgent: UserAgent(r),
-		ShownAt: served, // when the page with this form was served
+		ShownAt:    served, // when the page with this form was served
+		FormFactor: ff, FormFactorSource: ffSource,
 	})
 	if coft.ErrorCode(err) == coft.ECONFLICT {
 		return titled("Choice already made", err)

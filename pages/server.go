@@ -187,6 +187,15 @@ func UserAgent(r *http.Request) string {
 	return ua
 }
 
+// FormFactor is the form factor of a posted consent decision (its form
+// parsed) and its source: the form_factor the dialog's script posted (one
+// of coft.FormFactors; anything else is ignored), else the request's
+// client hints and user agent.
+func FormFactor(r *http.Request) (formFactor, source string) {
+	return coft.DecisionFormFactor(r.PostForm.Get("form_factor"), r.Header.Get("Sec-CH-UA-Mobile"),
+		r.Header.Get("Sec-CH-UA-Platform"), r.UserAgent())
+}
+
 // Withdrawal is the evidence of a customer's withdrawal of consent by
 // this request: the channel, the client's address and user agent.
 func Withdrawal(r *http.Request, channel string) coft.Withdrawal {

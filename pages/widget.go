@@ -205,6 +205,7 @@ func (s *Server) WidgetDecision(w http.ResponseWriter, r *http.Request) error {
 	pc := &coft.PageConsent{MerchantID: req.m.ID, OrderID: req.order.OrderID, ISIN: req.isin(),
 		Last4: req.last4, Brand: req.bin.Brand, Decision: decision, TextID: text.ID, Locale: locale, Origin: req.origin,
 		ClientIP: ClientIP(r), UserAgent: UserAgent(r), ShownAt: served}
+	pc.FormFactor, pc.FormFactorSource = FormFactor(r)
 	// One decision per dialog shown: a replay gets the same consent_id.
 	if err := s.cfg.Store.RecordPageConsent(r.Context(), pc); coft.ErrorCode(err) == coft.ECONFLICT {
 		s.widgetPage(w, r, req.origin, http.StatusConflict, components.WidgetView{Message: "error",

@@ -143,7 +143,8 @@ func (s *Service) Start(ctx context.Context, req StartRequest, reuseWindow time.
 				return nil, coft.Invalid("consent_id", "The consent was given for another card.")
 			}
 			declared = &coft.Consent{Decision: d, Channel: coft.ChannelMerchantPage, TextID: pc.TextID, Locale: pc.Locale,
-				ClientIP: pc.ClientIP, UserAgent: pc.UserAgent, ShownAt: pc.ShownAt}
+				ClientIP: pc.ClientIP, UserAgent: pc.UserAgent, ShownAt: pc.ShownAt, FormFactor: pc.FormFactor,
+				FormFactorSource: pc.FormFactorSource}
 			pageConsent = pc.ID
 		}
 	case (m.HostedConsent || req.Own) && support && hasCustomer && !tokenized:

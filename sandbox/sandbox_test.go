@@ -163,3 +163,42 @@ func TestChangeToken(t *testing.T) {
 		t.Fatalf("replace: %+v", r)
 	}
 }
+
+// TestSimulateConsents: simulated dialogs are the merchant's, marked,
+// within the days asked, of the service's own values, repeatable by seed,
+// and spread (every channel, language, form factor and outcome appears).
+func TestSimulateConsents(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	a := SimulateConsents("demo", 5000, 14, now, 7)
+	b := SimulateConsents("demo", 5000, 14, now, 7)
+	seen := map[string]bool{}
+	var counts coft.ConsentCounts
+	for i, o := range a {
+		if o != b[i] {
+			t.Fatalf("dialog %d differs for the same seed", i)
+		}
+		if o.MerchantID != "demo" || !o.Simulated || o.ShownAt.After(now) || o.ShownAt.Before(now.AddDate(0, 0, -14)) {
+			t.Fatalf("dialog %d = %+v", i, o)
+		}
+		if o.Outcome != coft.OutcomeAbandoned && (coft.ConsentTextFor(o.Language).ID != o.TextID || !coft.ValidFormFactor(o.FormFactor) || !o.Timed) {
+			t.Fatalf("dialog %d = %+v", i, o)
+		}
+		for _, s := range coft.StatsSplits {
+			seen[s+"="+o.Value(s)] = true
+		}
+		seen[o.Outcome] = true
+		counts.Add(&o)
+	}
+	for _, want := range []string{"channel=HOSTED_PAGE", "channel=MERCHANT_PAGE", "channel=MANAGEMENT_SCREEN", "language=ta", "language=mr",
+		"form_factor=mobile-landscape", "card_brand=RUPAY", "text_version=tokenize-bn-v1", "accepted", "declined", "abandoned"} {
+		if !seen[want] {
+			t.Errorf("no %s among the simulated dialogs", want)
+		}
+	}
+	if r := counts.AcceptanceRate(); r < 0.5 || r > 0.75 {
+		t.Errorf("acceptance rate %.2f", r)
+	}
+	if m, _ := counts.Median(); m < 3*time.Second || m > 7*time.Second {
+		t.Errorf("median time to decide %v", m)
+	}
+}

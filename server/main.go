@@ -5,9 +5,9 @@
 //	server merchants create …   onboard a merchant, print its credentials
 //	server merchants update …   change a merchant's settings or rotate keys
 //	server merchants list       list merchants
-//	server sandbox …            make the sandbox network act (tokens, onboarding)
+//	server sandbox …            make the sandbox network act (tokens, onboarding), simulate consent dialogs
 //	server webhooks …           list webhook events, show one, redeliver it
-//	server consents export|verify  export a merchant's consent ledger, verify an export offline
+//	server consents export|verify|correct  export a merchant's consent ledger, verify an export offline, correct an entry
 //	server backup -to FILE      snapshot the SQLite database while serving
 //
 // Configuration comes from the environment: ADDR, DATABASE_URL, DATA_DIR,
@@ -79,11 +79,17 @@ const usage = `usage:
                                        JWE+JWS keys: make one, register the merchant's own, end one, or list
   server sandbox token suspend|resume|deactivate|replace [-merchant ID] REFERENCE
   server sandbox onboarding onboarded|rejected [-merchant ID] -flow COFT|ALT_ID [-associate ID] [-network VISA,…]
+  server sandbox simulate [-merchant ID] -checkouts N [-days D] [-seed S]
+                                       make up N checkouts' consent dialogs over the last D days (14) for
+                                       consent insight demos: marked simulated, never in the consent ledger
   server webhooks list [-merchant ID] [-order ORDER_ID] [-limit N]
   server webhooks show|redeliver [-merchant ID] EVENT_ID
-  server consents export -merchant ID [-from RFC3339] [-to RFC3339]
-                                       a merchant's consent ledger as JSON Lines (docs/EVIDENCE.md)
+  server consents export -merchant ID [-customer ID] [-from RFC3339] [-to RFC3339]
+                                       a merchant's consent ledger as JSON Lines (docs/EVIDENCE.md);
+                                       -customer: one customer's entries, each with its inclusion proof
   server consents verify FILE          check an export offline: names the first altered, missing or moved entry
+  server consents correct -merchant ID -seq N -reason TEXT
+                                       append a correction of entry N (entries are never changed)
   server backup -to FILE               a consistent snapshot of the SQLite database, taken while serving
   server bare                          serve a bare handler (the load run's baseline)
 

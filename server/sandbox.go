@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/payment"
@@ -17,11 +18,15 @@ import (
 //
 //	server sandbox token ACTION -merchant ID REFERENCE
 //	server sandbox onboarding onboarded|rejected -merchant ID -flow FLOW [-associate ID] [-network N]
+//	server sandbox simulate -merchant ID -checkouts N [-days D] [-seed S]
 //
 // It works on the database directly, so the service need not be running;
 // a running service sees the change at once (tokens) or within five
 // seconds (onboarding, which it caches).
 func sandboxCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "simulate" {
+		return simulateCmd(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) < 2 {
 		return fmt.Errorf("sandbox: want \"token ACTION\" or \"onboarding onboarded|rejected\"\n%s", usage)
 	}
@@ -92,4 +97,65 @@ func describe(err error) error {
 		return fmt.Errorf("%s", coft.ErrorMessage(err))
 	}
 	return err
+}
+
+// maxSimulated bounds one simulation's checkouts.
+const maxSimulated = 10_000_000
+
+// simulateCmd makes up checkouts' consent dialogs for a merchant, for
+// product demonstrations of consent insight: a realistic spread over the
+// last days (sandbox.SimulateConsents), counted in GET /consents/stats,
+// marked simulated, never in the consent ledger. Sandbox only.
+func simulateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sandbox simulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	merchant := fs.String("merchant", "demo", "merchant id")
+	checkouts := fs.Int("checkouts", 1000, "how many checkouts' consent dialogs to make up")
+	days := fs.Int("days", 14, "over how many days before now")
+	seed := fs.Uint64("seed", 0, "the same seed makes the same dialogs (default: a new one)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() != 0:
+		return fmt.Errorf("sandbox simulate: unexpected argument %q", fs.Arg(0))
+	case *checkouts < 1 || *checkouts > maxSimulated:
+		return fmt.Errorf("sandbox simulate: -checkouts must be from 1 to %d", maxSimulated)
+	case *days < 1 || *days > coft.MaxStatsDays:
+		return fmt.Errorf("sandbox simulate: -days must be from 1 to %d", coft.MaxStatsDays)
+	}
+	cfg, db, err := openAdmin(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.production() {
+		return fmt.Errorf("sandbox simulate: MODE=production: simulated consents are for the sandbox's demonstrations")
+	}
+	if _, err := db.FindMerchantByID(ctx, *merchant); err != nil {
+		return describe(err)
+	}
+	if *seed == 0 {
+		*seed = uint64(time.Now().UnixNano())
+	}
+	var total coft.ConsentCounts
+	now := time.Now()
+	for done := 0; done < *checkouts; {
+		n := min(*checkouts-done, 200_000)
+		outcomes := sandbox.SimulateConsents(*merchant, n, *days, now, *seed+uint64(done))
+		if err := db.RecordSimulatedConsents(ctx, outcomes); err != nil {
+			return err
+		}
+		for i := range outcomes {
+			total.Add(&outcomes[i])
+		}
+		done += n
+	}
+	median, _ := total.Median()
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{"merchant_id": *merchant, "checkouts": *checkouts, "days": *days, "seed": *seed,
+		"simulated": map[string]any{"shown": total.Shown(), "accepted": total.Accepted, "declined": total.Declined,
+			"abandoned": total.Abandoned, "acceptance_rate": total.AcceptanceRate(), "median_decide_ms": median.Milliseconds()},
+		"note": "marked simulated: counted in GET /consents/stats (total.simulated), never in the consent ledger"})
 }

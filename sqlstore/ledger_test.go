@@ -75,7 +75,8 @@ func TestLedgerRecordsEveryDecision(t *testing.T) {
 		}
 		shown := time.Now().Add(-5 * time.Second)
 		if _, err := db.RecordConsent(ctx, &coft.Consent{MerchantID: "a", TxnUUID: t1.UUID, Decision: true, TextID: "tokenize-hi-v1",
-			Locale: "hi", Channel: coft.ChannelHostedPage, ClientIP: "203.0.113.9", UserAgent: "Mozilla/5.0 <test>", ShownAt: shown}); err != nil {
+			Locale: "hi", Channel: coft.ChannelHostedPage, ClientIP: "203.0.113.9", UserAgent: "Mozilla/5.0 <test>", ShownAt: shown,
+			FormFactor: coft.FormFactorMobileLandscape, FormFactorSource: coft.FormFactorFromDialog}); err != nil {
 			t.Fatal(err)
 		}
 		// Refused: another answer on the same payment. No entry.
@@ -88,9 +89,18 @@ func TestLedgerRecordsEveryDecision(t *testing.T) {
 			t.Fatal(err)
 		}
 		pc := &coft.PageConsent{MerchantID: "a", OrderID: "o2", ISIN: "424242", Last4: "4242", Brand: "VISA", Decision: true,
-			TextID: "tokenize-en-v1", Locale: "en", Origin: "https://shop.example", ShownAt: shown}
+			TextID: "tokenize-en-v1", Locale: "en", Origin: "https://shop.example", ShownAt: shown,
+			FormFactor: coft.FormFactorDesktop, FormFactorSource: coft.FormFactorFromHints}
 		if err := db.RecordPageConsent(ctx, pc); err != nil {
 			t.Fatal(err)
+		}
+		if got, err := db.FindPageConsent(ctx, "a", pc.ID); err != nil || got.FormFactor != coft.FormFactorDesktop ||
+			got.FormFactorSource != coft.FormFactorFromHints {
+			t.Fatalf("page consent = %+v, %v", got, err)
+		}
+		if cs, err := db.ListConsents(ctx, "a", t1.UUID); err != nil || len(cs) != 1 || cs[0].FormFactor != coft.FormFactorMobileLandscape ||
+			cs[0].FormFactorSource != coft.FormFactorFromDialog {
+			t.Fatalf("consents = %+v, %v", cs, err)
 		}
 		cust := &coft.Customer{MerchantID: "a"}
 		if err := db.CreateCustomer(ctx, cust); err != nil {
@@ -127,10 +137,19 @@ func TestLedgerRecordsEveryDecision(t *testing.T) {
 			r["txn_uuid"] != t1.UUID || r["order_id"] != "o1" || r["client_ip"] != "203.0.113.9" || r["shown_at"] == nil || r["fingerprint"] != "fp1" {
 			t.Fatalf("hosted decision's record = %v", r)
 		}
+		// The form factor and its source; none for a decision no dialog of
+		// ours showed.
+		for i, want := range []string{"mobile-landscape/dialog", "<nil>/<nil>", "desktop/hints", "<nil>/<nil>"} {
+			if got := fmt.Sprintf("%v/%v", recs[i]["form_factor"], recs[i]["form_factor_source"]); got != want {
+				t.Errorf("entry %d's form factor = %s, want %s", i+1, got, want)
+			}
+		}
 		if r := recs[3]; r["card_reference"] != card.Reference || r["customer_id"] != cust.ID || r["record_id"] != w.ID {
 			t.Fatalf("withdrawal's record = %v", r)
 		}
-		if bytes.Contains(file, []byte("4242")) || bytes.Contains(file, []byte("424242")) || bytes.Contains(file, []byte("541919")) {
+		// The last four as a value, the BINs anywhere (a bare "4242" may be
+		// part of a random hash).
+		if bytes.Contains(file, []byte(`\"4242\"`)) || bytes.Contains(file, []byte("424242")) || bytes.Contains(file, []byte("541919")) {
 			t.Fatalf("card data in the export:\n%s", file)
 		}
 		if _, rep, err := export(t, db, "b"); err != nil || rep.Entries != 0 {
@@ -306,6 +325,60 @@ func TestLedgerRange(t *testing.T) {
 		rep, err := evidence.Verify(&buf)
 		if err != nil || rep.FirstSeq != 4 || rep.LastSeq != 7 {
 			t.Fatalf("range report = %+v, %v", rep, err)
+		}
+	})
+}
+
+// TestLedgerCorrection: a correction is a new entry naming the corrected
+// entry's number and hash, in the corrected entry's customer's history;
+// the corrected entry is unchanged; a correction of an entry the chain
+// does not have, or without a reason, appends nothing.
+func TestLedgerCorrection(t *testing.T) {
+	dialects(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		mustMerchant(t, db, "a")
+		mustMerchant(t, db, "b")
+		cust := &coft.Customer{MerchantID: "a"}
+		if err := db.CreateCustomer(ctx, cust); err != nil {
+			t.Fatal(err)
+		}
+		card := newCard("a", cust.ID, "fp1")
+		if err := db.SaveCard(ctx, card); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteCard(ctx, "a", card.Reference, &coft.Withdrawal{Channel: coft.ChannelManagementPage}); err != nil {
+			t.Fatal(err)
+		}
+		before, _, _ := export(t, db, "a")
+		_, err := db.CorrectLedgerEntry(ctx, "a", 2, "no such entry")
+		wantCode(t, err, coft.ENOTFOUND)
+		_, err = db.CorrectLedgerEntry(ctx, "b", 1, "another merchant's chain")
+		wantCode(t, err, coft.ENOTFOUND)
+		_, err = db.CorrectLedgerEntry(ctx, "a", 1, "  ")
+		wantCode(t, err, coft.EMISSING)
+		_, err = db.CorrectLedgerEntry(ctx, "a", 1, strings.Repeat("x", coft.MaxCorrectionReason+1))
+		wantCode(t, err, coft.EINVALID)
+
+		e, err := db.CorrectLedgerEntry(ctx, "a", 1, "The withdrawal was made by the merchant's support desk, not the customer.")
+		if err != nil || e.Seq != 2 {
+			t.Fatalf("correction = %+v, %v", e, err)
+		}
+		file, rep, err := export(t, db, "a")
+		if err != nil || rep.Entries != 2 || len(rep.Corrections) != 1 || rep.Corrections[0].Corrects != 1 || !rep.Corrections[0].InFile {
+			t.Fatalf("report = %+v, %v", rep, err)
+		}
+		if !bytes.HasPrefix(file, before[:bytes.LastIndex(before, []byte(`{"type":"entry"`))]) {
+			t.Fatal("the corrected entry changed")
+		}
+		recs := records(t, file)
+		first, _ := db.ExportLedger(ctx, "a", time.Time{}, time.Time{})
+		if r := recs[1]; r["kind"] != "correction" || r["corrects"] != 1.0 || r["corrects_hash"] != first.Entries[0].Hash ||
+			r["customer_id"] != cust.ID || r["reason"] != "The withdrawal was made by the merchant's support desk, not the customer." {
+			t.Fatalf("correction's record = %v", r)
+		}
+		hist, err := db.CustomerLedger(ctx, "a", cust.ID)
+		if err != nil || len(hist) != 2 || hist[1].Seq != 2 {
+			t.Fatalf("customer's history = %+v, %v", hist, err)
 		}
 	})
 }

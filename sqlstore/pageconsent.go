@@ -56,25 +56,27 @@ func (db *DB) RecordPageConsent(ctx context.Context, c *coft.PageConsent) (err e
 			shown = c.ShownAt.UTC()
 		}
 		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO page_consents (id, merchant_id, order_id, isin, last4, brand, decision,
-			text_id, locale, origin, client_ip, user_agent, shown_at, decided_at, too_fast) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			text_id, locale, origin, client_ip, user_agent, shown_at, decided_at, too_fast, form_factor, form_factor_source)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			c.ID, c.MerchantID, c.OrderID, c.ISIN, c.Last4, c.Brand, c.Decision, c.TextID, c.Locale, c.Origin,
-			c.ClientIP, c.UserAgent, shown, c.DecidedAt, c.TooFast)
+			c.ClientIP, c.UserAgent, shown, c.DecidedAt, c.TooFast, c.FormFactor, c.FormFactorSource)
 		if err != nil {
 			return err
 		}
+		tx.countOutcome(pageOutcome(c))
 		tx.appendLedger(pageConsentRecord(c))
 		return nil
 	})
 }
 
 const pageConsentColumns = `id, merchant_id, order_id, isin, last4, brand, decision, text_id,
-	locale, origin, client_ip, user_agent, shown_at, decided_at, txn_uuid, too_fast`
+	locale, origin, client_ip, user_agent, shown_at, decided_at, txn_uuid, too_fast, form_factor, form_factor_source`
 
 func scanPageConsent(s scanner) (*coft.PageConsent, error) {
 	var c coft.PageConsent
 	var shown sql.NullTime
 	err := s.Scan(&c.ID, &c.MerchantID, &c.OrderID, &c.ISIN, &c.Last4, &c.Brand, &c.Decision, &c.TextID, &c.Locale,
-		&c.Origin, &c.ClientIP, &c.UserAgent, &shown, &c.DecidedAt, &c.TxnUUID, &c.TooFast)
+		&c.Origin, &c.ClientIP, &c.UserAgent, &shown, &c.DecidedAt, &c.TxnUUID, &c.TooFast, &c.FormFactor, &c.FormFactorSource)
 	if err != nil {
 		return nil, mapError(err, "Consent not found.", "")
 	}

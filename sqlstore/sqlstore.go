@@ -202,6 +202,14 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.growLedgerTrees(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.runStoreTasks(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	db.stopCheckpoints = db.checkpoints()
 	return db, nil
 }
@@ -248,6 +256,14 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	if err := db.migrate(ctx); err != nil {
+		p.Close()
+		return nil, err
+	}
+	if err := db.growLedgerTrees(ctx); err != nil {
+		p.Close()
+		return nil, err
+	}
+	if err := db.runStoreTasks(ctx); err != nil {
 		p.Close()
 		return nil, err
 	}
@@ -356,6 +372,9 @@ type dbTx struct {
 	// ledger holds the consent ledger records of the running write, chained
 	// when it succeeds (see runWrite).
 	ledger []*coft.LedgerRecord
+	// outcomes holds the consent dialogs the running write ended, counted
+	// when it succeeds (see runWrite, stats.go).
+	outcomes []coft.ConsentOutcome
 }
 
 func (t *dbTx) stmt(ctx context.Context, query string) *sql.Stmt {

@@ -264,6 +264,9 @@ func (db *DB) writeTxn(ctx context.Context, tx *dbTx, t *coft.Txn, was coft.Orde
 	if err != nil || t.Status == was {
 		return err
 	}
+	if err := db.countAbandoned(ctx, tx, t, was); err != nil {
+		return err
+	}
 	return db.syncOrderStatus(ctx, tx, t.MerchantID, t.OrderID)
 }
 
@@ -315,7 +318,7 @@ func (db *DB) claimTxns(ctx context.Context, where string, limit int, args ...an
 }
 
 const consentColumns = `id, merchant_id, txn_uuid, customer_id, fingerprint, decision, text_id, locale, channel,
-	client_ip, user_agent, shown_at, decided_at, too_fast`
+	client_ip, user_agent, shown_at, decided_at, too_fast, form_factor, form_factor_source`
 
 // RecordConsent stores a decision and its evidence once; see coft.TxnStore.
 func (db *DB) RecordConsent(ctx context.Context, c *coft.Consent) (_ *coft.Txn, err error) {
@@ -360,11 +363,14 @@ func (db *DB) insertConsent(ctx context.Context, tx *dbTx, t *coft.Txn, c *coft.
 		shown = sql.NullTime{Time: c.ShownAt.UTC().Truncate(time.Microsecond), Valid: true}
 	}
 	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO consents (`+consentColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		c.ID, c.MerchantID, c.TxnUUID, c.CustomerID, c.Fingerprint, c.Decision, c.TextID, c.Locale, c.Channel,
-		c.ClientIP, c.UserAgent, shown, c.DecidedAt, c.TooFast)
+		c.ClientIP, c.UserAgent, shown, c.DecidedAt, c.TooFast, c.FormFactor, c.FormFactorSource)
 	if err != nil {
 		return err
+	}
+	if o, ok := decisionOutcome(t, c); ok {
+		tx.countOutcome(o)
 	}
 	tx.appendLedger(consentRecord(t, c))
 	return nil
@@ -384,7 +390,8 @@ func (db *DB) ListConsents(ctx context.Context, merchantID, txnUUID string) (_ [
 		var c coft.Consent
 		var shown sql.NullTime
 		if err := rows.Scan(&c.ID, &c.MerchantID, &c.TxnUUID, &c.CustomerID, &c.Fingerprint, &c.Decision, &c.TextID,
-			&c.Locale, &c.Channel, &c.ClientIP, &c.UserAgent, &shown, &c.DecidedAt, &c.TooFast); err != nil {
+			&c.Locale, &c.Channel, &c.ClientIP, &c.UserAgent, &shown, &c.DecidedAt, &c.TooFast, &c.FormFactor,
+			&c.FormFactorSource); err != nil {
 			return nil, err
 		}
 		c.ShownAt = shown.Time
@@ -394,6 +401,7 @@ func (db *DB) ListConsents(ctx context.Context, merchantID, txnUUID string) (_ [
 }
 
 var (
-	_ coft.TxnStore     = (*DB)(nil)
-	_ coft.ConsentStore = (*DB)(nil)
+	_ coft.TxnStore          = (*DB)(nil)
+	_ coft.ConsentStore      = (*DB)(nil)
+	_ coft.ConsentStatsStore = (*DB)(nil)
 )

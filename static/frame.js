@@ -1,8 +1,32 @@
-// Tells the merchant's page that frames this page (the iframe checkout or
-// the saved-cards screen) how tall it is, so the iframe can fit it. Only
+// Adds the form factor to a consent decision as it is posted; and tells
+// the merchant's page that frames this page (the iframe checkout or the
+// saved-cards screen) how tall it is, so the iframe can fit it. Only
 // the merchant's allowed origins can frame these pages (CSP
 // frame-ancestors); the message goes to exactly the framing origin.
 (function () {
+  // A consent decision says which screen it was taken on: the form gets a
+  // form_factor field as it is submitted (the go-app dialog keeps one up
+  // to date too). The rule is coft.ViewportFormFactor's, applied to the
+  // window, or to the device's screen when the dialog is framed (a
+  // frame's size says little about the device).
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form || !form.querySelector || !form.querySelector('input[name="text_id"]')) return;
+    var framed = window.parent !== window;
+    var w = framed ? screen.width : window.innerWidth, h = framed ? screen.height : window.innerHeight;
+    var ff = !(w > 0 && h > 0) ? "" : w <= h && w < 600 ? "mobile-portrait" :
+      w > h && h <= 500 && w <= 1000 ? "mobile-landscape" : "desktop";
+    if (!ff) return;
+    var el = form.querySelector('input[name="form_factor"]');
+    if (!el) {
+      el = document.createElement("input");
+      el.type = "hidden";
+      el.name = "form_factor";
+      form.appendChild(el);
+    }
+    el.value = ff;
+  }, true);
+
   // The demo gallery's previews show the dialog as in a window of their
   // size, not framed in a merchant's page.
   if (window.parent === window || location.pathname === "/demo/dialog") return;

@@ -1,0 +1,84 @@
+-- Consent insight (coft.ConsentStats): the counts of consent dialogs by
+-- merchant, day and month (in India, of the day the dialog was shown),
+-- simulated or not, and value of each split (channel, language,
+-- form_factor, card_brand, text_version; '' when not known), added to in
+-- the transaction that records each dialog's outcome (a decision, or the
+-- payment ended without one). grain is 'day' (period 2026-03-10) or
+-- 'month' (period 2026-03): a period's stats read its whole months' rows
+-- and the days around them. d00 to d53 are the time-to-decide histogram
+-- (coft.DecideBuckets). Stats read a few thousand rows at most, however
+-- many consents there were.
+CREATE TABLE consent_stats (
+	merchant_id TEXT NOT NULL,
+	grain       TEXT NOT NULL,
+	period      TEXT NOT NULL,
+	simulated   INTEGER NOT NULL,
+	split       TEXT NOT NULL,
+	value       TEXT NOT NULL,
+	accepted    INTEGER NOT NULL DEFAULT 0,
+	declined    INTEGER NOT NULL DEFAULT 0,
+	abandoned   INTEGER NOT NULL DEFAULT 0,
+	too_fast    INTEGER NOT NULL DEFAULT 0,
+	timed       INTEGER NOT NULL DEFAULT 0,
+	d00         INTEGER NOT NULL DEFAULT 0,
+	d01         INTEGER NOT NULL DEFAULT 0,
+	d02         INTEGER NOT NULL DEFAULT 0,
+	d03         INTEGER NOT NULL DEFAULT 0,
+	d04         INTEGER NOT NULL DEFAULT 0,
+	d05         INTEGER NOT NULL DEFAULT 0,
+	d06         INTEGER NOT NULL DEFAULT 0,
+	d07         INTEGER NOT NULL DEFAULT 0,
+	d08         INTEGER NOT NULL DEFAULT 0,
+	d09         INTEGER NOT NULL DEFAULT 0,
+	d10         INTEGER NOT NULL DEFAULT 0,
+	d11         INTEGER NOT NULL DEFAULT 0,
+	d12         INTEGER NOT NULL DEFAULT 0,
+	d13         INTEGER NOT NULL DEFAULT 0,
+	d14         INTEGER NOT NULL DEFAULT 0,
+	d15         INTEGER NOT NULL DEFAULT 0,
+	d16         INTEGER NOT NULL DEFAULT 0,
+	d17         INTEGER NOT NULL DEFAULT 0,
+	d18         INTEGER NOT NULL DEFAULT 0,
+	d19         INTEGER NOT NULL DEFAULT 0,
+	d20         INTEGER NOT NULL DEFAULT 0,
+	d21         INTEGER NOT NULL DEFAULT 0,
+	d22         INTEGER NOT NULL DEFAULT 0,
+	d23         INTEGER NOT NULL DEFAULT 0,
+	d24         INTEGER NOT NULL DEFAULT 0,
+	d25         INTEGER NOT NULL DEFAULT 0,
+	d26         INTEGER NOT NULL DEFAULT 0,
+	d27         INTEGER NOT NULL DEFAULT 0,
+	d28         INTEGER NOT NULL DEFAULT 0,
+	d29         INTEGER NOT NULL DEFAULT 0,
+	d30         INTEGER NOT NULL DEFAULT 0,
+	d31         INTEGER NOT NULL DEFAULT 0,
+	d32         INTEGER NOT NULL DEFAULT 0,
+	d33         INTEGER NOT NULL DEFAULT 0,
+	d34         INTEGER NOT NULL DEFAULT 0,
+	d35         INTEGER NOT NULL DEFAULT 0,
+	d36         INTEGER NOT NULL DEFAULT 0,
+	d37         INTEGER NOT NULL DEFAULT 0,
+	d38         INTEGER NOT NULL DEFAULT 0,
+	d39         INTEGER NOT NULL DEFAULT 0,
+	d40         INTEGER NOT NULL DEFAULT 0,
+	d41         INTEGER NOT NULL DEFAULT 0,
+	d42         INTEGER NOT NULL DEFAULT 0,
+	d43         INTEGER NOT NULL DEFAULT 0,
+	d44         INTEGER NOT NULL DEFAULT 0,
+	d45         INTEGER NOT NULL DEFAULT 0,
+	d46         INTEGER NOT NULL DEFAULT 0,
+	d47         INTEGER NOT NULL DEFAULT 0,
+	d48         INTEGER NOT NULL DEFAULT 0,
+	d49         INTEGER NOT NULL DEFAULT 0,
+	d50         INTEGER NOT NULL DEFAULT 0,
+	d51         INTEGER NOT NULL DEFAULT 0,
+	d52         INTEGER NOT NULL DEFAULT 0,
+	d53         INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (merchant_id, grain, period, simulated, split, value)
+);
+-- Work the store does once, in Go, after a migration (here: counting the
+-- dialogs recorded before this table existed).
+CREATE TABLE store_tasks (
+	name TEXT PRIMARY KEY
+);
+INSERT INTO store_tasks (name) VALUES ('rebuild consent_stats');

@@ -39,6 +39,7 @@ type Store interface {
 	coft.ConsentStore
 	coft.PageConsentStore
 	coft.LedgerStore
+	coft.ConsentStatsStore
 	coft.JWTKeyStore
 	coft.OnboardingStore
 }

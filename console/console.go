@@ -39,6 +39,7 @@ type Store interface {
 	coft.LedgerStore
 	coft.JWTKeyStore
 	coft.OnboardingStore
+	coft.OrderHistoryStore
 }
 
 // Config is what a Server needs. Store, Payments, Sessions, Logger and

@@ -116,7 +116,7 @@ func (s *story) attempt(t *coft.Txn) {
 			{Label: "Transaction", Value: t.ID},
 			{Label: "Card", Value: maskedCard(t.Brand, t.Last4)},
 			{Label: "Card used", Value: cardUsed(t)},
-			{Label: "Tokenize (the merchant's choice)", Value: tokenizeChoice(t)},
+			{Label: "tokenize", Value: tokenizeChoice(t)},
 			{Label: "Save to locker", Value: yesNo(t.SaveToLocker)},
 		}}
 	if !t.Done() {
@@ -467,7 +467,7 @@ func (s *story) webhooks() {
 				status = strconv.Itoa(a.HTTPStatus)
 			}
 			st.Deliveries = append(st.Deliveries, components.Delivery{N: a.N, At: a.At.In(india).Format("2 Jan 2006, 15:04:05"),
-				Status: status, Error: orNone(a.Error), Took: a.Duration.String()})
+				Status: status, Error: orNone(a.Error), Took: took(a.Duration)})
 		}
 		s.add(rank, st)
 	}
@@ -574,6 +574,14 @@ func deliveryText(status string) string {
 		return "Not sent: the merchant has no webhook URL"
 	}
 	return status
+}
+
+// took is how long a delivery attempt took, for people.
+func took(d time.Duration) string {
+	if d < time.Second {
+		return strconv.FormatInt(d.Milliseconds(), 10) + " ms"
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
 }
 
 func yesNo(b bool) string {

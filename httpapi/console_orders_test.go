@@ -159,7 +159,7 @@ func TestConsoleOrderTimeline(t *testing.T) {
 			}
 		}
 		started := find(t, steps, "Payment attempt 1 started")
-		if started.facts["Card"] != "Visa •••• 4242" || started.facts["Tokenize (the merchant's choice)"] !=
+		if started.facts["Card"] != "Visa •••• 4242" || started.facts["tokenize"] !=
 			"not sent: the customer is asked on the hosted consent page" || started.facts["Card used"] != "A new card" {
 			t.Errorf("attempt: %v", started.facts)
 		}

@@ -201,10 +201,12 @@ func (s *story) consent(base int, c *coft.Consent, pc *coft.PageConsent, note st
 	rankShow, rankDecide := base+rankShown, base+rankDecided
 	channel := channelName(c.Channel)
 	var facts []components.Fact
+	text := []components.Fact{{Label: "Text version", Value: orNone(c.TextID)}, {Label: "Language", Value: orNone(c.Locale)},
+		{Label: "Channel", Value: channel}}
 	if pc != nil {
 		shown, decided, tooFast = pc.ShownAt, pc.DecidedAt, pc.TooFast
 		rankShow, rankDecide = base+rankPageShown, base+rankPageDecided
-		channel += " (" + pc.Origin + ")"
+		text = append(text, components.Fact{Label: "Merchant's page", Value: orNone(pc.Origin)})
 	}
 	if c.Channel == coft.ChannelMerchantDeclared {
 		s.add(base+rankDeclared, components.TimelineStep{ID: "consent-" + c.ID, Kind: "consent",
@@ -212,8 +214,6 @@ func (s *story) consent(base int, c *coft.Consent, pc *coft.PageConsent, note st
 			Time:  decided, Facts: []components.Fact{{Label: "Channel", Value: channel}, {Label: "Evidence record", Value: c.ID}}})
 		return
 	}
-	text := []components.Fact{{Label: "Text version", Value: orNone(c.TextID)}, {Label: "Language", Value: orNone(c.Locale)},
-		{Label: "Channel", Value: channel}}
 	if !shown.IsZero() {
 		s.add(rankShow, components.TimelineStep{ID: "consent-" + c.ID + "-shown", Kind: "consent", Title: "Consent dialog shown",
 			Time: shown, Facts: text})
@@ -526,20 +526,6 @@ func tokenizeChoice(t *coft.Txn) string {
 		return "not sent: the customer is asked on the hosted consent page"
 	}
 	return "not sent: the customer is not asked"
-}
-
-func channelName(ch string) string {
-	switch ch {
-	case coft.ChannelHostedPage:
-		return "Hosted consent page"
-	case coft.ChannelMerchantPage:
-		return "Dialog on the merchant's page"
-	case coft.ChannelManagementPage:
-		return "Saved-cards screen"
-	case coft.ChannelMerchantDeclared:
-		return "Declared by the merchant (tokenize)"
-	}
-	return ch
 }
 
 // timeToDecide is decided − shown, for people; "Not known" when the

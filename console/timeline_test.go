@@ -99,7 +99,7 @@ func TestTimelinePaidWithConsent(t *testing.T) {
 		facts[f.Label] = f
 	}
 	if facts["Time to decide"].Value != "1.5 s" || facts["Too fast"].Value != "No" || facts["Text version"].Value != "tokenize-en-v1" ||
-		facts["Channel"].Value != "Hosted consent page" || facts["Evidence record"].Value != "cns_1" {
+		facts["Channel"].Value != "The service's consent page (HOSTED_PAGE)" || facts["Evidence record"].Value != "cns_1" {
 		t.Errorf("decision facts: %+v", decided.Facts)
 	}
 	if steps[0].At != "22 Nov 2026, 15:30:00" {
@@ -229,11 +229,12 @@ func TestTimelineMerchantPage(t *testing.T) {
 	for _, f := range steps[4].Facts {
 		facts[f.Label] = f.Value
 	}
-	if facts["Time to decide"] != "4.0 s" || facts["Channel"] != "Dialog on the merchant's page (https://shop.example)" ||
-		facts["Language"] != "hi" || facts["Decision on the merchant's page"] != "pcn_1" {
+	if facts["Time to decide"] != "4.0 s" || facts["Channel"] != "The dialog in the merchant's page (MERCHANT_PAGE)" ||
+		facts["Merchant's page"] != "https://shop.example" || facts["Language"] != "hi" ||
+		facts["Decision on the merchant's page"] != "pcn_1" {
 		t.Errorf("decision: %v", facts)
 	}
-	if steps[1].Facts[2].Value != "Dialog on the merchant's page (https://shop.example)" || steps[5].Status != "PENDING_VBV" {
+	if steps[1].Facts[3].Value != "https://shop.example" || steps[5].Status != "PENDING_VBV" {
 		t.Errorf("unused decision %v; attempt status %q", steps[1].Facts, steps[5].Status)
 	}
 }

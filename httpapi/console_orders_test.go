@@ -165,7 +165,7 @@ func TestConsoleOrderTimeline(t *testing.T) {
 		}
 		decided := find(t, steps, "Consent decided: agreed to save the card")
 		for label, want := range map[string]string{"Text version": "tokenize-en-v1", "Language": "en",
-			"Channel": "Hosted consent page", "Time to decide": "3.0 s", "Too fast": "No", "Decision": "Agreed"} {
+			"Channel": "The service's consent page (HOSTED_PAGE)", "Time to decide": "3.0 s", "Too fast": "No", "Decision": "Agreed"} {
 			if decided.facts[label] != want {
 				t.Errorf("consent %s = %q, want %q", label, decided.facts[label], want)
 			}

@@ -79,6 +79,9 @@ func timeline(h *coft.OrderHistory, redeliver bool) []components.TimelineStep {
 	}
 	s.refunds()
 	s.webhooks()
+	for i := range s.steps { // the order comes first, whatever a clock said
+		s.steps[i].Time = notBefore(s.steps[i].Time, o.CreatedAt)
+	}
 	sort.SliceStable(s.steps, func(i, j int) bool {
 		a, b := s.steps[i], s.steps[j]
 		if !a.Time.Equal(b.Time) {
@@ -103,7 +106,7 @@ func (s *story) add(rank int, st components.TimelineStep) {
 func (s *story) pageConsent(pc *coft.PageConsent) {
 	c := &coft.Consent{ID: pc.ID, Decision: pc.Decision, TextID: pc.TextID, Locale: pc.Locale,
 		Channel: coft.ChannelMerchantPage, ShownAt: pc.ShownAt, DecidedAt: pc.DecidedAt, TooFast: pc.TooFast}
-	s.consent(rankUnusedPage, c, pc, "Not used for a payment")
+	s.consent(rankUnusedPage, c, pc, s.h.Order.CreatedAt, "Not used for a payment")
 }
 
 // attempt tells one payment attempt, from its start to its token's
@@ -139,7 +142,13 @@ func (s *story) attempt(t *coft.Txn) {
 				}
 			}
 		}
-		s.consent(base, c, pc, "")
+		// The service's own pages are served for the attempt; the
+		// merchant's, for the order (its client token).
+		after := t.CreatedAt
+		if pc != nil {
+			after = s.h.Order.CreatedAt
+		}
+		s.consent(base, c, pc, after, "")
 	}
 
 	answered := s.answeredAt(t)
@@ -195,8 +204,11 @@ func (s *story) answeredAt(t *coft.Txn) time.Time {
 // consent tells a decision: the dialog shown (when known), then the
 // decision, with its evidence. pc, when not nil, is the decision taken on
 // the merchant's page that the record carries (its own times: the record
-// was written when the payment started).
-func (s *story) consent(base int, c *coft.Consent, pc *coft.PageConsent, note string) {
+// was written when the payment started). The steps are placed no earlier
+// than after, which caused them: a dialog's showing is recorded to the
+// second below (the form token carries it), so it can read as before the
+// attempt that served it.
+func (s *story) consent(base int, c *coft.Consent, pc *coft.PageConsent, after time.Time, note string) {
 	shown, decided, tooFast := c.ShownAt, c.DecidedAt, c.TooFast
 	rankShow, rankDecide := base+rankShown, base+rankDecided
 	channel := channelName(c.Channel)
@@ -216,7 +228,7 @@ func (s *story) consent(base int, c *coft.Consent, pc *coft.PageConsent, note st
 	}
 	if !shown.IsZero() {
 		s.add(rankShow, components.TimelineStep{ID: "consent-" + c.ID + "-shown", Kind: "consent", Title: "Consent dialog shown",
-			Time: shown, Facts: text})
+			Time: notBefore(shown, after), Facts: text})
 	}
 	title := "Consent decided: declined to save the card"
 	if c.Decision {
@@ -233,7 +245,15 @@ func (s *story) consent(base int, c *coft.Consent, pc *coft.PageConsent, note st
 	if note != "" {
 		facts = append(facts, components.Fact{Label: "Note", Value: note})
 	}
-	s.add(rankDecide, components.TimelineStep{ID: "consent-" + c.ID, Kind: "consent", Title: title, Time: decided, Facts: facts})
+	s.add(rankDecide, components.TimelineStep{ID: "consent-" + c.ID, Kind: "consent", Title: title, Time: notBefore(decided, after), Facts: facts})
+}
+
+// notBefore is t, or after when t is earlier.
+func notBefore(t, after time.Time) time.Time {
+	if t.Before(after) {
+		return after
+	}
+	return t
 }
 
 // bank tells the attempt's bank step: the one-time password checked,

@@ -238,3 +238,14 @@ func TestTimelineMerchantPage(t *testing.T) {
 		t.Errorf("unused decision %v; attempt status %q", steps[1].Facts, steps[5].Status)
 	}
 }
+
+// TestTimelineShownToTheSecond: the hosted dialog's showing is recorded to
+// the second below (its form token carries it), so it can precede the
+// attempt that served it, even the order; it is still told after them.
+func TestTimelineShownToTheSecond(t *testing.T) {
+	h := paidWithConsent(t0.Add(700*time.Millisecond), 100*time.Millisecond)
+	h.Consents[0].ShownAt = t0
+	if got := stepTitles(timeline(h, true)); !slices.Equal(got, paidStory) {
+		t.Fatalf("timeline:\n%s", strings.Join(got, "\n"))
+	}
+}

@@ -11,7 +11,7 @@ PG_URL  := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 TEST_DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo '$(PG_URL)')
 export TEST_DATABASE_URL
 
-.PHONY: help generate check-generated wasm axe sdk build run test bench load scaleout e2e attack crash screenshots fuzz vet clean
+.PHONY: help generate check-generated wasm axe sdk build run test bench bench-console load scaleout e2e attack crash screenshots fuzz vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ screenshots: wasm ## write the consent dialog at three sizes to docs/screenshots
 bench: ## Go benchmarks and the HTTP load run against a bare baseline
 	$(GO) test -run '^$$' -bench . -benchmem ./bintable ./sqlstore ./locker ./authtoken
 	$(GO) run ./loadtest
+
+bench-console: ## the console's orders list and order page with 1,000,000 orders on SQLite (the data is made once, ~5 min)
+	$(GO) test -run '^$$' -bench ConsoleOrders -benchtime 400x ./console
 
 LOAD_SHOPPERS ?= 500
 LOAD_TIME     ?= 30s

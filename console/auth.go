@@ -193,6 +193,7 @@ func (s *Server) signInFailed(r *http.Request, u *coft.User) error {
 }
 
 var errSignIn = coft.Errorf(coft.EUNAUTHORIZED, "The email or password is not right.")
+
 // errTooMany refuses a sign-in of a locked account or from an address
 // over its limit: 429, as for any client asking too often.
 var errTooMany = &juspay.StatusError{Status: http.StatusTooManyRequests,
@@ -240,7 +241,7 @@ func (s *Server) SignIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	if u != nil && s.cfg.Now().Before(u.LockedUntil) {
 		CheckPassword(dummyHash, password) // the same time as any other answer
-		s.limiter.fail(clientIP(r))       // guesses at a locked account count against the address too
+		s.limiter.fail(clientIP(r))        // guesses at a locked account count against the address too
 		return again(errTooMany)
 	}
 	hash := dummyHash

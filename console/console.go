@@ -42,6 +42,7 @@ type Store interface {
 	coft.ConsentStatsStore
 	coft.JWTKeyStore
 	coft.OnboardingStore
+	coft.OrderHistoryStore
 }
 
 // Config is what a Server needs. Store, Payments, Sessions, Logger and

@@ -99,12 +99,13 @@ func (s *Server) auditRows(ctx context.Context, merchantID string, limit int) ([
 			label = e.Setting
 		}
 		rows[i] = components.AuditRow{At: e.At.In(india).Format("2 Jan 2006, 15:04:05"), Actor: e.Actor, Setting: label,
-			Old: orNone(e.Old), New: orNone(e.New)}
+			Old: auditValue(e.Old), New: auditValue(e.New)}
 	}
 	return rows, nil
 }
 
-func orNone(s string) string {
+// auditValue is a setting's value as the audit log shows it.
+func auditValue(s string) string {
 	if s == "" {
 		return "(none)"
 	}

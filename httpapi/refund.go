@@ -7,70 +7,30 @@ import (
 
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/juspay"
+	"github.com/coftkit/coft/payment"
 )
-
-// refundable is what a refund without an amount returns: what is left of
-// the order after the refunds that have not failed, or the amount of the
-// refund already asked for with uid (so that asking again answers it).
-func (s *Server) refundable(ctx context.Context, o *coft.Order, uid string) (coft.Amount, error) {
-	rs, err := s.cfg.Store.ListRefunds(ctx, o.MerchantID, o.OrderID)
-	if err != nil {
-		return 0, err
-	}
-	left := o.Amount
-	for _, r := range rs {
-		if r.UniqueRequestID == uid {
-			return r.Amount, nil
-		}
-		if r.Status != coft.RefundFailure {
-			left -= r.Amount
-		}
-	}
-	if left <= 0 {
-		return 0, coft.FieldError(coft.ERANGE, "amount", "Nothing is left to refund on order %s.", o.OrderID)
-	}
-	return left, nil
-}
 
 // refundOrder refunds the charged payment of order id as the request p
 // asks (unique_request_id, amount, refund_type); field names the request's
-// field that named the order, for errors.
+// field that named the order, for errors. The refund itself is the use
+// case's (payment.RefundOrder), which the console calls too.
 func (s *Server) refundOrder(ctx context.Context, m *coft.Merchant, p juspay.Params, id, field string) (*coft.Order, *coft.Txn, *coft.Refund, error) {
 	switch rt := strings.ToUpper(p["refund_type"]); rt {
 	case "", "STANDARD", "INSTANT", "INSTANT_WITH_FALLBACK", "GATEWAY":
 	default:
 		return nil, nil, nil, coft.Invalid("refund_type", "refund_type must be STANDARD, INSTANT, INSTANT_WITH_FALLBACK or GATEWAY.")
 	}
-	uid := strings.TrimSpace(p["unique_request_id"])
-	if uid == "" {
-		return nil, nil, nil, coft.Missing("unique_request_id")
-	}
-	if !coft.IsIdentifier(uid, 64) {
-		return nil, nil, nil, coft.Invalid("unique_request_id", "unique_request_id must be 1 to 64 letters, digits, '_' or '-'.")
-	}
-	var amount coft.Amount
-	if v := p["amount"]; v != "" {
-		var err error
-		if amount, err = coft.ParseAmount("amount", v); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	o, t, err := s.cfg.Store.FindOrderStatus(ctx, m.ID, id)
-	if coft.ErrorCode(err) == coft.ENOTFOUND {
-		return nil, nil, nil, coft.FieldError(coft.ENOTFOUND, field, "Order not found.")
-	} else if err != nil {
+	req := payment.RefundRequest{OrderID: id, Field: field, UniqueRequestID: strings.TrimSpace(p["unique_request_id"])}
+	if err := payment.CheckUniqueRequestID(req.UniqueRequestID); err != nil {
 		return nil, nil, nil, err
 	}
-	if o.Status != coft.StatusCharged || t == nil {
-		return nil, nil, nil, coft.FieldError(coft.ECONFLICT, field, "Only a CHARGED order can be refunded; this one is %s.", o.Status)
-	}
-	if amount == 0 { // Juspay: without an amount, the whole order is refunded
-		if amount, err = s.refundable(ctx, o, uid); err != nil {
+	if v := p["amount"]; v != "" {
+		var err error
+		if req.Amount, err = coft.ParseAmount("amount", v); err != nil {
 			return nil, nil, nil, err
 		}
 	}
-	rf, err := s.payments.Refund(ctx, m, t, uid, amount, false)
-	return o, t, rf, err
+	return s.payments.RefundOrder(ctx, m, req)
 }
 
 // handleRefund serves POST /orders/{order_id}/refunds: unique_request_id

@@ -310,8 +310,7 @@ func (db *DB) UpdateNetworkToken(ctx context.Context, merchantID, tokenReference
 // ListWithdrawals returns a customer's withdrawals, oldest first.
 func (db *DB) ListWithdrawals(ctx context.Context, merchantID, customerID string) (_ []*coft.Withdrawal, err error) {
 	defer failed(&err, "ListWithdrawals", merchantID, customerID)
-	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT id, merchant_id, customer_id, card_reference,
-		token_reference, fingerprint, channel, client_ip, user_agent, at FROM withdrawals
+	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT `+withdrawalColumns+` FROM withdrawals
 		WHERE merchant_id = ? AND customer_id = ? ORDER BY at, id`), merchantID, customerID)
 	if err != nil {
 		return nil, err
@@ -319,12 +318,23 @@ func (db *DB) ListWithdrawals(ctx context.Context, merchantID, customerID string
 	defer rows.Close()
 	out := []*coft.Withdrawal{}
 	for rows.Next() {
-		var w coft.Withdrawal
-		if err := rows.Scan(&w.ID, &w.MerchantID, &w.CustomerID, &w.CardReference, &w.TokenReference,
-			&w.Fingerprint, &w.Channel, &w.ClientIP, &w.UserAgent, &w.At); err != nil {
+		w, err := scanWithdrawal(rows)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, &w)
+		out = append(out, w)
 	}
 	return out, rows.Err()
+}
+
+const withdrawalColumns = `id, merchant_id, customer_id, card_reference, token_reference, fingerprint, channel,
+	client_ip, user_agent, at`
+
+func scanWithdrawal(s scanner) (*coft.Withdrawal, error) {
+	var w coft.Withdrawal
+	if err := s.Scan(&w.ID, &w.MerchantID, &w.CustomerID, &w.CardReference, &w.TokenReference,
+		&w.Fingerprint, &w.Channel, &w.ClientIP, &w.UserAgent, &w.At); err != nil {
+		return nil, err
+	}
+	return &w, nil
 }

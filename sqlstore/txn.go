@@ -387,17 +387,25 @@ func (db *DB) ListConsents(ctx context.Context, merchantID, txnUUID string) (_ [
 	defer rows.Close()
 	var out []*coft.Consent
 	for rows.Next() {
-		var c coft.Consent
-		var shown sql.NullTime
-		if err := rows.Scan(&c.ID, &c.MerchantID, &c.TxnUUID, &c.CustomerID, &c.Fingerprint, &c.Decision, &c.TextID,
-			&c.Locale, &c.Channel, &c.ClientIP, &c.UserAgent, &shown, &c.DecidedAt, &c.TooFast, &c.FormFactor,
-			&c.FormFactorSource); err != nil {
+		c, err := scanConsent(rows)
+		if err != nil {
 			return nil, err
 		}
-		c.ShownAt = shown.Time
-		out = append(out, &c)
+		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+func scanConsent(s scanner) (*coft.Consent, error) {
+	var c coft.Consent
+	var shown sql.NullTime
+	if err := s.Scan(&c.ID, &c.MerchantID, &c.TxnUUID, &c.CustomerID, &c.Fingerprint, &c.Decision, &c.TextID,
+		&c.Locale, &c.Channel, &c.ClientIP, &c.UserAgent, &shown, &c.DecidedAt, &c.TooFast, &c.FormFactor,
+		&c.FormFactorSource); err != nil {
+		return nil, err
+	}
+	c.ShownAt = shown.Time
+	return &c, nil
 }
 
 var (

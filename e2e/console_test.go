@@ -162,6 +162,9 @@ func TestConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	var brand string
+	if strings.HasPrefix(src, "/") {
+		src = s.base + src
+	}
 	if err := chromedp.Run(ctx, chromedp.Navigate(src),
 		chromedp.Evaluate(`getComputedStyle(document.documentElement).getPropertyValue("--brand").trim()`, &brand)); err != nil {
 		t.Fatal(err)
@@ -175,7 +178,7 @@ func TestConsole(t *testing.T) {
 		chromedp.AttributeValue(`.dialog-previews iframe`, "src", &before, nil, chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
-	if before == src {
+	if s.base+before == src || before == src {
 		t.Errorf("the preview did not change with the colour: %s", src)
 	}
 
@@ -183,7 +186,7 @@ func TestConsole(t *testing.T) {
 	var newKey string
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(s.base+"/console/chaipoint/settings"),
-		chromedp.Click(`form[action$="/settings/api-key"] button[type="submit"]`, chromedp.ByQuery),
+		chromedp.Click(`form[action*="/settings/api-key"] button[type="submit"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#new-api-key`, chromedp.ByQuery),
 		chromedp.Text(`#new-api-key`, &newKey, chromedp.ByQuery),
 	); err != nil {

@@ -126,8 +126,12 @@ func (s *Server) page(perm coft.Permission, h handler) http.Handler {
 			}
 			return err
 		}
-		if v.user != nil && v.merchant.RequireTOTP && v.user.TOTPSecret == "" && r.PathValue("page") != "account" &&
-			!strings.HasSuffix(r.URL.Path, "/account") && !strings.HasPrefix(r.URL.Path, "/console/"+merchantID+"/account/") {
+		// A merchant that requires an authenticator lets a user without one
+		// (signed in before it was required) reach only their account page,
+		// to add one.
+		account := "/console/" + merchantID + "/account"
+		if v.user != nil && v.merchant.RequireTOTP && v.user.TOTPSecret == "" &&
+			r.URL.Path != account && !strings.HasPrefix(r.URL.Path, account+"/") {
 			http.Redirect(w, r, "/console/"+merchantID+"/account", http.StatusSeeOther)
 			return nil
 		}

@@ -162,3 +162,33 @@ func TestConsoleCrossMerchant(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleTOTPRequiredLater: when the merchant starts requiring an
+// authenticator, a user signed in without one reaches only their account
+// page, where they add one; then the console opens again.
+func TestConsoleTOTPRequiredLater(t *testing.T) {
+	h := newConsoleHarness(t, sqlstore.SQLite)
+	b := h.signIn(h.consoleUser("alpha", "late@alpha.example", coft.RoleViewer, false))
+	m, _ := h.db.FindMerchantByID(t.Context(), "alpha")
+	m.RequireTOTP = true
+	if err := h.db.UpdateMerchant(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.get("/console/alpha/orders"); p.status != http.StatusSeeOther || p.location != "/console/alpha/account" {
+		t.Fatalf("orders without an authenticator: %d %q", p.status, p.location)
+	}
+	p := b.get("/console/alpha/account")
+	secret := p.text("#totp-secret")
+	if p.status != 200 || secret == "" {
+		t.Fatalf("account page: %d, secret %q", p.status, secret)
+	}
+	if p := b.submit("/console/alpha/account/totp", url.Values{"csrf": {p.token()}, "code": {"000000"}}); p.status != http.StatusBadRequest {
+		t.Fatalf("a wrong code: %d", p.status)
+	}
+	if p := b.submit("/console/alpha/account/totp", url.Values{"csrf": {p.token()}, "code": {console.TOTPCode(secret, h.clock())}}); p.status != http.StatusSeeOther {
+		t.Fatalf("the right code: %d %s", p.status, p.text(".error"))
+	}
+	if p := b.get("/console/alpha/orders"); p.status != 200 {
+		t.Fatalf("orders with an authenticator: %d", p.status)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/coftkit/coft"
 	"github.com/coftkit/coft/components"
 	"github.com/coftkit/coft/juspay"
+	"github.com/coftkit/coft/pages"
 	"github.com/gorilla/sessions"
 )
 
@@ -182,7 +183,7 @@ func (s *Server) saveSession(w http.ResponseWriter, r *http.Request, sess *sessi
 
 // signInFailed counts a failed sign-in against the user and the address.
 func (s *Server) signInFailed(r *http.Request, u *coft.User) error {
-	s.limiter.fail(clientIP(r))
+	s.limiter.fail(pages.ClientIP(r))
 	if u == nil {
 		return nil
 	}
@@ -236,7 +237,7 @@ func (s *Server) SignIn(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, status, components.ConsoleSignIn(components.SignInView{Email: email, Next: next, Error: coft.ErrorMessage(err), Demo: s.cfg.DemoMerchant}))
 		return nil
 	}
-	if !s.limiter.allow(clientIP(r)) {
+	if !s.limiter.allow(pages.ClientIP(r)) {
 		return again(errTooMany)
 	}
 	u, err := s.cfg.Store.FindUserByEmail(r.Context(), email)
@@ -245,7 +246,7 @@ func (s *Server) SignIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	if u != nil && s.cfg.Now().Before(u.LockedUntil) {
 		CheckPassword(dummyHash, password) // the same time as any other answer
-		s.limiter.fail(clientIP(r))        // guesses at a locked account count against the address too
+		s.limiter.fail(pages.ClientIP(r))  // guesses at a locked account count against the address too
 		return again(errTooMany)
 	}
 	hash := dummyHash
@@ -341,7 +342,7 @@ func (s *Server) Code(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !s.limiter.allow(clientIP(r)) || s.cfg.Now().Before(u.LockedUntil) {
+	if !s.limiter.allow(pages.ClientIP(r)) || s.cfg.Now().Before(u.LockedUntil) {
 		s.render(w, r, http.StatusTooManyRequests, components.ConsoleCode(s.codeView(u, sess, coft.ErrorMessage(errTooMany))))
 		return nil
 	}

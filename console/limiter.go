@@ -1,8 +1,6 @@
 package console
 
 import (
-	"net"
-	"net/http"
 	"sync"
 	"time"
 )
@@ -54,13 +52,4 @@ func (l *ipLimiter) recent(ip string) []time.Time {
 	ts = ts[i:]
 	l.m[ip] = ts
 	return ts
-}
-
-// clientIP is the address the request came from.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

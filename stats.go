@@ -322,7 +322,9 @@ func FormatDecideTime(d time.Duration) string {
 }
 
 // ConsentStatsStore keeps the counts of consent dialogs, by merchant and
-// day, as their outcomes are recorded (in the same transaction).
+// day: each dialog's outcome is recorded in the transaction that ends it,
+// and added to the counts soon after (CompactConsentStats); the stats
+// read both.
 type ConsentStatsStore interface {
 	// ConsentStats returns the merchant's dialogs shown in [from, to)
 	// (midnights in India; see StatsPeriod).
@@ -331,4 +333,8 @@ type ConsentStatsStore interface {
 	// set), for demonstrations: they are in the stats, marked, and never
 	// in the consent ledger.
 	RecordSimulatedConsents(ctx context.Context, outcomes []ConsentOutcome) error
+	// CompactConsentStats adds the outcomes recorded since it last ran to
+	// the counts, and returns how many; the stats are the same before and
+	// after, and cheaper to read after.
+	CompactConsentStats(ctx context.Context) (int, error)
 }

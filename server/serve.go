@@ -156,7 +156,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	go reconcile(ctx, api.Payments(), db, db, logger, cfg.reconcileAfter, cfg.webhookRetention)
+	go reconcile(ctx, api.Payments(), db, db, db, logger, cfg.reconcileAfter, cfg.webhookRetention)
 	if addr := getenv("DEBUG_ADDR"); addr != "" {
 		// Profiles on a separate listener, never on the public one.
 		dln, err := net.Listen("tcp", addr)
@@ -207,8 +207,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 // webhook events done with for longer than retention (WEBHOOK_RETENTION).
 // Now and every ten minutes it also submits again onboardings still
 // waiting for a network's answer, and now and every hour it signs the
-// consent ledgers' heads.
-func reconcile(ctx context.Context, payments *payment.Service, events eventPruner, ledger ledgerSigner, logger *slog.Logger, after, retention time.Duration) {
+// consent ledgers' heads. Each time it adds the consent dialogs ended
+// since to the consent stats' counts.
+func reconcile(ctx context.Context, payments *payment.Service, events eventPruner, ledger ledgerSigner, stats statsCompactor,
+	logger *slog.Logger, after, retention time.Duration) {
 	tick := time.NewTicker(min(30*time.Second, max(after, time.Second)))
 	defer tick.Stop()
 	var signed time.Time
@@ -225,6 +227,9 @@ func reconcile(ctx context.Context, payments *payment.Service, events eventPrune
 			logger.Error("finishing interrupted and abandoned payments", "error", err.Error())
 		} else if n > 0 {
 			logger.Info("finished interrupted and abandoned payments", "count", n)
+		}
+		if _, err := stats.CompactConsentStats(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("adding consent outcomes to the stats", "error", err.Error())
 		}
 		if n, err := pruneEvents(ctx, events, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
 			logger.Error("pruning webhook events", "error", err.Error())
@@ -249,6 +254,12 @@ func reconcile(ctx context.Context, payments *payment.Service, events eventPrune
 // ledgerSigner signs the consent ledgers' heads; see coft.LedgerStore.
 type ledgerSigner interface {
 	CheckpointLedgers(ctx context.Context, merchantID string) (int, error)
+}
+
+// statsCompactor adds recorded consent outcomes to the stats' counts; see
+// coft.ConsentStatsStore.
+type statsCompactor interface {
+	CompactConsentStats(ctx context.Context) (int, error)
 }
 
 // ledgerCheckpointEvery is how often the reconciler signs the heads of

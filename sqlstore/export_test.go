@@ -36,3 +36,12 @@ func (db *DB) CountOutcomes(ctx context.Context, outcomes []coft.ConsentOutcome)
 func (db *DB) RawQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return db.r.QueryContext(ctx, db.rebind(query), args...)
 }
+
+// RecordOutcomes records outcomes as the writes that end dialogs do: rows
+// of consent_outcomes, not yet added to the counts.
+func (db *DB) RecordOutcomes(ctx context.Context, outcomes []coft.ConsentOutcome) error {
+	return db.inTx(ctx, func(tx *dbTx) error {
+		tx.outcomes = outcomes // inserted by runWrite, after this
+		return nil
+	})
+}

@@ -13,16 +13,18 @@ import (
 	"github.com/coftkit/coft"
 )
 
-// Consent insight's counts (coft.ConsentStats), kept by day in
-// consent_stats. A write that ends a consent dialog — a decision on the
-// hosted page or the saved-cards screen (RecordConsent), in the drop-in
-// (RecordPageConsent), or a payment ended while its dialog waited
-// (writeTxn) — adds its outcome to its transaction (dbTx.countOutcome);
-// the counts are added when the write has done everything else, just
-// before its ledger entries are chained (runWrite), so that a write that
-// fails counts nothing and the counts' rows are locked for the shortest
-// time. Each outcome adds to ten rows (its day's and its month's, one per
-// split), in one statement.
+// Consent insight's counts (coft.ConsentStats). A write that ends a
+// consent dialog — a decision on the hosted page or the saved-cards
+// screen (RecordConsent), in the drop-in (RecordPageConsent), or a
+// payment ended while its dialog waited (writeTxn) — adds its outcome to
+// its transaction (dbTx.countOutcome); when the write has done everything
+// else, just before its ledger entries are chained (runWrite), the
+// outcomes are inserted into consent_outcomes: one small row each, no
+// shared row updated, so that a merchant's consents never queue on
+// counters and a write that fails counts nothing. The reconciler adds
+// those rows to the counts kept by day and month (consent_stats) and
+// deletes them, in one transaction (CompactConsentStats); stats read the
+// counts and the rows not yet added, in one snapshot.
 //
 // Why counts kept by day and month rather than a scan of the consents:
 // stats for a period read about 26 rows a day for the days outside whole
@@ -107,13 +109,20 @@ func (db *DB) addStats(ctx context.Context, tx *dbTx, rows map[statsKey]*coft.Co
 		}
 		return a.value < b.value
 	})
+	values := make(map[statsKey][]int64, len(rows))
+	for k, c := range rows {
+		values[k] = countValues(c)
+	}
 	for len(keys) > 0 {
 		batch := keys[:min(len(keys), 50)]
 		keys = keys[len(batch):]
-		var used []int // the columns some row of the batch adds to
-		for col := range statsColumns {
+		// The columns: the five counts always, and the histogram's buckets
+		// some row of the batch adds to (a decision's one), so that the
+		// statements a decision runs are few, and prepared once.
+		used := []int{0, 1, 2, 3, 4}
+		for col := 5; col < len(statsColumns); col++ {
 			for _, k := range batch {
-				if countValues(rows[k])[col] != 0 {
+				if values[k][col] != 0 {
 					used = append(used, col)
 					break
 				}
@@ -137,23 +146,18 @@ func (db *DB) addStats(ctx context.Context, tx *dbTx, rows map[statsKey]*coft.Co
 				sim = 1
 			}
 			args = append(args, k.merchant, k.grain, k.period, sim, k.split, k.value)
-			v := countValues(rows[k])
+			v := values[k]
 			for _, col := range used {
 				args = append(args, v[col])
 			}
 		}
-		q.WriteString(` ON CONFLICT (merchant_id, grain, period, simulated, split, value) DO `)
-		if len(used) == 0 {
-			q.WriteString(`NOTHING`)
-		} else {
-			q.WriteString(`UPDATE SET `)
-			for i, col := range used {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				c := statsColumns[col]
-				q.WriteString(c + " = consent_stats." + c + " + excluded." + c)
+		q.WriteString(` ON CONFLICT (merchant_id, grain, period, simulated, split, value) DO UPDATE SET `)
+		for i, col := range used {
+			if i > 0 {
+				q.WriteString(", ")
 			}
+			c := statsColumns[col]
+			q.WriteString(c + " = consent_stats." + c + " + excluded." + c)
 		}
 		if _, err := tx.ExecContext(ctx, db.rebind(q.String()), args...); err != nil {
 			return fmt.Errorf("consent stats: %w", err)
@@ -162,14 +166,127 @@ func (db *DB) addStats(ctx context.Context, tx *dbTx, rows map[statsKey]*coft.Co
 	return nil
 }
 
-// applyOutcomes counts the outcomes a write added.
+// applyOutcomes inserts the outcomes a write added into
+// consent_outcomes, one statement per outcome (the same, prepared).
 func (db *DB) applyOutcomes(ctx context.Context, tx *dbTx) error {
-	if len(tx.outcomes) == 0 {
-		return nil
+	for i := range tx.outcomes {
+		o := &tx.outcomes[i]
+		var ms sql.NullInt64
+		if o.Timed {
+			ms = sql.NullInt64{Int64: o.DecideTime.Milliseconds(), Valid: true}
+		}
+		sim := 0
+		if o.Simulated {
+			sim = 1
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO consent_outcomes (merchant_id, shown_day, simulated, channel, language,
+			form_factor, brand, text_id, outcome, decide_ms, too_fast) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			o.MerchantID, coft.StatsDayKey(o.ShownAt), sim, o.Channel, o.Language, o.FormFactor, o.Brand, o.TextID, o.Outcome,
+			ms, o.TooFast); err != nil {
+			return fmt.Errorf("consent outcome: %w", err)
+		}
 	}
-	rows := map[statsKey]*coft.ConsentCounts{}
-	statsRows(rows, tx.outcomes)
-	return db.addStats(ctx, tx, rows)
+	return nil
+}
+
+// outcomeColumns are what scanOutcome reads of consent_outcomes.
+const outcomeColumns = `shown_day, simulated, channel, language, form_factor, brand, text_id, outcome, decide_ms, too_fast`
+
+// scanOutcome reads a consent_outcomes row (outcomeColumns, after what
+// before's destinations take) as an outcome of merchantID, shown at its
+// day's midnight; days holds the days read so far.
+func scanOutcome(s scanner, merchantID string, days map[string]time.Time, before ...any) (coft.ConsentOutcome, error) {
+	o := coft.ConsentOutcome{MerchantID: merchantID}
+	var day string
+	var sim int64
+	var ms sql.NullInt64
+	if err := s.Scan(append(before, &day, &sim, &o.Channel, &o.Language, &o.FormFactor, &o.Brand, &o.TextID, &o.Outcome, &ms,
+		&o.TooFast)...); err != nil {
+		return o, err
+	}
+	shown, ok := days[day]
+	if !ok {
+		var err error
+		if shown, err = coft.ParseStatsDay("shown_day", day); err != nil {
+			return o, fmt.Errorf("consent outcome of day %q: %w", day, err)
+		}
+		days[day] = shown
+	}
+	o.ShownAt, o.Simulated = shown, sim != 0
+	if ms.Valid {
+		o.Timed, o.DecideTime = true, time.Duration(ms.Int64)*time.Millisecond
+	}
+	return o, nil
+}
+
+// compactBatch is how many outcomes one compaction transaction adds.
+const compactBatch = 5000
+
+// CompactConsentStats adds the outcomes of consent_outcomes to the counts
+// and deletes them, a batch at a time, each batch in one transaction; it
+// returns how many it added. Instances may compact at once: on
+// PostgreSQL each takes rows the other has not locked. The reconciler
+// calls it every 30 seconds.
+func (db *DB) CompactConsentStats(ctx context.Context) (n int, err error) {
+	defer failed(&err, "CompactConsentStats")
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	for {
+		var got int
+		err := db.inTx(ctx, func(tx *dbTx) error {
+			rows, err := tx.QueryContext(ctx, db.rebind(`SELECT id, merchant_id, `+outcomeColumns+` FROM consent_outcomes
+				ORDER BY id LIMIT ?`+lock), compactBatch)
+			if err != nil {
+				return err
+			}
+			var ids []any
+			var outcomes []coft.ConsentOutcome
+			days := map[string]time.Time{}
+			for rows.Next() {
+				var id int64
+				var merchant string
+				o, err := scanOutcome(rows, "", days, &id, &merchant)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				o.MerchantID = merchant
+				ids = append(ids, id)
+				outcomes = append(outcomes, o)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			got = len(ids)
+			if got == 0 {
+				return nil
+			}
+			counts := map[statsKey]*coft.ConsentCounts{}
+			statsRows(counts, outcomes)
+			if err := db.addStats(ctx, tx, counts); err != nil {
+				return err
+			}
+			for len(ids) > 0 {
+				chunk := ids[:min(len(ids), 500)]
+				ids = ids[len(chunk):]
+				if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM consent_outcomes WHERE id IN (?`+
+					strings.Repeat(", ?", len(chunk)-1)+`)`), chunk...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		n += got
+		if got < compactBatch {
+			return n, nil
+		}
+	}
 }
 
 // decisionOutcome is the outcome of a decision on a payment (the hosted
@@ -313,7 +430,18 @@ func (db *DB) ConsentStats(ctx context.Context, merchantID string, from, to time
 		parts = append(parts, `SELECT * FROM consent_stats WHERE merchant_id = ? AND grain = ? AND period >= ? AND period < ?`)
 		args = append(args, merchantID, grainMonth, m0, m1)
 	}
-	rows, err := db.r.QueryContext(ctx, db.rebind(`SELECT split, value, simulated, `+sumColumns+` FROM (`+
+	// One snapshot for the counts and the outcomes not yet added to them
+	// (a compaction moves rows from one to the other).
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	rtx, err := db.r.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer rtx.Rollback()
+	rows, err := rtx.QueryContext(ctx, db.rebind(`SELECT split, value, simulated, `+sumColumns+` FROM (`+
 		strings.Join(parts, " UNION ALL ")+`) p GROUP BY split, value, simulated ORDER BY split, value, simulated`), args...)
 	if err != nil {
 		return nil, err
@@ -348,6 +476,45 @@ func (db *DB) ConsentStats(ctx context.Context, merchantID string, from, to time
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// The outcomes not yet added to the counts.
+	rows, err = rtx.QueryContext(ctx, db.rebind(`SELECT `+outcomeColumns+` FROM consent_outcomes
+		WHERE merchant_id = ? AND shown_day >= ? AND shown_day < ?`), merchantID, coft.StatsDayKey(from), coft.StatsDayKey(to))
+	if err != nil {
+		return nil, err
+	}
+	tailDays := map[string]*coft.ConsentDay{}
+	seen := map[string]time.Time{}
+	for rows.Next() {
+		o, err := scanOutcome(rows, merchantID, seen)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out.Total.Add(&o)
+		for _, split := range coft.StatsSplits {
+			k := [2]string{split, o.Value(split)}
+			if splits[k] == nil {
+				splits[k] = &coft.ConsentSplit{Split: split, Value: k[1]}
+			}
+			splits[k].Add(&o)
+		}
+		day := coft.StatsDayKey(o.ShownAt)
+		if tailDays[day] == nil {
+			tailDays[day] = &coft.ConsentDay{}
+		}
+		switch o.Outcome {
+		case coft.OutcomeAccepted:
+			tailDays[day].Accepted++
+		case coft.OutcomeDeclined:
+			tailDays[day].Declined++
+		case coft.OutcomeAbandoned:
+			tailDays[day].Abandoned++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	for _, split := range coft.StatsSplits {
 		var vs []coft.ConsentSplit
 		for k, s := range splits {
@@ -360,7 +527,7 @@ func (db *DB) ConsentStats(ctx context.Context, merchantID string, from, to time
 	}
 
 	// The days, from the channel split's day rows.
-	rows, err = db.r.QueryContext(ctx, db.rebind(`SELECT period, SUM(accepted), SUM(declined), SUM(abandoned) FROM consent_stats
+	rows, err = rtx.QueryContext(ctx, db.rebind(`SELECT period, SUM(accepted), SUM(declined), SUM(abandoned) FROM consent_stats
 		WHERE merchant_id = ? AND grain = ? AND period >= ? AND period < ? AND split = ? GROUP BY period`),
 		merchantID, grainDay, coft.StatsDayKey(from), coft.StatsDayKey(to), coft.SplitChannel)
 	if err != nil {
@@ -381,10 +548,15 @@ func (db *DB) ConsentStats(ctx context.Context, merchantID string, from, to time
 		return nil, err
 	}
 	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
-		day := byDay[coft.StatsDayKey(d)]
+		key := coft.StatsDayKey(d)
+		day := byDay[key]
+		if t := tailDays[key]; t != nil {
+			day.Accepted, day.Declined, day.Abandoned = day.Accepted+t.Accepted, day.Declined+t.Declined, day.Abandoned+t.Abandoned
+		}
 		day.Day = d
 		out.Days = append(out.Days, day)
 	}
+	rtx.Rollback()
 
 	// Dialogs still waiting: payments asking for consent, unanswered, not
 	// ended (the status index holds few of them: the abandoned are ended
@@ -428,14 +600,14 @@ func indexOf(list []string, s string) int {
 // rebuildConsentStats counts again, from the evidence, every dialog that
 // ended (decisions on the hosted page, the saved-cards screen and the
 // drop-in; payments that ended while their dialog waited) into
-// consent_stats, replacing the rows that are not simulated. It runs once
-// after the migration that made the table (store_tasks), so that the
-// dialogs recorded before are counted; the table is locked meanwhile
-// (PostgreSQL), so that a decision recorded at the same time is counted
-// once.
+// consent_stats, replacing the counts and the outcomes not yet added that
+// are not simulated. It runs once after the migration that made the
+// tables (store_tasks), so that the dialogs recorded before are counted;
+// the tables are locked meanwhile (PostgreSQL), so that a decision
+// recorded at the same time is counted once.
 func (db *DB) rebuildConsentStats(ctx context.Context, tx *dbTx) error {
 	if db.dialect == Postgres {
-		if _, err := tx.ExecContext(ctx, `LOCK TABLE consent_stats IN EXCLUSIVE MODE`); err != nil {
+		if _, err := tx.ExecContext(ctx, `LOCK TABLE consent_stats, consent_outcomes IN EXCLUSIVE MODE`); err != nil {
 			return err
 		}
 	}
@@ -518,8 +690,10 @@ func (db *DB) rebuildConsentStats(ctx context.Context, tx *dbTx) error {
 		return err
 	}
 	flush()
-	if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM consent_stats WHERE simulated = ?`), 0); err != nil {
-		return err
+	for _, table := range []string{"consent_stats", "consent_outcomes"} {
+		if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM `+table+` WHERE simulated = ?`), 0); err != nil {
+			return err
+		}
 	}
 	return db.addStats(ctx, tx, rows)
 }

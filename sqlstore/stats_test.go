@@ -182,6 +182,20 @@ func TestConsentStats(t *testing.T) {
 		if b, err := db.ConsentStats(ctx, "b", from, to); err != nil || b.Total.Shown() != 1 {
 			t.Fatalf("merchant b = %+v, %v", b, err)
 		}
+		// The outcomes added to the counts (as the reconciler does): the
+		// same stats, read from the counts alone.
+		if n, err := db.CompactConsentStats(ctx); err != nil || n != 11 {
+			t.Fatalf("compaction = %d, %v; want the 11 dialogs ended (10 of a's, 1 of b's)", n, err)
+		}
+		if n, err := db.CompactConsentStats(ctx); err != nil || n != 0 {
+			t.Fatalf("compaction again = %d, %v", n, err)
+		}
+		if s, err = db.ConsentStats(ctx, "a", from, to); err != nil {
+			t.Fatal(err)
+		}
+		if got := describeStats(s); got != want {
+			t.Fatalf("stats after compaction:\n%s\nwant:\n%s", got, want)
+		}
 		// Counted again from the evidence (as after the migration), the
 		// same; the simulated counts are left as they were.
 		if err := db.RebuildConsentStats(ctx); err != nil {
@@ -239,59 +253,71 @@ func TestConsentStatsCountedAtStart(t *testing.T) {
 
 // TestConsentStatsPeriods: over three months of simulated dialogs, the
 // stats of periods that start and end mid-month, cover whole months, or
-// fall in one month (read from month and day rows) are exactly the counts
-// of the dialogs shown in them.
+// fall in one month (read from month and day rows, and from the outcomes
+// not yet added to them) are exactly the counts of the dialogs shown in
+// them, before and after the outcomes are added.
 func TestConsentStatsPeriods(t *testing.T) {
 	dialects(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
 		mustMerchant(t, db, "a")
 		now := time.Date(2026, 5, 20, 12, 0, 0, 0, ist)
+		// Half counted, half recorded and not yet added to the counts.
 		outcomes := sandbox.SimulateConsents("a", 4000, 120, now, 3)
-		if err := db.RecordSimulatedConsents(ctx, outcomes); err != nil {
+		if err := db.RecordSimulatedConsents(ctx, outcomes[:2000]); err != nil {
 			t.Fatal(err)
 		}
-		day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, ist) }
-		for _, p := range [][2]time.Time{
-			{day(1, 25), day(5, 21)}, {day(2, 10), day(4, 3)}, {day(3, 1), day(5, 1)}, {day(3, 1), day(4, 1)},
-			{day(3, 5), day(3, 20)}, {day(2, 28), day(3, 2)}, {day(4, 30), day(5, 1)},
-		} {
-			var want coft.ConsentCounts
-			wantSplits := map[string]*coft.ConsentCounts{}
-			for _, o := range outcomes {
-				if d := coft.StatsDay(o.ShownAt); d.Before(p[0]) || !d.Before(p[1]) {
-					continue
+		if err := db.RecordOutcomes(ctx, outcomes[2000:]); err != nil {
+			t.Fatal(err)
+		}
+		for round := range 2 {
+			if round == 1 {
+				if n, err := db.CompactConsentStats(ctx); err != nil || n != 2000 {
+					t.Fatalf("compaction = %d, %v", n, err)
 				}
-				want.Add(&o)
-				for _, sp := range coft.StatsSplits {
-					k := sp + "=" + o.Value(sp)
-					if wantSplits[k] == nil {
-						wantSplits[k] = &coft.ConsentCounts{}
+			}
+			day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, ist) }
+			for _, p := range [][2]time.Time{
+				{day(1, 25), day(5, 21)}, {day(2, 10), day(4, 3)}, {day(3, 1), day(5, 1)}, {day(3, 1), day(4, 1)},
+				{day(3, 5), day(3, 20)}, {day(2, 28), day(3, 2)}, {day(4, 30), day(5, 1)},
+			} {
+				var want coft.ConsentCounts
+				wantSplits := map[string]*coft.ConsentCounts{}
+				for _, o := range outcomes {
+					if d := coft.StatsDay(o.ShownAt); d.Before(p[0]) || !d.Before(p[1]) {
+						continue
 					}
-					wantSplits[k].Add(&o)
+					want.Add(&o)
+					for _, sp := range coft.StatsSplits {
+						k := sp + "=" + o.Value(sp)
+						if wantSplits[k] == nil {
+							wantSplits[k] = &coft.ConsentCounts{}
+						}
+						wantSplits[k].Add(&o)
+					}
 				}
-			}
-			s, err := db.ConsentStats(ctx, "a", p[0], p[1])
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s.Total != want || want.Shown() == 0 {
-				t.Errorf("%s to %s: total %+v, want %+v", p[0].Format(time.DateOnly), p[1].Format(time.DateOnly), s.Total, want)
-			}
-			for _, v := range s.Splits {
-				if w := wantSplits[v.Split+"="+v.Value]; w == nil || *w != v.ConsentCounts {
-					t.Errorf("%s to %s: %s=%s %+v, want %+v", p[0].Format(time.DateOnly), p[1].Format(time.DateOnly), v.Split, v.Value, v.ConsentCounts, w)
+				s, err := db.ConsentStats(ctx, "a", p[0], p[1])
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			if len(s.Splits) != len(wantSplits) {
-				t.Errorf("%d split values, want %d", len(s.Splits), len(wantSplits))
-			}
-			var days int64
-			for _, d := range s.Days {
-				days += d.Accepted + d.Declined + d.Abandoned
-			}
-			if days != want.Shown() || len(s.Days) != coft.StatsDays(p[0], p[1]) {
-				t.Errorf("%s to %s: %d days holding %d dialogs, want %d", p[0].Format(time.DateOnly), p[1].Format(time.DateOnly),
-					len(s.Days), days, want.Shown())
+				if s.Total != want || want.Shown() == 0 {
+					t.Errorf("%s to %s: total %+v, want %+v", p[0].Format(time.DateOnly), p[1].Format(time.DateOnly), s.Total, want)
+				}
+				for _, v := range s.Splits {
+					if w := wantSplits[v.Split+"="+v.Value]; w == nil || *w != v.ConsentCounts {
+						t.Errorf("%s to %s: %s=%s %+v, want %+v", p[0].Format(time.DateOnly), p[1].Format(time.DateOnly), v.Split, v.Value, v.ConsentCounts, w)
+					}
+				}
+				if len(s.Splits) != len(wantSplits) {
+					t.Errorf("%d split values, want %d", len(s.Splits), len(wantSplits))
+				}
+				var days int64
+				for _, d := range s.Days {
+					days += d.Accepted + d.Declined + d.Abandoned
+				}
+				if days != want.Shown() || len(s.Days) != coft.StatsDays(p[0], p[1]) {
+					t.Errorf("%s to %s: %d days holding %d dialogs, want %d", p[0].Format(time.DateOnly), p[1].Format(time.DateOnly),
+						len(s.Days), days, want.Shown())
+				}
 			}
 		}
 	})

@@ -1,11 +1,10 @@
 -- Consent insight (coft.ConsentStats): the counts of consent dialogs by
 -- merchant, day and month (in India, of the day the dialog was shown),
 -- simulated or not, and value of each split (channel, language,
--- form_factor, card_brand, text_version; '' when not known), added to in
--- the transaction that records each dialog's outcome (a decision, or the
--- payment ended without one). grain is 'day' (period 2026-03-10) or
--- 'month' (period 2026-03): a period's stats read its whole months' rows
--- and the days around them. d00 to d53 are the time-to-decide histogram
+-- form_factor, card_brand, text_version; '' when not known), added to
+-- from consent_outcomes (below) by the reconciler. grain is 'day' (period
+-- 2026-03-10) or 'month' (period 2026-03): a period's stats read its whole
+-- months' rows and the days around them. d00 to d53 are the time-to-decide histogram
 -- (coft.DecideBuckets). Stats read a few thousand rows at most, however
 -- many consents there were.
 CREATE TABLE consent_stats (
@@ -76,6 +75,26 @@ CREATE TABLE consent_stats (
 	d53         BIGINT NOT NULL DEFAULT 0,
 	PRIMARY KEY (merchant_id, grain, period, simulated, split, value)
 );
+-- The dialogs ended since the last compaction: each write that ends one
+-- inserts its row here, in its transaction (no counter row is updated
+-- then, so a merchant's consents never queue on shared rows); the
+-- reconciler adds them to consent_stats and deletes them, in one
+-- transaction, every 30 seconds. Stats read both, in one snapshot.
+CREATE TABLE consent_outcomes (
+	id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	merchant_id TEXT NOT NULL,
+	shown_day   TEXT NOT NULL,
+	simulated   BIGINT NOT NULL,
+	channel     TEXT NOT NULL,
+	language    TEXT NOT NULL,
+	form_factor TEXT NOT NULL,
+	brand       TEXT NOT NULL,
+	text_id     TEXT NOT NULL,
+	outcome     TEXT NOT NULL,
+	decide_ms   BIGINT,
+	too_fast    BOOLEAN NOT NULL
+);
+CREATE INDEX consent_outcomes_merchant ON consent_outcomes (merchant_id, shown_day);
 -- Work the store does once, in Go, after a migration (here: counting the
 -- dialogs recorded before this table existed).
 CREATE TABLE store_tasks (

@@ -575,6 +575,10 @@ func (a *attackSuite) digest(t *testing.T) map[string]string {
 			q = `SELECT id, name, merchant_id, order_id, txn_uuid FROM events`
 		case "event_attempts":
 			continue
+		case "consent_outcomes", "consent_stats":
+			// The reconciler moves counted outcomes into the stats on its
+			// own; the consents they count are in consents and the ledger.
+			continue
 		}
 		rs, err := a.db.Query(q)
 		if err != nil {

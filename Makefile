@@ -41,7 +41,7 @@ vet: ## go vet and gofmt
 
 test: vet wasm axe sdk ## run every test (PostgreSQL too when it answers; browser tests in Chromium)
 	@if [ -z "$(TEST_DATABASE_URL)" ]; then echo "PostgreSQL not reachable: its suite will be skipped"; fi
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 20m ./...
 
 axe: e2e/axe/node_modules/axe-core/axe.min.js ## install axe-core (npm) for the accessibility tests
 

@@ -245,11 +245,11 @@ func (s *Server) SignIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if u != nil && s.cfg.Now().Before(u.LockedUntil) {
-		CheckPassword(dummyHash, password) // the same time as any other answer
+		CheckPassword(dummyHash(), password) // the same time as any other answer
 		s.limiter.fail(pages.ClientIP(r))  // guesses at a locked account count against the address too
 		return again(errTooMany)
 	}
-	hash := dummyHash
+	hash := dummyHash()
 	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -63,5 +64,6 @@ func CheckPassword(hash, password string) bool {
 }
 
 // dummyHash is checked against when a sign-in names no user, so that an
-// unknown email takes as long as a wrong password.
-var dummyHash = HashPassword("not a password of anyone's")
+// unknown email takes as long as a wrong password. Made on first use, not
+// at start-up (a hash costs tens of milliseconds).
+var dummyHash = sync.OnceValue(func() string { return HashPassword("not a password of anyone's") })

@@ -246,7 +246,7 @@ func (s *Server) SignIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	if u != nil && s.cfg.Now().Before(u.LockedUntil) {
 		CheckPassword(dummyHash(), password) // the same time as any other answer
-		s.limiter.fail(pages.ClientIP(r))  // guesses at a locked account count against the address too
+		s.limiter.fail(pages.ClientIP(r))    // guesses at a locked account count against the address too
 		return again(errTooMany)
 	}
 	hash := dummyHash()
